@@ -40,10 +40,11 @@ class CheckpointFormatsTest {
             boolean isBf16 = name.endsWith("in_proj.weight") || name.endsWith("out_proj.weight")
                     || name.equals("patch_embed.proj.weight") || name.equals("head.weight");
             bf16 += isBf16 ? 1 : 0;
+            float[] expected = new float[f32.length];
             for (int i = 0; i < f32.length; i++) {
-                float expected = isBf16 ? roundToBf16(f32[i]) : Float.float16ToFloat(Float.floatToFloat16(f32[i]));
-                assertEquals(expected, got[i], 0f, name + "[" + i + "]");
+                expected[i] = isBf16 ? roundToBf16(f32[i]) : Float.float16ToFloat(Float.floatToFloat16(f32[i]));
             }
+            assertArrayEquals(expected, got, name);
         }
         assertEquals(2 + 2 * 4, bf16);
     }

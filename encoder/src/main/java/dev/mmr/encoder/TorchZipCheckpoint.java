@@ -119,6 +119,9 @@ final class TorchZipCheckpoint {
             throw new CheckpointException(source + ": tensor " + name + " (offset " + ref.offset() + ", size " + Arrays.toString(size)
                     + ", stride " + Arrays.toString(stride) + ") reaches outside its storage of " + storage.length + " values");
         }
+        if (isContiguous(size, stride)) {
+            return new Tensor(size, Arrays.copyOfRange(storage, (int) ref.offset(), (int) (ref.offset() + numel)));
+        }
         float[] out = new float[(int) numel];
         int rank = size.length;
         long[] index = new long[rank];
@@ -135,6 +138,18 @@ final class TorchZipCheckpoint {
             }
         }
         return new Tensor(size, out);
+    }
+
+    /** Whether row-major strides: the view is one run of the storage. */
+    private static boolean isContiguous(long[] size, long[] stride) {
+        long expected = 1;
+        for (int d = size.length - 1; d >= 0; d--) {
+            if (size[d] != 1 && stride[d] != expected) {
+                return false;
+            }
+            expected *= size[d];
+        }
+        return true;
     }
 
     private static byte[] readEntry(ZipFile zip, ZipEntry entry, long limit, String source) throws IOException {

@@ -23,10 +23,7 @@ public final class MatMambaModel implements AutoCloseable {
         this.config = checkpoint.config();
         this.preprocessing = checkpoint.preprocessing();
         this.fingerprint = checkpoint.fingerprint();
-        ModelConfig c = config;
-        NetworkShape shape = new NetworkShape(c.dModel(), c.nLayer(), c.nClasses(), c.patchSize(), c.imageSize(),
-                c.dState(), c.dConv(), c.expand(), c.headdim(), c.normEpsilon());
-        this.network = new MatMambaNetwork(shape, name -> checkpoint.tensor(name).data());
+        this.network = new MatMambaNetwork(NetworkShape.of(config), name -> checkpoint.tensor(name).data());
     }
 
     /** Loads {@code config.json}, the weights and the optional {@code preprocessing.json} of a model directory. */

@@ -75,41 +75,58 @@ final class Kernels {
     }
 
     /**
-     * The selective scan of one head over the {@code len} tokens of one image, with state S (headdim x N):
-     * {@code S_t = decay_t * S_{t-1} + dt_t * x_t (outer) B_t;  y_t = S_t C_t + skip * x_t}.
+     * The selective scan of one head over the {@code len} tokens of one image, with state S (N x headdim):
+     * {@code S_t = decay_t * S_{t-1} + dt_t * B_t (outer) x_t;  y_t = C_t . S_t + skip * x_t}.
      * x and y have {@code xStride} floats per row starting at column {@code col}; B and C are rows of
      * {@code bc} ({@code 2N} floats per row: B then C); dt and decay have {@code hStride} floats per row at column {@code head}.
+     * Vectorised over the head's channels, so no horizontal sums are needed (heads of 16 or 32 channels in the released models).
      */
     static void scanHead(float[] x, float[] y, int xStride, int col, int headdim, float[] bc, int n,
                          float[] dt, float[] decay, int hStride, int head, float skip, int row0, int len) {
-        float[] state = new float[headdim * n];
+        if (headdim % LANES != 0) {
+            scanHeadScalar(x, y, xStride, col, headdim, bc, n, dt, decay, hStride, head, skip, row0, len);
+            return;
+        }
+        float[] state = new float[n * headdim];
         for (int t = 0; t < len; t++) {
             int row = row0 + t;
-            FloatVector a = FloatVector.broadcast(F, decay[row * hStride + head]);
+            float a = decay[row * hStride + head];
             float step = dt[row * hStride + head];
             int b = row * 2 * n;
-            int cOff = b + n;
+            int xo = row * xStride + col;
+            for (int v = 0; v < headdim; v += LANES) {
+                FloatVector xv = FloatVector.fromArray(F, x, xo + v);
+                FloatVector av = FloatVector.broadcast(F, a);
+                FloatVector acc = xv.mul(skip);
+                for (int i = 0, s = v; i < n; i++, s += headdim) {
+                    FloatVector st = xv.fma(FloatVector.broadcast(F, step * bc[b + i]),
+                            FloatVector.fromArray(F, state, s).mul(av));
+                    st.intoArray(state, s);
+                    acc = st.fma(FloatVector.broadcast(F, bc[b + n + i]), acc);
+                }
+                acc.intoArray(y, xo + v);
+            }
+        }
+    }
+
+    /** {@link #scanHead} one channel at a time, for heads narrower than (or not a multiple of) a vector. */
+    private static void scanHeadScalar(float[] x, float[] y, int xStride, int col, int headdim, float[] bc, int n,
+                                       float[] dt, float[] decay, int hStride, int head, float skip, int row0, int len) {
+        float[] state = new float[n * headdim];
+        for (int t = 0; t < len; t++) {
+            int row = row0 + t;
+            float a = decay[row * hStride + head];
+            float step = dt[row * hStride + head];
+            int b = row * 2 * n;
+            int xo = row * xStride + col;
             for (int p = 0; p < headdim; p++) {
-                float xv = x[row * xStride + col + p];
-                float coef = step * xv;
-                FloatVector cv = FloatVector.broadcast(F, coef);
-                FloatVector acc = FloatVector.zero(F);
-                int s = p * n;
-                int i = 0;
-                for (; i <= n - LANES; i += LANES) {
-                    FloatVector st = FloatVector.fromArray(F, state, s + i).mul(a)
-                            .add(cv.mul(FloatVector.fromArray(F, bc, b + i)));
-                    st.intoArray(state, s + i);
-                    acc = st.fma(FloatVector.fromArray(F, bc, cOff + i), acc);
+                float acc = skip * x[xo + p];
+                for (int i = 0, s = p; i < n; i++, s += headdim) {
+                    float st = state[s] * a + step * bc[b + i] * x[xo + p];
+                    state[s] = st;
+                    acc += st * bc[b + n + i];
                 }
-                float out = acc.reduceLanes(VectorOperators.ADD);
-                float d = decay[row * hStride + head];
-                for (; i < n; i++) {
-                    float st = state[s + i] * d + coef * bc[b + i];
-                    state[s + i] = st;
-                    out += st * bc[cOff + i];
-                }
-                y[row * xStride + col + p] = out + skip * xv;
+                y[xo + p] = acc;
             }
         }
     }
@@ -155,7 +172,7 @@ final class Kernels {
     }
 
     static float softplus(float v) {
-        return v > 20f ? v : (float) Math.log1p(Math.exp(v));
+        return v > 20f ? v : (float) Math.log(1.0 + Math.exp(v));
     }
 
     private static float sum(float[] a, int off, int len) {

@@ -1,5 +1,7 @@
 package dev.mmr.encoder.nn;
 
+import dev.mmr.encoder.ModelConfig;
+
 /**
  * The dimensions of a MatMamba-Vision network, as the forward pass needs them.
  *
@@ -16,6 +18,12 @@ package dev.mmr.encoder.nn;
  */
 public record NetworkShape(int dModel, int nLayer, int nClasses, int patchSize, int imageSize,
                            int dState, int dConv, int expand, int headdim, double normEpsilon) {
+
+    /** The shape of the network a checkpoint's configuration describes. */
+    public static NetworkShape of(ModelConfig c) {
+        return new NetworkShape(c.dModel(), c.nLayer(), c.nClasses(), c.patchSize(), c.imageSize(),
+                c.dState(), c.dConv(), c.expand(), c.headdim(), c.normEpsilon());
+    }
 
     /** Patches per image, T = (S/p)^2. */
     public int patches() {

@@ -41,7 +41,7 @@ final class ArchiveSource implements ImageSource {
              TarArchiveInputStream tar = new TarArchiveInputStream(decompress(new BufferedInputStream(file, 1 << 16)))) {
             boolean any = false;
             TarArchiveEntry member;
-            while ((member = tar.getNextEntry()) != null) {
+            while ((member = next(tar)) != null) {
                 any = true;
                 if (!member.isFile()) continue;
                 String id = member.getName();
@@ -54,6 +54,14 @@ final class ArchiveSource implements ImageSource {
                 if (!visitor.visit(entry, () -> readMember(tar, memberSize))) return;
             }
             if (!any) throw new IOException("not a tar archive, or an empty one: " + archive);
+        }
+    }
+
+    private TarArchiveEntry next(TarArchiveInputStream tar) throws IOException {
+        try {
+            return tar.getNextEntry();
+        } catch (IOException e) {
+            throw new IOException("archive " + archive + " is unreadable after " + compressedRead + " bytes: " + e.getMessage(), e);
         }
     }
 

@@ -159,19 +159,21 @@ class ImageIndexTest {
 
     @Test
     void quantizedIndexesKeepExactVectors() throws Exception {
-        Path tree = TestCorpus.tree(tmp.resolve("tree"), images);
+        Map<String, byte[]> some = new java.util.LinkedHashMap<>();
+        images.entrySet().stream().limit(20).forEach(e -> some.put(e.getKey(), e.getValue()));
+        Path tree = TestCorpus.tree(tmp.resolve("tree"), some);
         for (Quantization q : Quantization.values()) {
             Path dir = tmp.resolve("index-" + q.key());
             index(tree, dir, new IndexSettings(8, 40, q));
             try (ImageIndex index = ImageIndex.open(dir, model)) {
                 assertEquals(q.key(), index.info().commitData().get(IndexSchema.QUANTIZATION));
                 Set<String> found = new HashSet<>();
-                for (String id : images.keySet()) {
+                for (String id : some.keySet()) {
                     float[] v = index.vector(id).orElseThrow();
-                    assertArrayEquals(encode(images.get(id)), v, 1e-5f, q + " " + id);
+                    assertArrayEquals(encode(some.get(id)), v, 1e-5f, q + " " + id);
                     found.add(index.search(v, 1, null, 40).get(0).image().id());
                 }
-                assertTrue(found.size() >= images.size() - 2, q + ": self-retrieval found " + found.size());
+                assertTrue(found.size() >= some.size() - 1, q + ": self-retrieval found " + found.size());
             }
         }
     }

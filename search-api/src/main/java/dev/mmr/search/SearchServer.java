@@ -84,21 +84,15 @@ public final class SearchServer implements AutoCloseable {
         app.get("/health", metered("health", ctx -> ctx.json(service.health())));
 
         app.exception(ApiException.class, (e, ctx) -> refuse(ctx, e));
-        app.exception(HttpResponseException.class, (e, ctx) -> refuse(ctx, e.getStatus() == 413
-                ? tooLarge() : new ApiException(e.getStatus(), "http_" + e.getStatus(), e.getMessage())));
+        app.exception(HttpResponseException.class, (e, ctx) -> refuse(ctx, switch (e.getStatus()) {
+            case 404 -> new ApiException(404, "not_found", "no such endpoint or file: " + ctx.method() + " " + ctx.path());
+            case 405 -> new ApiException(405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path());
+            case 413 -> tooLarge();
+            default -> new ApiException(e.getStatus(), "http_" + e.getStatus(), e.getMessage());
+        }));
         app.exception(Exception.class, (e, ctx) -> {
             LOG.error("request {} {} failed", ctx.method(), ctx.path(), e);
             refuse(ctx, new ApiException(500, "internal", "internal error: " + e.getClass().getSimpleName()));
-        });
-        app.error(404, ctx -> {
-            if (ctx.resultInputStream() == null) {
-                refuse(ctx, new ApiException(404, "not_found", "no such endpoint or file: " + ctx.method() + " " + ctx.path()));
-            }
-        });
-        app.error(405, ctx -> {
-            if (ctx.resultInputStream() == null) {
-                refuse(ctx, new ApiException(405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path()));
-            }
         });
     }
 
@@ -149,8 +143,10 @@ public final class SearchServer implements AutoCloseable {
             try {
                 files = ctx.uploadedFiles();
             } catch (RuntimeException e) {
-                throw new ApiException(e.getMessage() != null && e.getMessage().contains("exceeds") ? 413 : 400,
-                        "bad_multipart", "the multipart body cannot be read: " + e.getMessage());
+                if (e.getMessage() != null && e.getMessage().contains("exceeds")) {
+                    throw tooLarge();
+                }
+                throw new ApiException(400, "bad_multipart", "the multipart body cannot be read: " + e.getMessage());
             }
             UploadedFile file = ctx.uploadedFile("image");
             if (file == null && files.size() == 1) {

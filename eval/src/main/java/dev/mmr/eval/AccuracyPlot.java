@@ -126,7 +126,8 @@ final class AccuracyPlot {
         return Math.max(step, Math.ceil(value / step) * step);
     }
 
-    private static String format(double v) {
+    private static String format(double value) {
+        double v = Math.rint(value * 1e6) / 1e6 + 0.0;
         return Math.abs(v - Math.rint(v)) < 1e-9 ? String.format(Locale.ROOT, "%.0f", v)
                 : Math.abs(v * 10 - Math.rint(v * 10)) < 1e-6 ? String.format(Locale.ROOT, "%.1f", v)
                 : String.format(Locale.ROOT, "%.2f", v);

@@ -31,54 +31,72 @@ public final class EmbeddingPass {
 
     /** The embeddings of the corpus by each submodel, keyed like {@code submodels}' names. */
     public Map<String, Embeddings> run(List<Widths> submodels, ImageCorpus corpus, int limit, Progress progress) throws IOException {
-        int dim = model.embeddingDim();
-        ImagePreprocessor preprocessor = model.preprocessor();
-        List<String> ids = new ArrayList<>();
-        List<String> labels = new ArrayList<>();
-        Map<String, Accumulator> results = new LinkedHashMap<>();
-        submodels.forEach(w -> results.put(w.name(), new Accumulator()));
-        List<String[]> pendingNames = new ArrayList<>();
-        List<byte[]> pendingBytes = new ArrayList<>();
-        int[] skipped = {0};
-        Runnable flush = () -> {
+        Run run = new Run(submodels, progress);
+        corpus.forEach(limit, run::add);
+        run.flush();
+        progress.done();
+        return run.finish();
+    }
+
+    /** The state of one read: the batch being filled and what every submodel produced so far. */
+    private final class Run {
+        private final List<Widths> submodels;
+        private final Progress progress;
+        private final ImagePreprocessor preprocessor = model.preprocessor();
+        private final Map<String, Accumulator> results = new LinkedHashMap<>();
+        private final List<String> ids = new ArrayList<>();
+        private final List<String> labels = new ArrayList<>();
+        private final List<String> pendingIds = new ArrayList<>();
+        private final List<String> pendingLabels = new ArrayList<>();
+        private final List<byte[]> pendingBytes = new ArrayList<>();
+        private int skipped;
+
+        Run(List<Widths> submodels, Progress progress) {
+            this.submodels = submodels;
+            this.progress = progress;
+            submodels.forEach(w -> results.put(w.name(), new Accumulator()));
+        }
+
+        void add(String id, String label, byte[] bytes) {
+            pendingIds.add(id);
+            pendingLabels.add(label);
+            pendingBytes.add(bytes);
+            if (pendingBytes.size() == batchSize) {
+                flush();
+            }
+        }
+
+        void flush() {
             float[][] pixels = preprocessAll(preprocessor, pendingBytes);
-            List<float[]> good = new ArrayList<>();
+            List<float[]> decoded = new ArrayList<>();
             for (int i = 0; i < pixels.length; i++) {
                 if (pixels[i] == null) {
-                    skipped[0]++;
+                    skipped++;
                 } else {
-                    good.add(pixels[i]);
-                    ids.add(pendingNames.get(i)[0]);
-                    labels.add(pendingNames.get(i)[1]);
+                    decoded.add(pixels[i]);
+                    ids.add(pendingIds.get(i));
+                    labels.add(pendingLabels.get(i));
                 }
             }
-            if (!good.isEmpty()) {
-                float[] batch = concatenate(good);
+            if (!decoded.isEmpty()) {
+                float[] batch = concatenate(decoded);
                 for (Widths widths : submodels) {
                     long start = System.nanoTime();
-                    Encoding encoding = model.encode(batch, good.size(), widths);
-                    long elapsed = System.nanoTime() - start;
-                    results.get(widths.name()).add(encoding, elapsed, dim);
+                    Encoding encoding = model.encode(batch, decoded.size(), widths);
+                    results.get(widths.name()).add(encoding, System.nanoTime() - start, model.embeddingDim());
                 }
             }
             progress.advance(pendingBytes.size());
-            pendingNames.clear();
+            pendingIds.clear();
+            pendingLabels.clear();
             pendingBytes.clear();
-        };
-        corpus.forEach(limit, (id, label, bytes) -> {
-            pendingNames.add(new String[] {id, label});
-            pendingBytes.add(bytes);
-            if (pendingBytes.size() == batchSize) {
-                flush.run();
-            }
-        });
-        if (!pendingBytes.isEmpty()) {
-            flush.run();
         }
-        progress.done();
-        Map<String, Embeddings> out = new LinkedHashMap<>();
-        results.forEach((name, acc) -> out.put(name, acc.finish(ids, labels, dim, skipped[0])));
-        return out;
+
+        Map<String, Embeddings> finish() {
+            Map<String, Embeddings> out = new LinkedHashMap<>();
+            results.forEach((name, acc) -> out.put(name, acc.finish(ids, labels, model.embeddingDim(), skipped)));
+            return out;
+        }
     }
 
     private static float[][] preprocessAll(ImagePreprocessor preprocessor, List<byte[]> images) {

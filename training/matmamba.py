@@ -1,0 +1,121 @@
+"""MatMamba-Vision in plain PyTorch, exactly as docs/model.md defines it, with the authors' state-dict names.
+
+`MatMambaVision.forward(x, widths)` runs the nested submodel whose layer i has width widths[i]
+(None = full width D). The SSD scan is computed in its quadratic ("single chunk") form, which is
+exact and fast for the short token sequences of 32px inputs; C·Bᵀ is shared by all heads.
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class MatMamba2Mixer(nn.Module):
+    def __init__(self, d_model, d_state=128, d_conv=4, expand=2):
+        super().__init__()
+        self.d_model, self.d_state, self.d_conv = d_model, d_state, d_conv
+        self.d_inner = expand * d_model
+        self.headdim = d_model // 32
+        self.nheads = self.d_inner // self.headdim
+        d_in_proj = 2 * self.d_inner + 2 * d_state + self.nheads
+        conv_dim = self.d_inner + 2 * d_state
+        self.in_proj = nn.Linear(d_model, d_in_proj, bias=False)
+        self.conv1d = nn.Conv1d(conv_dim, conv_dim, d_conv, groups=conv_dim, padding=d_conv - 1, bias=True)
+        self.dt_bias = nn.Parameter(torch.empty(self.nheads))
+        self.A_log = nn.Parameter(torch.empty(self.nheads))
+        self.D = nn.Parameter(torch.ones(self.nheads))
+        self.norm = nn.Module()
+        self.norm.weight = nn.Parameter(torch.ones(self.d_inner))
+        self.out_proj = nn.Linear(self.d_inner, d_model, bias=False)
+        self.reset_ssm_parameters()
+
+    def reset_ssm_parameters(self, dt_min=0.001, dt_max=0.1, dt_floor=1e-4):
+        with torch.no_grad():
+            dt = torch.exp(torch.rand(self.nheads) * (math.log(dt_max) - math.log(dt_min)) + math.log(dt_min))
+            dt = dt.clamp(min=dt_floor)
+            self.dt_bias.copy_(dt + torch.log(-torch.expm1(-dt)))  # inverse softplus
+            self.A_log.copy_(torch.log(torch.empty(self.nheads).uniform_(1, 16)))
+            self.D.fill_(1.0)
+
+    def forward(self, u, width):
+        """u: (B, L, D); width: the nested width w (d_inner = 2w channels in this submodel)."""
+        D, N, di = self.d_model, self.d_state, 2 * width
+        h, P = di // self.headdim, self.headdim
+        W = self.in_proj.weight
+        w_sel = torch.cat([W[:di], W[2 * D:2 * D + di], W[4 * D:4 * D + 2 * N], W[4 * D + 2 * N:4 * D + 2 * N + h]])
+        zxbcdt = u @ w_sel.t()
+        z, xBC, dt = torch.split(zxbcdt, [di, di + 2 * N, h], dim=-1)
+
+        cw = torch.cat([self.conv1d.weight[:di], self.conv1d.weight[-2 * N:]])
+        cb = torch.cat([self.conv1d.bias[:di], self.conv1d.bias[-2 * N:]])
+        L = u.shape[1]
+        xBC = F.conv1d(xBC.transpose(1, 2), cw, cb, padding=self.d_conv - 1, groups=di + 2 * N)[..., :L]
+        xBC = F.silu(xBC.transpose(1, 2))
+        x, Bm, Cm = torch.split(xBC, [di, N, N], dim=-1)
+
+        dt = F.softplus(dt.float() + self.dt_bias[:h].float())                 # (B, L, h)
+        A = -torch.exp(self.A_log[:h].float())                                   # (h)
+        cum = torch.cumsum(dt * A, dim=1).transpose(1, 2)                        # (B, h, L)
+        seg = cum[:, :, :, None] - cum[:, :, None, :]                            # (B, h, t, s)
+        causal = torch.ones(L, L, dtype=torch.bool, device=u.device).tril()
+        decay = torch.exp(seg.masked_fill(~causal, float("-inf")))
+        G = Cm @ Bm.transpose(1, 2)                                              # (B, t, s), shared by heads
+        M = decay * G[:, None].float()                                           # (B, h, t, s)
+        xh = x.reshape(x.shape[0], L, h, P)
+        xdt = (xh.float() * dt[..., None]).transpose(1, 2)                       # (B, h, s, P)
+        y = (M.to(xdt.dtype) @ xdt).transpose(1, 2)                              # (B, t, h, P)
+        y = y + xh.float() * self.D[:h].float()[:, None]
+        y = y.reshape(x.shape[0], L, di)
+
+        y = y * F.silu(z.float())
+        y = y * torch.rsqrt(y.pow(2).mean(-1, keepdim=True) + 1e-5) * self.norm.weight[:di].float()
+        return y.to(u.dtype) @ self.out_proj.weight[:, :di].t()
+
+
+class Block(nn.Module):
+    def __init__(self, d_model, eps, **ssm):
+        super().__init__()
+        self.norm = nn.LayerNorm(d_model, eps=eps)
+        self.mixer = MatMamba2Mixer(d_model, **ssm)
+
+
+class MatMambaVision(nn.Module):
+    def __init__(self, d_model, n_layer, n_classes=1000, patch_size=16, image_size=224, norm_epsilon=1e-5,
+                 d_state=128, d_conv=4, expand=2):
+        super().__init__()
+        self.d_model, self.n_layer = d_model, n_layer
+        self.patch_embed = nn.Module()
+        self.patch_embed.proj = nn.Conv2d(3, d_model, patch_size, stride=patch_size)
+        n_tokens = (image_size // patch_size) ** 2
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, d_model))
+        self.pos_embed = nn.Parameter(torch.zeros(1, n_tokens + 1, d_model))
+        self.layers = nn.ModuleList(
+            Block(d_model, norm_epsilon, d_state=d_state, d_conv=d_conv, expand=expand) for _ in range(n_layer))
+        self.norm_f = nn.LayerNorm(d_model, eps=norm_epsilon)
+        self.head = nn.Linear(d_model, n_classes)
+        nn.init.trunc_normal_(self.pos_embed, std=0.02)
+        nn.init.trunc_normal_(self.cls_token, std=0.02)
+
+    @classmethod
+    def from_config(cls, cfg):
+        ssm = cfg.get("ssm_cfg", {})
+        return cls(cfg["d_model"], cfg["n_layer"], cfg.get("n_classes", 1000), cfg.get("patch_size", 16),
+                   cfg.get("image_size", 224), cfg.get("norm_epsilon", 1e-5), ssm.get("d_state", 128),
+                   ssm.get("d_conv", 4), ssm.get("expand", 2))
+
+    def level_widths(self, level):
+        return [self.d_model // level] * self.n_layer
+
+    def forward(self, x, widths=None):
+        """Returns (features, logits): features = norm_f output at the suffix [CLS] token."""
+        widths = widths or [self.d_model] * self.n_layer
+        t = self.patch_embed.proj(x).flatten(2).transpose(1, 2)                 # (B, T, D), row-major grid
+        t = torch.cat([t, self.cls_token.expand(t.shape[0], -1, -1)], dim=1) + self.pos_embed
+        hidden, residual = t, None
+        for layer, w in zip(self.layers, widths):
+            residual = hidden if residual is None else hidden + residual
+            hidden = layer.mixer(layer.norm(residual), w)
+        residual = hidden + residual
+        f = self.norm_f(residual)[:, -1]
+        return f, self.head(f)

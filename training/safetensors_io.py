@@ -1,0 +1,57 @@
+"""Minimal safetensors reader/writer (the format is an 8-byte little-endian header length, a JSON header, raw data).
+
+Written here so the trainer and its tests need nothing beyond PyTorch and numpy.
+"""
+import json
+import struct
+
+import numpy as np
+import torch
+
+_DTYPES = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "I64": np.int64}
+_NAMES = {np.dtype(v): k for k, v in _DTYPES.items()}
+
+
+def load(path):
+    """Returns {name: torch.Tensor} (F32, F16, F64, I64; BF16 is widened to float32)."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    (n,) = struct.unpack("<Q", blob[:8])
+    if n > len(blob) - 8:
+        raise ValueError(f"{path}: header length {n} runs past the end of the file")
+    header = json.loads(blob[8:8 + n])
+    data = memoryview(blob)[8 + n:]
+    out = {}
+    for name, meta in header.items():
+        if name == "__metadata__":
+            continue
+        lo, hi = meta["data_offsets"]
+        raw = data[lo:hi]
+        if meta["dtype"] == "BF16":
+            bits = np.frombuffer(raw, dtype=np.uint16).astype(np.uint32) << 16
+            arr = bits.view(np.float32)
+        else:
+            arr = np.frombuffer(raw, dtype=_DTYPES[meta["dtype"]])
+        out[name] = torch.from_numpy(arr.reshape(meta["shape"]).copy())
+    return out
+
+
+def save(tensors, path, metadata=None):
+    """Writes {name: tensor} in sorted name order; tensors keep their dtype (F32, F16, F64, I64)."""
+    header, chunks, offset = {}, [], 0
+    if metadata:
+        header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
+    for name in sorted(tensors):
+        arr = tensors[name].detach().cpu().contiguous().numpy()
+        raw = arr.tobytes()
+        header[name] = {"dtype": _NAMES[arr.dtype], "shape": list(arr.shape),
+                        "data_offsets": [offset, offset + len(raw)]}
+        chunks.append(raw)
+        offset += len(raw)
+    head = json.dumps(header, separators=(",", ":")).encode()
+    head += b" " * (-len(head) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(head)))
+        f.write(head)
+        for c in chunks:
+            f.write(c)

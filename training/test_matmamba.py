@@ -1,0 +1,51 @@
+"""The trainer's model reproduces the golden vectors computed by the authors' own modules."""
+import json
+import os
+import unittest
+
+import torch
+
+import safetensors_io
+from matmamba import MatMambaVision
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+GOLDEN = os.path.join(ROOT, "encoder", "src", "test", "resources", "golden")
+
+
+def rel_l2(a, b):
+    return float((a - b).norm() / b.norm())
+
+
+class GoldenTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        spec = json.load(open(os.path.join(GOLDEN, "golden_a.json")))
+        cls.spec = spec
+        cls.model = MatMambaVision.from_config(spec["config"]).double()
+        weights = safetensors_io.load(os.path.join(ROOT, "models", "golden-tiny", "model.safetensors"))
+        missing, unexpected = cls.model.load_state_dict({k: v.double() for k, v in weights.items()}, strict=True)
+        cls.io = safetensors_io.load(os.path.join(GOLDEN, "golden_a.io.safetensors"))
+
+    def check(self, widths, key):
+        with torch.no_grad():
+            f, logits = self.model(self.io["input"].double(), widths)
+        self.assertLess(rel_l2(f, self.io[f"features.{key}"].double()), 1e-4, key)
+        self.assertLess(rel_l2(logits, self.io[f"logits.{key}"].double()), 1e-4, key)
+
+    def test_levels(self):
+        for level in self.spec["levels"]:
+            self.check(self.model.level_widths(level), f"level{level}")
+
+    def test_mix_n_match(self):
+        for i, dims in enumerate(self.spec["mixnmatch_dims"]):
+            self.check(dims, f"mix{i}")
+
+    def test_state_dict_names_match_the_checkpoint_layout(self):
+        weights = safetensors_io.load(os.path.join(ROOT, "models", "golden-tiny", "model.safetensors"))
+        ours = {k: tuple(v.shape) for k, v in self.model.state_dict().items()}
+        theirs = {k: tuple(v.shape) for k, v in weights.items()}
+        self.assertEqual(ours, theirs)
+
+
+if __name__ == "__main__":
+    unittest.main()

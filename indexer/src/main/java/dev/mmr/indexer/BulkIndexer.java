@@ -85,6 +85,11 @@ public final class BulkIndexer {
         this.options = options;
     }
 
+    /** The model's own preprocessing (image size, crop, mean, std) as recorded in its model folder. */
+    public static ImagePreprocessor preprocessor(MatMambaModel model) {
+        return new ImagePreprocessor(model.config().imageSize(), model.preprocessing());
+    }
+
     public Counters counters() {
         return counters;
     }
@@ -128,7 +133,7 @@ public final class BulkIndexer {
 
         void run() throws IOException, InterruptedException {
             start("scan", this::scan);
-            ImagePreprocessor preprocessor = model.preprocessor();
+            ImagePreprocessor preprocessor = preprocessor(model);
             for (int i = 0; i < options.decodeThreads; i++) start("decode-" + i, () -> decode(preprocessor));
             Thread write = start("write", this::write);
             try {

@@ -85,11 +85,6 @@ public final class BulkIndexer {
         this.options = options;
     }
 
-    /** The model's own preprocessing (image size, crop, mean, std) as recorded in its model folder. */
-    public static ImagePreprocessor preprocessor(MatMambaModel model) {
-        return new ImagePreprocessor(model.config().imageSize(), model.preprocessing());
-    }
-
     public Counters counters() {
         return counters;
     }
@@ -101,8 +96,6 @@ public final class BulkIndexer {
 
     /** Indexes the source; returns when every image is written and committed. */
     public Result run(ImageSource source, Path rejectsFile) throws IOException, InterruptedException {
-        // Images are decoded from bytes in memory: ImageIO's default temp-file cache per stream only slows decoding down.
-        javax.imageio.ImageIO.setUseCache(false);
         long start = System.nanoTime();
         try (Rejects rejects = new Rejects(rejectsFile, writer::committed)) {
             new Pipeline(source, rejects).run();
@@ -133,7 +126,7 @@ public final class BulkIndexer {
 
         void run() throws IOException, InterruptedException {
             start("scan", this::scan);
-            ImagePreprocessor preprocessor = preprocessor(model);
+            ImagePreprocessor preprocessor = model.preprocessor();
             for (int i = 0; i < options.decodeThreads; i++) start("decode-" + i, () -> decode(preprocessor));
             Thread write = start("write", this::write);
             try {

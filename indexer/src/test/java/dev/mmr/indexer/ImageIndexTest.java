@@ -52,7 +52,7 @@ class ImageIndexTest {
     }
 
     private float[] encode(byte[] jpeg) throws Exception {
-        return model.encode(BulkIndexer.preprocessor(model).preprocess(jpeg), 1, model.full()).embedding(0);
+        return model.encode(model.preprocessor().preprocess(jpeg), 1, model.full()).embedding(0);
     }
 
     @Test

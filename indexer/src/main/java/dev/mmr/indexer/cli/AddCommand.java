@@ -40,7 +40,7 @@ public final class AddCommand extends IndexerCommand {
         for (String name : fields.keySet())
             if (ManifestSource.RESERVED.contains(name)) throw new IllegalArgumentException("field name '" + name + "' is reserved");
         try (MatMambaModel encoder = MatMambaModel.load(model)) {
-            float[] pixels = BulkIndexer.preprocessor(encoder).preprocess(image);
+            float[] pixels = encoder.preprocessor().preprocess(image);
             float[] embedding = encoder.encode(pixels, 1, encoder.full()).embedding(0);
             try (ImageIndexWriter writer = ImageIndexWriter.open(index, encoder, IndexSettings.DEFAULT)) {
                 writer.put(new ImageEntry(id, image.toAbsolutePath().normalize().toString(), label, fields), embedding);

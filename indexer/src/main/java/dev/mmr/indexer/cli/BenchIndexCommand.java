@@ -92,7 +92,7 @@ public final class BenchIndexCommand extends IndexerCommand {
     }
 
     private List<float[]> preprocessed(MatMambaModel encoder) throws IOException, InterruptedException {
-        ImagePreprocessor preprocessor = BulkIndexer.preprocessor(encoder);
+        ImagePreprocessor preprocessor = encoder.preprocessor();
         List<float[]> images = new ArrayList<>();
         long[] seen = {0};
         try (ImageSource corpus = ImageSource.open(source, under)) {

@@ -2,10 +2,12 @@ package dev.mmr.eval;
 
 import dev.mmr.cli.MmrCommand;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -62,6 +64,11 @@ public final class EvalCommand implements Callable<Integer>, MmrCommand {
         Report report;
         try {
             List<BaselineModel> parsed = baselines.stream().map(BaselineModel::parse).toList();
+            for (Path dir : Stream.concat(Stream.of(model), parsed.stream().map(BaselineModel::dir)).toList()) {
+                if (!Files.isRegularFile(dir.resolve("config.json"))) {
+                    throw new IOException("not a model directory (no config.json): " + dir);
+                }
+            }
             Evaluation.Settings settings = new Evaluation.Settings(model, parsed, ImageCorpora.open(database, databaseUnder),
                     ImageCorpora.open(queries, queriesUnder), limit, new EmbeddingCache(cache), batch, hnswCandidates);
             report = new Evaluation(settings).run();

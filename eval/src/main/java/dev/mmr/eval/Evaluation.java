@@ -91,6 +91,10 @@ public final class Evaluation {
 
     /** Exact and HNSW search of every query set against one database, and the rows of figures. */
     private List<ReportRow> measure(Embeddings database, List<Measured> encoders, String what) throws IOException {
+        if (database.size() == 0 || encoders.get(0).queries().size() == 0) {
+            throw new IOException("no readable images in the " + (database.size() == 0 ? "database" : "queries")
+                    + " (every one was skipped as undecodable)");
+        }
         List<String> classes = classes(database);
         int[] databaseLabels = labelIndices(database, classes);
         int dim = database.dim();

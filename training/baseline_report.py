@@ -4,20 +4,17 @@ import json
 import os
 import sys
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train import load_cifar, nn1_top1  # noqa: E402
+from train import nn1_top1  # noqa: E402
 
 work = sys.argv[1]
-data = load_cifar(None, work)
-train_y, test_y = torch.from_numpy(data["train"][1]), torch.from_numpy(data["test"][1])
 db = torch.load(os.path.join(work, "cifar10-baseline-l1.train.level1.pt"))
 report = {}
 for k in (1, 2, 4, 8):
     q = torch.load(os.path.join(work, f"cifar10-baseline-l{k}.test.level{k}.pt"))
-    report[f"baseline-l{k}_vs_baseline-l1_db"] = nn1_top1(db, train_y, q, test_y)
+    report[f"baseline-l{k}_vs_baseline-l1_db"] = nn1_top1(db["embeddings"], db["labels"], q["embeddings"], q["labels"])
 for name in ["cifar10"] + [f"cifar10-baseline-l{k}" for k in (1, 2, 4, 8)]:
     path = os.path.join(work, name, "metrics.json")
     if os.path.exists(path):

@@ -99,8 +99,7 @@ def encode(model, images_uint8, widths, device, batch=1000):
     feats, logits = [], []
     for i in range(0, len(images_uint8), batch):
         x = normalise(torch.from_numpy(images_uint8[i:i + batch]).to(device))
-        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-            f, lg = model(x, widths)
+        f, lg = model(x, widths)  # float32, as the shipped encoder computes
         feats.append(f.float())
         logits.append(lg.float())
     return torch.cat(feats), torch.cat(logits)
@@ -123,8 +122,8 @@ def main():
     ap.add_argument("--cache", default=None, help="where the decoded dataset is cached (default: OUT/..)")
     ap.add_argument("--levels", default="1,2,4,8", help="levels trained every step; one level = an independent baseline")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--d-model", type=int, default=192)
-    ap.add_argument("--n-layer", type=int, default=8)
+    ap.add_argument("--d-model", type=int, default=256)
+    ap.add_argument("--n-layer", type=int, default=6)
     ap.add_argument("--d-state", type=int, default=64)
     ap.add_argument("--patch", type=int, default=4)
     ap.add_argument("--batch", type=int, default=512)
@@ -158,12 +157,17 @@ def main():
         log_file.write(line + "\n")
         log_file.flush()
 
-    data = load_cifar(args.data, args.cache or os.path.dirname(os.path.abspath(args.out)))
+    cache_dir = args.cache or os.path.dirname(os.path.abspath(args.out))
+    name = os.path.basename(os.path.normpath(args.out))
+    data = load_cifar(args.data, cache_dir)
     train_x, train_y, _ = data["train"]
     test_x, test_y, test_names = data["test"]
-    if args.limit:
-        train_x, train_y = train_x[:args.limit], train_y[:args.limit]
-        test_x, test_y = test_x[:max(args.reference_images, args.limit // 5)], test_y[:max(args.reference_images, args.limit // 5)]
+    if args.limit:  # a random subset of both splits (the archive is sorted by class)
+        rng = np.random.default_rng(args.seed)
+        keep = np.sort(rng.permutation(len(train_x))[:args.limit])
+        train_x, train_y = train_x[keep], train_y[keep]
+        keep = np.sort(rng.permutation(len(test_x))[:max(args.reference_images, args.limit // 5)])
+        test_x, test_y, test_names = test_x[keep], test_y[keep], test_names[keep]
     gx = torch.from_numpy(train_x).to(device)
     gy = torch.from_numpy(train_y).to(device)
     config = make_config(args)
@@ -212,7 +216,7 @@ def main():
         synchronize()
         step_s = (time.time() - t0) / 6
         if epochs is None and args.epochs_from is None:
-            epochs = max(1, int(0.7 * args.time_budget / (step_s * steps_per_epoch)))
+            epochs = max(1, int(0.6 * args.time_budget / (step_s * steps_per_epoch)))
             log(f"measured {step_s * 1000:.1f} ms a step -> {epochs} epochs fit {args.time_budget:.0f} s")
             if args.epochs_to:
                 with open(args.epochs_to + ".tmp", "w") as f:
@@ -278,10 +282,8 @@ def main():
         metrics["per_level"][f"level{k}"] = {
             "head_top1": float((lg.argmax(1) == ty).float().mean()),
             "nn1_top1": nn1_top1(db, dby, q, ty)}
-        torch.save(q.cpu(), os.path.join(args.cache or os.path.dirname(os.path.abspath(args.out)),
-                                         f"{os.path.basename(args.out)}.test.level{k}.pt"))
-    torch.save(db.cpu(), os.path.join(args.cache or os.path.dirname(os.path.abspath(args.out)),
-                                      f"{os.path.basename(args.out)}.train.level{db_level}.pt"))
+        torch.save({"embeddings": q.cpu(), "labels": ty.cpu()}, os.path.join(cache_dir, f"{name}.test.level{k}.pt"))
+    torch.save({"embeddings": db.cpu(), "labels": dby.cpu()}, os.path.join(cache_dir, f"{name}.train.level{db_level}.pt"))
     with open(os.path.join(args.out, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2)
     log(json.dumps(metrics))

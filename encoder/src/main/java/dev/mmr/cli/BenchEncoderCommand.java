@@ -1,0 +1,151 @@
+package dev.mmr.cli;
+
+import dev.mmr.encoder.Checkpoint;
+import dev.mmr.encoder.Cost;
+import dev.mmr.encoder.ModelConfig;
+import dev.mmr.encoder.Widths;
+import dev.mmr.encoder.nn.MatMambaNetwork;
+import dev.mmr.encoder.nn.NetworkShape;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ForkJoinPool;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Encoder throughput per width on the released MatMamba-Vision shapes with random weights, next to the
+ * machine's own float32 matrix-multiply rate measured in the same run on the model's projection shapes.
+ */
+@Command(name = "bench-encoder", mixinStandardHelpOptions = true,
+        description = {"Measures encoder images/s per width for the 35M and 135M shapes (random weights) and, in the same run,",
+                "this machine's float32 matmul GFLOP/s (ND4J gemm on the model's in_proj/out_proj shapes).",
+                "Each row shows the matmul work it sustains as a fraction of that rate. Times are the best of the timed iterations."})
+public final class BenchEncoderCommand implements Runnable, MmrCommand {
+    @Option(names = "--shapes", split = ",", defaultValue = "35M,135M", description = "released shapes to run: 35M (d_model 512), 135M (d_model 1024); default ${DEFAULT-VALUE}")
+    List<String> shapes;
+
+    @Option(names = "--batches", split = ",", defaultValue = "1,16", description = "batch sizes; default ${DEFAULT-VALUE}")
+    List<Integer> batches;
+
+    @Option(names = "--levels", split = ",", defaultValue = "1,2,4,8", description = "uniform levels; default ${DEFAULT-VALUE}")
+    List<Integer> levels;
+
+    @Option(names = "--image-size", defaultValue = "224", description = "input side in pixels (patch 16); default ${DEFAULT-VALUE}")
+    int imageSize;
+
+    @Option(names = "--layers", defaultValue = "20", description = "Mamba blocks (20 in the released models); default ${DEFAULT-VALUE}")
+    int layers;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "untimed runs per row; default ${DEFAULT-VALUE}")
+    int warmup;
+
+    @Option(names = "--iterations", defaultValue = "3", description = "timed runs per row; default ${DEFAULT-VALUE}")
+    int iterations;
+
+    @Override public void run() {
+        System.out.printf("threads: %d (ND4J/OpenBLAS %d, Java kernels %d); best of %d timed runs after %d warm-up%n",
+                Runtime.getRuntime().availableProcessors(), Nd4j.getEnvironment().maxThreads(),
+                ForkJoinPool.getCommonPoolParallelism() + 1, iterations, warmup);
+        for (String name : shapes) {
+            ModelConfig config = switch (name) {
+                case "35M" -> new ModelConfig(512, layers, 1000, 16, imageSize, 128, 4, 2, 1e-5);
+                case "135M" -> new ModelConfig(1024, layers, 1000, 16, imageSize, 128, 4, 2, 1e-5);
+                default -> throw new IllegalArgumentException("unknown shape " + name + " (known: 35M, 135M)");
+            };
+            benchShape(name, config);
+        }
+    }
+
+    private void benchShape(String name, ModelConfig config) {
+        double peak = matmulGflops(config, batches.stream().max(Integer::compare).orElseThrow());
+        System.out.printf("%n%s shape: d_model %d, %d layers, d_state %d, %dpx patch %d (%d tokens)%n", name, config.dModel(),
+                config.nLayer(), config.dState(), config.imageSize(), config.patchSize(), config.nTokens());
+        System.out.printf("machine float32 matmul (ND4J gemm, in_proj + out_proj shapes, batch %d): %.1f GFLOP/s%n",
+                batches.stream().max(Integer::compare).orElseThrow(), peak);
+        System.out.printf("%-6s %5s %-7s %9s %10s %9s %9s %8s %9s%n",
+                "shape", "batch", "width", "GFLOP/im", "ms/batch", "images/s", "GFLOP/s", "of peak", "vs lvl1");
+        try (MatMambaNetwork network = new MatMambaNetwork(NetworkShape.of(config), randomWeights(config))) {
+            for (int batch : batches) {
+                float[] pixels = new float[batch * 3 * config.imageSize() * config.imageSize()];
+                SplittableRandom random = new SplittableRandom(7);
+                for (int i = 0; i < pixels.length; i++) {
+                    pixels[i] = (float) random.nextGaussian();
+                }
+                double firstRate = 0;
+                for (int level : levels) {
+                    int[] perLayer = new int[config.nLayer()];
+                    Arrays.fill(perLayer, config.dModel() / level);
+                    double gflop = Cost.of(config, new Widths(perLayer, "level" + level)).gflop();
+                    double seconds = bestSeconds(() -> network.forward(pixels, batch, perLayer));
+                    double rate = batch / seconds;
+                    firstRate = firstRate == 0 ? rate : firstRate;
+                    System.out.printf("%-6s %5d %-7s %9.2f %10.1f %9.2f %9.1f %7.0f%% %8.2fx%n", name, batch, "level" + level,
+                            gflop, seconds * 1e3, rate, rate * gflop, 100 * rate * gflop / peak, rate / firstRate);
+                }
+            }
+        }
+    }
+
+    /** Best float32 gemm rate over the model's full-width in_proj and out_proj products at {@code batch} images. */
+    private double matmulGflops(ModelConfig c, int batch) {
+        long rows = (long) batch * c.nTokens();
+        long d = c.dModel();
+        long inRows = 2L * c.dInner() + 2L * c.dState() + c.nHeads();
+        INDArray u = Nd4j.rand(DataType.FLOAT, rows, d);
+        INDArray inProj = Nd4j.rand(DataType.FLOAT, inRows, d);
+        INDArray y = Nd4j.rand(DataType.FLOAT, rows, c.dInner());
+        INDArray outProjT = Nd4j.rand(DataType.FLOAT, c.dInner(), d);
+        INDArray a = Nd4j.createUninitialized(DataType.FLOAT, rows, inRows);
+        INDArray b = Nd4j.createUninitialized(DataType.FLOAT, rows, d);
+        double flop = 2.0 * rows * d * (inRows + c.dInner());
+        double seconds = bestSeconds(() -> {
+            Nd4j.gemm(u, inProj, a, false, true, 1.0, 0.0);
+            Nd4j.gemm(y, outProjT, b, false, false, 1.0, 0.0);
+        });
+        for (INDArray x : List.of(u, inProj, y, outProjT, a, b)) {
+            x.close();
+        }
+        return flop / seconds / 1e9;
+    }
+
+    private double bestSeconds(Runnable work) {
+        for (int i = 0; i < warmup; i++) {
+            work.run();
+        }
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < Math.max(1, iterations); i++) {
+            long start = System.nanoTime();
+            work.run();
+            best = Math.min(best, System.nanoTime() - start);
+        }
+        return best / 1e9;
+    }
+
+    /** Random weights of the right shapes and a plausible scale (unit norms, decays spread like the authors' initialisation). */
+    private static MatMambaNetwork.WeightSource randomWeights(ModelConfig c) {
+        Map<String, long[]> shapes = Checkpoint.expectedShapes(c);
+        SplittableRandom random = new SplittableRandom(42);
+        return name -> {
+            long[] shape = shapes.get(name);
+            float[] data = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact))];
+            if (name.endsWith("norm.weight") || name.endsWith("norm_f.weight") || name.endsWith(".D")) {
+                Arrays.fill(data, 1f);
+            } else if (name.endsWith("A_log")) {
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = (float) Math.log(1 + 15 * random.nextDouble());
+                }
+            } else if (!name.endsWith("bias")) {
+                float scale = (float) (1 / Math.sqrt(shape[shape.length - 1] * (shape.length > 2 ? shape[1] : 1)));
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = scale * (float) random.nextGaussian();
+                }
+            }
+            return data;
+        };
+    }
+}

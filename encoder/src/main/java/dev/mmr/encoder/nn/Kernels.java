@@ -1,0 +1,198 @@
+package dev.mmr.encoder.nn;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The per-token steps of a MatMamba block as fused Java Vector API loops over row-major float arrays.
+ * Every method writes only the rows it is given, so callers may run disjoint row ranges in parallel.
+ */
+final class Kernels {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = F.length();
+
+    private Kernels() {
+    }
+
+    /** {@code out[r] = LayerNorm(in[r]) * gain + bias} for rows [from, to) of width {@code d}. */
+    static void layerNorm(float[] in, float[] out, int from, int to, int d, float[] gain, float[] bias, float eps) {
+        for (int r = from; r < to; r++) {
+            int o = r * d;
+            float mean = sum(in, o, d) / d;
+            FloatVector m = FloatVector.broadcast(F, mean);
+            FloatVector acc = FloatVector.zero(F);
+            int c = 0;
+            for (; c <= d - LANES; c += LANES) {
+                FloatVector v = FloatVector.fromArray(F, in, o + c).sub(m);
+                acc = v.fma(v, acc);
+            }
+            float var = acc.reduceLanes(VectorOperators.ADD);
+            for (; c < d; c++) {
+                float v = in[o + c] - mean;
+                var += v * v;
+            }
+            float inv = (float) (1.0 / Math.sqrt(var / d + eps));
+            FloatVector s = FloatVector.broadcast(F, inv);
+            c = 0;
+            for (; c <= d - LANES; c += LANES) {
+                FloatVector v = FloatVector.fromArray(F, in, o + c).sub(m).mul(s);
+                v.fma(FloatVector.fromArray(F, gain, c), FloatVector.fromArray(F, bias, c)).intoArray(out, o + c);
+            }
+            for (; c < d; c++) {
+                out[o + c] = (in[o + c] - mean) * inv * gain[c] + bias[c];
+            }
+        }
+    }
+
+    /**
+     * Causal depthwise convolution followed by SiLU over the {@code len} tokens of one image.
+     * Input channel c of token t is {@code in[(row0 + t) * inStride + inCol + c]}; kernel tap k of channel c is
+     * {@code weightT[k * convChannels + convCol + c]} (taps transposed to [k][channel]) with bias
+     * {@code bias[convCol + c]}; output goes to {@code out[(row0 + t) * channels + c]}.
+     */
+    static void causalConvSilu(float[] in, int inStride, int inCol, int row0, int len, int channels,
+                               float[] weightT, float[] bias, int convChannels, int convCol, int taps, float[] out) {
+        for (int t = 0; t < len; t++) {
+            int o = (row0 + t) * channels;
+            int c = 0;
+            for (; c <= channels - LANES; c += LANES) {
+                FloatVector acc = FloatVector.fromArray(F, bias, convCol + c);
+                for (int k = Math.max(0, taps - 1 - t); k < taps; k++) {
+                    int src = (row0 + t - taps + 1 + k) * inStride + inCol + c;
+                    acc = FloatVector.fromArray(F, in, src).fma(FloatVector.fromArray(F, weightT, k * convChannels + convCol + c), acc);
+                }
+                silu(acc).intoArray(out, o + c);
+            }
+            for (; c < channels; c++) {
+                float acc = bias[convCol + c];
+                for (int k = Math.max(0, taps - 1 - t); k < taps; k++) {
+                    acc += in[(row0 + t - taps + 1 + k) * inStride + inCol + c] * weightT[k * convChannels + convCol + c];
+                }
+                out[o + c] = silu(acc);
+            }
+        }
+    }
+
+    /**
+     * The selective scan of one head over the {@code len} tokens of one image, with state S (N x headdim):
+     * {@code S_t = decay_t * S_{t-1} + dt_t * B_t (outer) x_t;  y_t = C_t . S_t + skip * x_t}.
+     * x and y have {@code xStride} floats per row starting at column {@code col}; B and C are rows of
+     * {@code bc} ({@code 2N} floats per row: B then C); dt and decay have {@code hStride} floats per row at column {@code head}.
+     * Vectorised over the head's channels, so no horizontal sums are needed (heads of 16 or 32 channels in the released models).
+     */
+    static void scanHead(float[] x, float[] y, int xStride, int col, int headdim, float[] bc, int n,
+                         float[] dt, float[] decay, int hStride, int head, float skip, int row0, int len) {
+        if (headdim % LANES != 0) {
+            scanHeadScalar(x, y, xStride, col, headdim, bc, n, dt, decay, hStride, head, skip, row0, len);
+            return;
+        }
+        float[] state = new float[n * headdim];
+        for (int t = 0; t < len; t++) {
+            int row = row0 + t;
+            float a = decay[row * hStride + head];
+            float step = dt[row * hStride + head];
+            int b = row * 2 * n;
+            int xo = row * xStride + col;
+            for (int v = 0; v < headdim; v += LANES) {
+                FloatVector xv = FloatVector.fromArray(F, x, xo + v);
+                FloatVector av = FloatVector.broadcast(F, a);
+                FloatVector acc = xv.mul(skip);
+                for (int i = 0, s = v; i < n; i++, s += headdim) {
+                    FloatVector st = xv.fma(FloatVector.broadcast(F, step * bc[b + i]),
+                            FloatVector.fromArray(F, state, s).mul(av));
+                    st.intoArray(state, s);
+                    acc = st.fma(FloatVector.broadcast(F, bc[b + n + i]), acc);
+                }
+                acc.intoArray(y, xo + v);
+            }
+        }
+    }
+
+    /** {@link #scanHead} one channel at a time, for heads narrower than (or not a multiple of) a vector. */
+    private static void scanHeadScalar(float[] x, float[] y, int xStride, int col, int headdim, float[] bc, int n,
+                                       float[] dt, float[] decay, int hStride, int head, float skip, int row0, int len) {
+        float[] state = new float[n * headdim];
+        for (int t = 0; t < len; t++) {
+            int row = row0 + t;
+            float a = decay[row * hStride + head];
+            float step = dt[row * hStride + head];
+            int b = row * 2 * n;
+            int xo = row * xStride + col;
+            for (int p = 0; p < headdim; p++) {
+                float acc = skip * x[xo + p];
+                for (int i = 0, s = p; i < n; i++, s += headdim) {
+                    float st = state[s] * a + step * bc[b + i] * x[xo + p];
+                    state[s] = st;
+                    acc += st * bc[b + n + i];
+                }
+                y[xo + p] = acc;
+            }
+        }
+    }
+
+    /** Gated RMSNorm in place on rows [from, to): {@code y = rmsnorm(y * silu(z)) * weight}, width {@code d}. */
+    static void gateRmsNorm(float[] y, float[] z, int from, int to, int d, float[] weight, float eps) {
+        for (int r = from; r < to; r++) {
+            int o = r * d;
+            FloatVector acc = FloatVector.zero(F);
+            int c = 0;
+            for (; c <= d - LANES; c += LANES) {
+                FloatVector g = FloatVector.fromArray(F, y, o + c).mul(silu(FloatVector.fromArray(F, z, o + c)));
+                g.intoArray(y, o + c);
+                acc = g.fma(g, acc);
+            }
+            float ss = acc.reduceLanes(VectorOperators.ADD);
+            for (; c < d; c++) {
+                float g = y[o + c] * silu(z[o + c]);
+                y[o + c] = g;
+                ss += g * g;
+            }
+            float inv = (float) (1.0 / Math.sqrt(ss / d + eps));
+            FloatVector s = FloatVector.broadcast(F, inv);
+            c = 0;
+            for (; c <= d - LANES; c += LANES) {
+                FloatVector.fromArray(F, y, o + c).mul(s).mul(FloatVector.fromArray(F, weight, c)).intoArray(y, o + c);
+            }
+            for (; c < d; c++) {
+                y[o + c] = y[o + c] * inv * weight[c];
+            }
+        }
+    }
+
+    /** {@code a[i] += b[i]} for i in [from, to). */
+    static void addInPlace(float[] a, float[] b, int from, int to) {
+        int i = from;
+        for (; i <= to - LANES; i += LANES) {
+            FloatVector.fromArray(F, a, i).add(FloatVector.fromArray(F, b, i)).intoArray(a, i);
+        }
+        for (; i < to; i++) {
+            a[i] += b[i];
+        }
+    }
+
+    static float softplus(float v) {
+        return v > 20f ? v : (float) Math.log(1.0 + Math.exp(v));
+    }
+
+    private static float sum(float[] a, int off, int len) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= len - LANES; i += LANES) {
+            acc = acc.add(FloatVector.fromArray(F, a, off + i));
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            s += a[off + i];
+        }
+        return s;
+    }
+
+    private static FloatVector silu(FloatVector v) {
+        return v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    private static float silu(float v) {
+        return (float) (v / (1.0 + Math.exp(-v)));
+    }
+}

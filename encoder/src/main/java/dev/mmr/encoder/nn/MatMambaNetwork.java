@@ -1,0 +1,280 @@
+package dev.mmr.encoder.nn;
+
+import java.util.stream.IntStream;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The MatMamba-Vision network (docs/model.md, "Forward pass at a nested width") over one set of weights.
+ * Immutable once built: any number of threads may call {@link #forward} at once; every call allocates its own buffers.
+ */
+public final class MatMambaNetwork implements AutoCloseable {
+    /** Rows per parallel task of the row-wise kernels. */
+    private static final int ROW_BLOCK = 64;
+    private static final float GATED_NORM_EPS = 1e-5f;
+
+    /** Where the network's weights come from: a state-dict tensor by name, as float32 in row-major order. */
+    @FunctionalInterface
+    public interface WeightSource {
+        float[] tensor(String name);
+    }
+
+    /** The outputs for a batch: {@code features} (batch x D, norm_f at the [CLS] token) and {@code logits} (batch x classes). */
+    public record Output(float[] features, float[] logits) {
+    }
+
+    private record Layer(float[] normWeight, float[] normBias, INDArray inProj, float[] convWeightT, float[] convBias,
+                         float[] dtBias, float[] a, float[] skip, float[] gateNormWeight, INDArray outProjT) {
+    }
+
+    private final NetworkShape shape;
+    private final INDArray patchWeight;
+    private final float[] patchBias;
+    private final float[] clsToken;
+    private final float[] posEmbed;
+    private final Layer[] layers;
+    private final float[] finalNormWeight;
+    private final float[] finalNormBias;
+    private final float[] headWeight;
+    private final float[] headBias;
+
+    public MatMambaNetwork(NetworkShape shape, WeightSource weights) {
+        this.shape = shape;
+        int d = shape.dModel();
+        int p = shape.patchSize();
+        patchWeight = matrix(weights.tensor("patch_embed.proj.weight"), d, 3 * p * p);
+        patchBias = weights.tensor("patch_embed.proj.bias");
+        clsToken = weights.tensor("cls_token");
+        posEmbed = weights.tensor("pos_embed");
+        layers = new Layer[shape.nLayer()];
+        int inner = shape.dInner();
+        int convChannels = inner + 2 * shape.dState();
+        for (int i = 0; i < layers.length; i++) {
+            String m = "layers." + i + ".mixer.";
+            float[] aLog = weights.tensor(m + "A_log");
+            float[] a = new float[aLog.length];
+            for (int j = 0; j < a.length; j++) {
+                a[j] = (float) -Math.exp(aLog[j]);
+            }
+            layers[i] = new Layer(weights.tensor("layers." + i + ".norm.weight"), weights.tensor("layers." + i + ".norm.bias"),
+                    matrix(weights.tensor(m + "in_proj.weight"), shape.inProjRows(), d),
+                    transpose(weights.tensor(m + "conv1d.weight"), convChannels, shape.dConv()),
+                    weights.tensor(m + "conv1d.bias"), weights.tensor(m + "dt_bias"), a, weights.tensor(m + "D"),
+                    weights.tensor(m + "norm.weight"),
+                    matrix(transpose(weights.tensor(m + "out_proj.weight"), d, inner), inner, d));
+        }
+        finalNormWeight = weights.tensor("norm_f.weight");
+        finalNormBias = weights.tensor("norm_f.bias");
+        headWeight = weights.tensor("head.weight");
+        headBias = weights.tensor("head.bias");
+    }
+
+    public NetworkShape shape() {
+        return shape;
+    }
+
+    /** Frees the native weight matrices. */
+    @Override public void close() {
+        patchWeight.close();
+        for (Layer layer : layers) {
+            layer.inProj().close();
+            layer.outProjT().close();
+        }
+    }
+
+    /**
+     * Runs the network on {@code batch} preprocessed images ({@code batch x 3 x S x S}, row-major) with mixer width
+     * {@code widths[i]} in layer i. Widths must already be valid (0 &lt; w &lt;= D, expand * w divisible by headdim).
+     */
+    public Output forward(float[] pixels, int batch, int[] widths) {
+        int d = shape.dModel();
+        int rows = batch * shape.tokens();
+        float[] residual = embed(pixels, batch);
+        float[] hidden = null;
+        float[] u = new float[rows * d];
+        float eps = (float) shape.normEpsilon();
+        for (int i = 0; i < layers.length; i++) {
+            Layer layer = layers[i];
+            float[] h = hidden;
+            float[] res = residual;
+            forEachBlock(rows, (from, to) -> {
+                if (h != null) {
+                    Kernels.addInPlace(res, h, from * d, to * d);
+                }
+                Kernels.layerNorm(res, u, from, to, d, layer.normWeight(), layer.normBias(), eps);
+            });
+            hidden = mix(layer, u, batch, widths[i]);
+        }
+        Kernels.addInPlace(residual, hidden, 0, residual.length);
+        return head(residual, batch);
+    }
+
+    /** Patch embedding, suffix [CLS] token and position embedding: the first residual stream (batch*L x D). */
+    private float[] embed(float[] pixels, int batch) {
+        int d = shape.dModel();
+        int p = shape.patchSize();
+        int s = shape.imageSize();
+        int side = s / p;
+        int t = shape.patches();
+        int l = shape.tokens();
+        int k = 3 * p * p;
+        float[] patches = new float[batch * t * k];
+        IntStream.range(0, batch * t).parallel().forEach(row -> {
+            int b = row / t;
+            int gy = (row % t) / side;
+            int gx = row % side;
+            int o = row * k;
+            for (int c = 0; c < 3; c++) {
+                for (int ky = 0; ky < p; ky++) {
+                    System.arraycopy(pixels, ((b * 3 + c) * s + gy * p + ky) * s + gx * p, patches, o, p);
+                    o += p;
+                }
+            }
+        });
+        float[] projected = matmul(patches, batch * t, k, patchWeight, true);
+        float[] out = new float[batch * l * d];
+        IntStream.range(0, batch * l).parallel().forEach(row -> {
+            int b = row / l;
+            int tok = row % l;
+            int o = row * d;
+            if (tok < t) {
+                int src = (b * t + tok) * d;
+                for (int c = 0; c < d; c++) {
+                    out[o + c] = projected[src + c] + patchBias[c] + posEmbed[tok * d + c];
+                }
+            } else {
+                for (int c = 0; c < d; c++) {
+                    out[o + c] = clsToken[c] + posEmbed[tok * d + c];
+                }
+            }
+        });
+        return out;
+    }
+
+    /** One mixer at width {@code w}: in_proj (sliced), conv + SiLU, selective scan, gated RMSNorm, out_proj (sliced). */
+    private float[] mix(Layer layer, float[] u, int batch, int w) {
+        int d = shape.dModel();
+        int n = shape.dState();
+        int l = shape.tokens();
+        int rows = batch * l;
+        int inner = shape.dInner();
+        int di = shape.expand() * w;
+        int heads = di / shape.headdim();
+        int bcdtWidth = 2 * n + heads;
+        INDArray uNd = toNd(u, rows, d);
+        float[] z = matmul(uNd, rows(layer.inProj(), 0, di), true);
+        float[] x = matmul(uNd, rows(layer.inProj(), inner, di), true);
+        float[] bcdt = matmul(uNd, rows(layer.inProj(), 2 * inner, bcdtWidth), true);
+        uNd.close();
+
+        int convChannels = inner + 2 * n;
+        int taps = shape.dConv();
+        float[] xc = new float[rows * di];
+        float[] bc = new float[rows * 2 * n];
+        float[] dt = new float[rows * heads];
+        float[] decay = new float[rows * heads];
+        IntStream.range(0, batch).parallel().forEach(b -> {
+            Kernels.causalConvSilu(x, di, 0, b * l, l, di, layer.convWeightT(), layer.convBias(), convChannels, 0, taps, xc);
+            Kernels.causalConvSilu(bcdt, bcdtWidth, 0, b * l, l, 2 * n, layer.convWeightT(), layer.convBias(), convChannels, inner, taps, bc);
+            for (int r = b * l; r < (b + 1) * l; r++) {
+                for (int j = 0; j < heads; j++) {
+                    float step = Kernels.softplus(bcdt[r * bcdtWidth + 2 * n + j] + layer.dtBias()[j]);
+                    dt[r * heads + j] = step;
+                    decay[r * heads + j] = (float) Math.exp(step * layer.a()[j]);
+                }
+            }
+        });
+        float[] y = new float[rows * di];
+        int headdim = shape.headdim();
+        IntStream.range(0, batch * heads).parallel().forEach(task -> {
+            int b = task / heads;
+            int j = task % heads;
+            Kernels.scanHead(xc, y, di, j * headdim, headdim, bc, n, dt, decay, heads, j, layer.skip()[j], b * l, l);
+        });
+        forEachBlock(rows, (from, to) -> Kernels.gateRmsNorm(y, z, from, to, di, layer.gateNormWeight(), GATED_NORM_EPS));
+        return matmul(y, rows, di, rows(layer.outProjT(), 0, di), false);
+    }
+
+    /** norm_f at each image's [CLS] token (the last), then the classifier. */
+    private Output head(float[] residual, int batch) {
+        int d = shape.dModel();
+        int l = shape.tokens();
+        int classes = shape.nClasses();
+        float[] cls = new float[batch * d];
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(residual, (b * l + l - 1) * d, cls, b * d, d);
+        }
+        float[] features = new float[batch * d];
+        Kernels.layerNorm(cls, features, 0, batch, d, finalNormWeight, finalNormBias, (float) shape.normEpsilon());
+        float[] logits = new float[batch * classes];
+        IntStream.range(0, batch * classes).parallel().forEach(i -> {
+            int b = i / classes;
+            int c = i % classes;
+            double acc = headBias[c];
+            for (int k = 0; k < d; k++) {
+                acc += (double) features[b * d + k] * headWeight[c * d + k];
+            }
+            logits[i] = (float) acc;
+        });
+        return new Output(features, logits);
+    }
+
+    private static void forEachBlock(int rows, RowRange body) {
+        IntStream.range(0, (rows + ROW_BLOCK - 1) / ROW_BLOCK).parallel()
+                .forEach(blk -> body.run(blk * ROW_BLOCK, Math.min(rows, (blk + 1) * ROW_BLOCK)));
+    }
+
+    @FunctionalInterface
+    private interface RowRange {
+        void run(int from, int to);
+    }
+
+    /** {@code a (rows x cols) . w^T} when {@code transposeW} (w is out x cols), else {@code a . w} (w is cols x out). */
+    private static float[] matmul(float[] a, int rows, int cols, INDArray w, boolean transposeW) {
+        INDArray aNd = toNd(a, rows, cols);
+        float[] out = matmul(aNd, w, transposeW);
+        aNd.close();
+        return out;
+    }
+
+    private static float[] matmul(INDArray a, INDArray w, boolean transposeW) {
+        long outCols = transposeW ? w.rows() : w.columns();
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, a.rows(), outCols);
+        Nd4j.gemm(a, w, out, false, transposeW, 1.0, 0.0);
+        float[] result = new float[Math.toIntExact(out.length())];
+        out.data().asNioFloat().get(result);
+        out.close();
+        return result;
+    }
+
+    private static INDArray toNd(float[] data, int rows, int cols) {
+        INDArray a = Nd4j.createUninitialized(DataType.FLOAT, rows, cols);
+        a.data().asNioFloat().put(data, 0, rows * cols);
+        return a;
+    }
+
+    /** The contiguous row block [from, from + count) of a row-major matrix, as a view. */
+    private static INDArray rows(INDArray m, int from, int count) {
+        return m.get(NDArrayIndex.interval(from, from + count), NDArrayIndex.all());
+    }
+
+    private static INDArray matrix(float[] data, int rows, int cols) {
+        if (data.length != rows * cols) {
+            throw new IllegalArgumentException("expected " + rows + "x" + cols + " values, got " + data.length);
+        }
+        return toNd(data, rows, cols);
+    }
+
+    /** The transpose of a row-major rows x cols matrix. */
+    private static float[] transpose(float[] data, int rows, int cols) {
+        float[] out = new float[data.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[c * rows + r] = data[r * cols + c];
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.mmr.encoder.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The selective-scan kernel at every vector shape (and the odd-width fallback) against the recurrence in float64. */
+class KernelsTest {
+
+    @ParameterizedTest(name = "headdim {0}")
+    @ValueSource(ints = {16, 32, 12, 6, 3})
+    void scanMatchesTheRecurrence(int headdim) {
+        int heads = 3;
+        int n = 24;
+        int len = 9;
+        int width = heads * headdim;
+        SplittableRandom random = new SplittableRandom(headdim);
+        float[] x = gaussian(random, len * width);
+        float[] bc = gaussian(random, len * 2 * n);
+        float[] dt = new float[len * heads];
+        float[] decay = new float[len * heads];
+        for (int i = 0; i < dt.length; i++) {
+            dt[i] = (float) random.nextDouble(0.01, 1);
+            decay[i] = (float) Math.exp(-dt[i] * random.nextDouble(1, 8));
+        }
+        float[] skip = gaussian(random, heads);
+        float[] y = new float[len * width];
+        for (int j = 0; j < heads; j++) {
+            Kernels.scanHead(x, y, width, j * headdim, headdim, bc, n, dt, decay, heads, j, skip[j], 0, len);
+        }
+        for (int j = 0; j < heads; j++) {
+            double[][] state = new double[headdim][n];
+            for (int t = 0; t < len; t++) {
+                for (int p = 0; p < headdim; p++) {
+                    double xv = x[t * width + j * headdim + p];
+                    double out = skip[j] * xv;
+                    for (int i = 0; i < n; i++) {
+                        state[p][i] = decay[t * heads + j] * state[p][i] + dt[t * heads + j] * xv * bc[t * 2 * n + i];
+                        out += state[p][i] * bc[t * 2 * n + n + i];
+                    }
+                    assertEquals(out, y[t * width + j * headdim + p], 1e-4 * (1 + Math.abs(out)), "head " + j + " token " + t + " channel " + p);
+                }
+            }
+        }
+    }
+
+    private static float[] gaussian(SplittableRandom random, int count) {
+        float[] a = new float[count];
+        for (int i = 0; i < count; i++) {
+            a[i] = (float) random.nextGaussian();
+        }
+        return a;
+    }
+}

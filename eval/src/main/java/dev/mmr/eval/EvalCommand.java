@@ -13,9 +13,9 @@ import picocli.CommandLine.Option;
 
 /** {@code bin/mmr eval}: runs the adaptive-retrieval protocol and writes a report folder. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Adaptive retrieval: encode the database once with the full model, the queries with every nested and",
-                "Mix'n'Match submodel (and each baseline against the largest baseline's database); write report.json, CSVs,",
-                "accuracy-vs-GFLOP plots (SVG, PNG) and index.html into --out. Embeddings are cached, so reruns skip encoding."})
+        description = "Adaptive retrieval: encode the database once with the full model and the queries with every nested "
+                + "and Mix'n'Match submodel (each baseline against the largest baseline's database); write report.json, CSVs, "
+                + "accuracy-vs-GFLOP plots (SVG, PNG) and index.html into --out. Embeddings are cached, so reruns skip encoding.")
 public final class EvalCommand implements Callable<Integer>, MmrCommand {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "The nested model (config.json + weights).")

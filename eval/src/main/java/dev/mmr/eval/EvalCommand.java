@@ -1,6 +1,8 @@
 package dev.mmr.eval;
 
 import dev.mmr.cli.MmrCommand;
+import dev.mmr.indexer.IndexSettings;
+import dev.mmr.indexer.Quantization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +57,10 @@ public final class EvalCommand implements Callable<Integer>, MmrCommand {
             description = "HNSW candidates explored per query for the recall figure (default ${DEFAULT-VALUE}).")
     int hnswCandidates;
 
+    @Option(names = "--hnsw-quantization", paramLabel = "Q", defaultValue = "none",
+            description = "Graph vectors of that HNSW index, as the indexer offers them: none, int7, int4 or binary (default ${DEFAULT-VALUE}).")
+    String quantization;
+
     @Override
     public Integer call() throws Exception {
         if (limit < 0 || batch < 1 || hnswCandidates < Evaluation.K) {
@@ -70,7 +76,9 @@ public final class EvalCommand implements Callable<Integer>, MmrCommand {
                 }
             }
             Evaluation.Settings settings = new Evaluation.Settings(model, parsed, ImageCorpora.open(database, databaseUnder),
-                    ImageCorpora.open(queries, queriesUnder), limit, new EmbeddingCache(cache), batch, hnswCandidates);
+                    ImageCorpora.open(queries, queriesUnder), limit, new EmbeddingCache(cache), batch,
+                    new IndexSettings(IndexSettings.DEFAULT.maxConnections(), IndexSettings.DEFAULT.beamWidth(), Quantization.parse(quantization)),
+                    hnswCandidates);
             report = new Evaluation(settings).run();
         } catch (IllegalArgumentException | IOException e) {
             System.err.println("eval: " + e.getMessage());

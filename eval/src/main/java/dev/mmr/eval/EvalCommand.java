@@ -1,19 +1,23 @@
 package dev.mmr.eval;
 
 import dev.mmr.cli.MmrCommand;
+import dev.mmr.indexer.IndexSettings;
+import dev.mmr.indexer.Quantization;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code bin/mmr eval}: runs the adaptive-retrieval protocol and writes a report folder. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Adaptive retrieval: encode the database once with the full model, the queries with every nested and",
-                "Mix'n'Match submodel (and each baseline against the largest baseline's database); write report.json, CSVs,",
-                "accuracy-vs-GFLOP plots (SVG, PNG) and index.html into --out. Embeddings are cached, so reruns skip encoding."})
+        description = "Adaptive retrieval: encode the database once with the full model and the queries with every nested "
+                + "and Mix'n'Match submodel (each baseline against the largest baseline's database); write report.json, CSVs, "
+                + "accuracy-vs-GFLOP plots (SVG, PNG) and index.html into --out. Embeddings are cached, so reruns skip encoding.")
 public final class EvalCommand implements Callable<Integer>, MmrCommand {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "The nested model (config.json + weights).")
@@ -53,6 +57,10 @@ public final class EvalCommand implements Callable<Integer>, MmrCommand {
             description = "HNSW candidates explored per query for the recall figure (default ${DEFAULT-VALUE}).")
     int hnswCandidates;
 
+    @Option(names = "--hnsw-quantization", paramLabel = "Q", defaultValue = "none",
+            description = "Graph vectors of that HNSW index, as the indexer offers them: none, int7, int4 or binary (default ${DEFAULT-VALUE}).")
+    String quantization;
+
     @Override
     public Integer call() throws Exception {
         if (limit < 0 || batch < 1 || hnswCandidates < Evaluation.K) {
@@ -62,8 +70,15 @@ public final class EvalCommand implements Callable<Integer>, MmrCommand {
         Report report;
         try {
             List<BaselineModel> parsed = baselines.stream().map(BaselineModel::parse).toList();
+            for (Path dir : Stream.concat(Stream.of(model), parsed.stream().map(BaselineModel::dir)).toList()) {
+                if (!Files.isRegularFile(dir.resolve("config.json"))) {
+                    throw new IOException("not a model directory (no config.json): " + dir);
+                }
+            }
             Evaluation.Settings settings = new Evaluation.Settings(model, parsed, ImageCorpora.open(database, databaseUnder),
-                    ImageCorpora.open(queries, queriesUnder), limit, new EmbeddingCache(cache), batch, hnswCandidates);
+                    ImageCorpora.open(queries, queriesUnder), limit, new EmbeddingCache(cache), batch,
+                    new IndexSettings(IndexSettings.DEFAULT.maxConnections(), IndexSettings.DEFAULT.beamWidth(), Quantization.parse(quantization)),
+                    hnswCandidates);
             report = new Evaluation(settings).run();
         } catch (IllegalArgumentException | IOException e) {
             System.err.println("eval: " + e.getMessage());

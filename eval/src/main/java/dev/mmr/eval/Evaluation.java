@@ -3,6 +3,7 @@ package dev.mmr.eval;
 import dev.mmr.encoder.Cost;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.encoder.Widths;
+import dev.mmr.indexer.IndexSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ public final class Evaluation {
 
     /** What to measure and where; {@code limit} 0 means every image. */
     public record Settings(Path modelDir, List<BaselineModel> baselines, ImageCorpus database, ImageCorpus queries,
-                           int limit, EmbeddingCache cache, int batchSize, int hnswCandidates) {
+                           int limit, EmbeddingCache cache, int batchSize, IndexSettings hnsw, int hnswCandidates) {
     }
 
     private final Settings settings;
@@ -51,7 +52,7 @@ public final class Evaluation {
             for (Submodel s : submodels) {
                 measured.add(new Measured(s, model.cost(s.widths()), queries.get(s.widths().name()), model.config().nClasses()));
             }
-            rows.addAll(measure(database, measured, "nested model"));
+            rows.addAll(measure(model, database, measured, "nested model"));
         }
         List<Map<String, Object>> baselineInfo = new ArrayList<>();
         if (!settings.baselines().isEmpty()) {
@@ -70,33 +71,41 @@ public final class Evaluation {
 
     private List<ReportRow> measureBaselines(List<Map<String, Object>> info) throws IOException {
         List<BaselineModel> ordered = settings.baselines().stream().sorted(Comparator.comparingInt(BaselineModel::level)).toList();
-        Embeddings database = null;
-        List<Measured> measured = new ArrayList<>();
-        for (BaselineModel baseline : ordered) {
-            try (MatMambaModel model = MatMambaModel.load(baseline.dir())) {
-                Widths widths = model.level(baseline.level());
-                Map<String, Object> described = describe(baseline.dir(), model);
-                described.put("level", baseline.level());
-                info.add(described);
-                if (database == null) {
-                    database = encode(model, List.of(widths), settings.database(), "baseline database").get(widths.name());
+        BaselineModel largest = ordered.get(0);
+        try (MatMambaModel databaseModel = MatMambaModel.load(largest.dir())) {
+            Widths databaseWidths = databaseModel.level(largest.level());
+            Embeddings database = encode(databaseModel, List.of(databaseWidths), settings.database(), "baseline database")
+                    .get(databaseWidths.name());
+            List<Measured> measured = new ArrayList<>();
+            for (BaselineModel baseline : ordered) {
+                try (MatMambaModel model = MatMambaModel.load(baseline.dir())) {
+                    Widths widths = model.level(baseline.level());
+                    Map<String, Object> described = describe(baseline.dir(), model);
+                    described.put("level", baseline.level());
+                    info.add(described);
+                    Embeddings queries = encode(model, List.of(widths), settings.queries(), "baseline queries").get(widths.name());
+                    Submodel submodel = new Submodel(baseline.rowName(), Submodel.Kind.BASELINE, widths);
+                    measured.add(new Measured(submodel, model.cost(widths), queries, model.config().nClasses()));
                 }
-                Embeddings queries = encode(model, List.of(widths), settings.queries(), "baseline queries").get(widths.name());
-                Submodel submodel = new Submodel(baseline.rowName(), Submodel.Kind.BASELINE, widths);
-                measured.add(new Measured(submodel, model.cost(widths), queries, model.config().nClasses()));
             }
+            return measure(databaseModel, database, measured, "baseline database");
         }
-        return measure(database, measured, "baseline database");
     }
 
     /** Exact and HNSW search of every query set against one database, and the rows of figures. */
-    private List<ReportRow> measure(Embeddings database, List<Measured> encoders, String what) throws IOException {
+    private List<ReportRow> measure(MatMambaModel databaseModel, Embeddings database, List<Measured> encoders, String what)
+            throws IOException {
+        if (database.size() == 0 || encoders.get(0).queries().size() == 0) {
+            throw new IOException("no readable images in the " + (database.size() == 0 ? "database" : "queries")
+                    + " (every one was skipped as undecodable)");
+        }
         List<String> classes = classes(database);
         int[] databaseLabels = labelIndices(database, classes);
         int dim = database.dim();
-        Path hnswDir = Files.createTempDirectory("mmr-eval-hnsw");
+        Path hnswDir = Files.createTempDirectory("mmr-eval-hnsw").resolve("index");
         List<ReportRow> rows = new ArrayList<>();
-        try (HnswIndex hnsw = HnswIndex.build(database.vectors(), dim, hnswDir, Progress.of("HNSW index of the " + what, database.size()))) {
+        try (HnswIndex hnsw = HnswIndex.build(database, databaseModel, settings.hnsw(), hnswDir,
+                Progress.of("HNSW index of the " + what, database.size()))) {
             Progress progress = Progress.of("search " + what, (long) encoders.size() * encoders.get(0).queries().size());
             for (Measured m : encoders) {
                 Embeddings queries = m.queries();
@@ -113,7 +122,7 @@ public final class Evaluation {
             }
             progress.done();
         } finally {
-            deleteTree(hnswDir);
+            deleteTree(hnswDir.getParent());
         }
         return rows;
     }
@@ -176,7 +185,9 @@ public final class Evaluation {
         info.put("k", K);
         info.put("search", "exact: dot product of L2-normalised embeddings (cosine), blocked matrix products; ties to the lower database row");
         info.put("map_definition", Report.MAP_DEFINITION);
-        info.put("hnsw", "Lucene HNSW (default M 16, beam width 100), dot product; " + settings.hnswCandidates() + " candidates per query");
+        info.put("hnsw", "the indexer's Lucene HNSW index (max connections " + settings.hnsw().maxConnections() + ", beam width "
+                + settings.hnsw().beamWidth() + ", quantization " + settings.hnsw().quantization().key()
+                + ", dot product, exact rescoring of candidates); " + settings.hnswCandidates() + " candidates per query");
         info.put("images_per_s", "encoder only (preprocessed batches of " + settings.batchSize() + "), this machine, "
                 + Runtime.getRuntime().availableProcessors() + " cores");
         info.put("limit", settings.limit());

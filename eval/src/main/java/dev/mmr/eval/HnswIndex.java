@@ -1,93 +1,70 @@
 package dev.mmr.eval;
 
+import dev.mmr.encoder.MatMambaModel;
+import dev.mmr.indexer.Hit;
+import dev.mmr.indexer.ImageIndex;
+import dev.mmr.indexer.ImageIndexWriter;
+import dev.mmr.indexer.IndexSettings;
+import dev.mmr.indexer.source.ImageEntry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.apache.lucene.document.Document;
-import org.apache.lucene.document.KnnFloatVectorField;
-import org.apache.lucene.document.StoredField;
-import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.IndexWriter;
-import org.apache.lucene.index.IndexWriterConfig;
-import org.apache.lucene.index.StoredFields;
-import org.apache.lucene.index.VectorSimilarityFunction;
-import org.apache.lucene.search.IndexSearcher;
-import org.apache.lucene.search.KnnFloatVectorQuery;
-import org.apache.lucene.search.ScoreDoc;
-import org.apache.lucene.search.TopDocs;
-import org.apache.lucene.store.Directory;
-import org.apache.lucene.store.FSDirectory;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * A Lucene HNSW index of database embeddings on disk (Lucene's default HNSW format, dot product on
- * L2-normalised vectors, as the product's indexes use), built only to measure how much of the
- * exact top-k the approximate search finds.
+ * The database embeddings in a real image index on disk, written and searched through the indexer's
+ * API exactly as the search service uses it (HNSW graph, optional quantization, exact rescoring of
+ * the candidates), built only to measure how much of the exact top-k the approximate search finds.
  */
 public final class HnswIndex implements AutoCloseable {
-    private static final String VECTOR = "embedding";
-    private static final String ROW = "row";
+    private final ImageIndex index;
+    private final Map<String, Integer> rowOfId;
 
-    private final Directory directory;
-    private final DirectoryReader reader;
-    private final IndexSearcher searcher;
-
-    private HnswIndex(Directory directory) throws IOException {
-        this.directory = directory;
-        this.reader = DirectoryReader.open(directory);
-        this.searcher = new IndexSearcher(reader);
+    private HnswIndex(ImageIndex index, Map<String, Integer> rowOfId) {
+        this.index = index;
+        this.rowOfId = rowOfId;
     }
 
-    /** Writes one document per database row into {@code dir} (which must be empty or absent) and opens it. */
-    public static HnswIndex build(float[] database, int dim, Path dir, Progress progress) throws IOException {
-        Directory directory = FSDirectory.open(dir);
-        IndexWriterConfig config = new IndexWriterConfig().setRAMBufferSizeMB(512).setOpenMode(IndexWriterConfig.OpenMode.CREATE);
-        int rows = database.length / dim;
-        try (IndexWriter writer = new IndexWriter(directory, config)) {
-            for (int row = 0; row < rows; row++) {
-                Document doc = new Document();
-                doc.add(new KnnFloatVectorField(VECTOR, Arrays.copyOfRange(database, row * dim, (row + 1) * dim),
-                        VectorSimilarityFunction.DOT_PRODUCT));
-                doc.add(new StoredField(ROW, row));
-                writer.addDocument(doc);
+    /** Writes one image per database row into {@code dir} (which must not hold an index yet) and opens it. */
+    public static HnswIndex build(Embeddings database, MatMambaModel model, IndexSettings settings, Path dir, Progress progress)
+            throws IOException {
+        Map<String, Integer> rowOfId = new HashMap<>();
+        int dim = database.dim();
+        try (ImageIndexWriter writer = ImageIndexWriter.open(dir, model, settings)) {
+            for (int row = 0; row < database.size(); row++) {
+                String id = database.ids().get(row);
+                writer.put(new ImageEntry(id, id, database.labels().get(row), Map.of()),
+                        Arrays.copyOfRange(database.vectors(), row * dim, (row + 1) * dim));
+                rowOfId.put(id, row);
                 progress.advance(1);
             }
-            writer.commit();
+            writer.commit(Map.of());
         }
         progress.done();
-        return new HnswIndex(directory);
+        return new HnswIndex(ImageIndex.open(dir, model), rowOfId);
     }
 
-    /**
-     * The approximate top-k of each query row, best first, exploring {@code candidates} (at least k)
-     * entries of the graph per query.
-     */
-    public Neighbours search(float[] queries, int dim, int k, int candidates) {
+    /** The approximate top-k database rows of each query row, best first, exploring {@code candidates} graph entries per query. */
+    public Neighbours search(float[] queries, int dim, int k, int candidates) throws IOException {
         int m = queries.length / dim;
-        int kept = Math.min(k, reader.numDocs());
+        int kept = Math.min(k, rowOfId.size());
         int[] index = new int[m * kept];
         float[] score = new float[m * kept];
-        try {
-            StoredFields stored = searcher.storedFields();
-            for (int q = 0; q < m; q++) {
-                float[] target = Arrays.copyOfRange(queries, q * dim, (q + 1) * dim);
-                TopDocs top = searcher.search(new KnnFloatVectorQuery(VECTOR, target, Math.max(k, candidates)), kept);
-                ScoreDoc[] hits = top.scoreDocs;
-                for (int r = 0; r < kept; r++) {
-                    boolean present = r < hits.length;
-                    index[q * kept + r] = present ? stored.document(hits[r].doc).getField(ROW).numericValue().intValue() : -1;
-                    score[q * kept + r] = present ? hits[r].score : Float.NEGATIVE_INFINITY;
-                }
+        for (int q = 0; q < m; q++) {
+            List<Hit> hits = this.index.search(Arrays.copyOfRange(queries, q * dim, (q + 1) * dim), kept, null, candidates);
+            for (int r = 0; r < kept; r++) {
+                boolean present = r < hits.size();
+                index[q * kept + r] = present ? rowOfId.get(hits.get(r).image().id()) : -1;
+                score[q * kept + r] = present ? hits.get(r).similarity() : Float.NEGATIVE_INFINITY;
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
         return new Neighbours(m, kept, index, score);
     }
 
     @Override
     public void close() throws IOException {
-        reader.close();
-        directory.close();
+        index.close();
     }
 }

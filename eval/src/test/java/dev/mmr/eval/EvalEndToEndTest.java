@@ -144,12 +144,14 @@ class EvalEndToEndTest {
             }
         }
         Files.writeString(edited.resolve("config.json"), Files.readString(edited.resolve("config.json")) + "\n");
-        assertEquals(0, run(edited, work.resolve("edited-report"), cache));
+        assertEquals(0, run(edited, work.resolve("edited-report"), cache, "--hnsw-quantization", "int7"));
         assertEquals(2 * (1 + sweep.size()), cacheFiles(cache).size());
-        JsonNode editedLevel1 = rowsByName(new ObjectMapper().readTree(work.resolve("edited-report/report.json").toFile())).get("level1");
+        JsonNode editedReport = new ObjectMapper().readTree(work.resolve("edited-report/report.json").toFile());
+        JsonNode editedLevel1 = rowsByName(editedReport).get("level1");
         assertEquals(rows.get("level1").get("top1_1nn"), editedLevel1.get("top1_1nn"), "same weights, same figures");
-        assertNotEquals(fingerprint, new ObjectMapper().readTree(work.resolve("edited-report/report.json").toFile())
-                .get("model").get("fingerprint").asText());
+        assertNotEquals(fingerprint, editedReport.get("model").get("fingerprint").asText());
+        assertTrue(editedReport.get("protocol").get("hnsw").asText().contains("quantization int7"));
+        assertTrue(editedLevel1.get("recall10_hnsw").asDouble() > 0.5, "an int7 index still finds most of the exact top 10");
     }
 
     @Test

@@ -53,10 +53,16 @@ public final class Checkpoint {
         Preprocessing preprocessing = preprocessingBytes == null ? Preprocessing.IMAGENET
                 : Preprocessing.parse(preprocessingBytes, PREPROCESSING_FILE);
 
-        Path weights = dir.resolve(SAFETENSORS_FILE);
+        Path safetensors = dir.resolve(SAFETENSORS_FILE);
+        Path torchZip = dir.resolve(TORCH_FILE);
+        Path weights;
         Map<String, Tensor> raw;
-        if (Files.isRegularFile(weights)) {
+        if (Files.isRegularFile(safetensors)) {
+            weights = safetensors;
             raw = SafeTensors.read(weights);
+        } else if (Files.isRegularFile(torchZip)) {
+            weights = torchZip;
+            raw = TorchZipCheckpoint.read(weights);
         } else {
             throw new CheckpointException(dir + ": no weights: expected " + SAFETENSORS_FILE + " or " + TORCH_FILE);
         }

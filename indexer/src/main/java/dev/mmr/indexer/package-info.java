@@ -1,2 +1,6 @@
-/** Encodes image corpora once at full width into an on-disk Lucene HNSW index; resumable, with progress. */
+/**
+ * The image index: a Lucene HNSW index on disk holding one document per image with its full-width embedding.
+ * {@link dev.mmr.indexer.ImageIndex} reads and searches it, {@link dev.mmr.indexer.ImageIndexWriter} writes it, and
+ * {@link dev.mmr.indexer.BulkIndexer} fills it from a source, resumably.
+ */
 package dev.mmr.indexer;

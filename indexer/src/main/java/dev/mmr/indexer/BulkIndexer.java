@@ -1,0 +1,272 @@
+package dev.mmr.indexer;
+
+import dev.mmr.encoder.Encoding;
+import dev.mmr.encoder.ImagePreprocessor;
+import dev.mmr.encoder.MatMambaModel;
+import dev.mmr.encoder.Widths;
+import dev.mmr.indexer.source.ImageEntry;
+import dev.mmr.indexer.source.ImageSource;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Fills an index from a source at full width, resumably. A pipeline: one thread scans the source and reads bytes,
+ * {@code decodeThreads} threads decode and preprocess, the calling thread encodes in batches, and one thread writes
+ * documents and commits every {@code commitEvery} images or {@code commitInterval}.
+ *
+ * <p>Resume: images whose id was committed before the run are skipped without reading their bytes; everything else
+ * is (re-)encoded and written by id, so a rerun after a crash or {@code kill -9} at any moment ends with every image
+ * exactly once. Unreadable images are listed in the rejects file and counted; they never stop the run.
+ */
+public final class BulkIndexer {
+    /**
+     * @param batchSize      images per {@link MatMambaModel#encode} call
+     * @param decodeThreads  threads decoding and preprocessing images
+     * @param commitEvery    commit after this many images written
+     * @param commitInterval ... or after this much time
+     * @param limit          only the first {@code limit} images of the source; 0 for all
+     */
+    public record Options(int batchSize, int decodeThreads, int commitEvery, Duration commitInterval, long limit) {
+        public static final Options DEFAULT =
+                new Options(64, Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 10_000, Duration.ofSeconds(60), 0);
+
+        public Options {
+            if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1");
+            if (decodeThreads < 1) throw new IllegalArgumentException("decode threads must be at least 1");
+            if (commitEvery < 1) throw new IllegalArgumentException("commit-every must be at least 1");
+            if (limit < 0) throw new IllegalArgumentException("limit must not be negative");
+        }
+    }
+
+    /** Live counts, readable from any thread (e.g. by {@link Progress}). */
+    public static final class Counters {
+        /** Source entries visited, skipped ones included. */
+        public final AtomicLong scanned = new AtomicLong();
+        /** Already committed before this run. */
+        public final AtomicLong skipped = new AtomicLong();
+        public final AtomicLong indexed = new AtomicLong();
+        public final AtomicLong rejected = new AtomicLong();
+    }
+
+    /** What one run did. */
+    public record Result(long scanned, long skipped, long indexed, long rejected, int rejectsListed, double seconds) {
+        public double imagesPerSecond() {
+            return seconds > 0 ? (indexed + rejected) / seconds : 0;
+        }
+    }
+
+    private record Raw(ImageEntry entry, byte[] bytes) {
+    }
+
+    private record Decoded(ImageEntry entry, float[] pixels) {
+    }
+
+    private record Encoded(List<ImageEntry> entries, Encoding encoding) {
+    }
+
+    private static final Object END = new Object();
+
+    private final MatMambaModel model;
+    private final ImageIndexWriter writer;
+    private final Options options;
+    private final Counters counters = new Counters();
+
+    public BulkIndexer(MatMambaModel model, ImageIndexWriter writer, Options options) {
+        this.model = model;
+        this.writer = writer;
+        this.options = options;
+    }
+
+    public Counters counters() {
+        return counters;
+    }
+
+    /** Fraction done: of the limit when there is one, else of the source. */
+    public double fractionDone(ImageSource source) {
+        return options.limit > 0 ? Math.min(1, (double) counters.scanned.get() / options.limit) : source.fractionScanned();
+    }
+
+    /** Indexes the source; returns when every image is written and committed. */
+    public Result run(ImageSource source, Path rejectsFile) throws IOException, InterruptedException {
+        // Images are decoded from bytes in memory: ImageIO's default temp-file cache per stream only slows decoding down.
+        javax.imageio.ImageIO.setUseCache(false);
+        long start = System.nanoTime();
+        try (Rejects rejects = new Rejects(rejectsFile, writer::committed)) {
+            new Pipeline(source, rejects).run();
+            return new Result(counters.scanned.get(), counters.skipped.get(), counters.indexed.get(), counters.rejected.get(),
+                    rejects.count(), (System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    /** One run's threads and queues. */
+    private final class Pipeline {
+        private final ImageSource source;
+        private final Rejects rejects;
+        private final String sourceDescription;
+        private final BlockingQueue<Object> toDecode;
+        private final BlockingQueue<Object> toEncode;
+        private final BlockingQueue<Object> toWrite = new ArrayBlockingQueue<>(2);
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private final List<Thread> threads = new ArrayList<>();
+        private final Thread caller = Thread.currentThread();
+
+        Pipeline(ImageSource source, Rejects rejects) {
+            this.source = source;
+            this.rejects = rejects;
+            this.sourceDescription = source.describe() + (options.limit > 0 ? " (first " + options.limit + ")" : "");
+            this.toDecode = new ArrayBlockingQueue<>(options.batchSize * 4);
+            this.toEncode = new ArrayBlockingQueue<>(options.batchSize * 4);
+        }
+
+        void run() throws IOException, InterruptedException {
+            start("scan", this::scan);
+            ImagePreprocessor preprocessor = model.preprocessor();
+            for (int i = 0; i < options.decodeThreads; i++) start("decode-" + i, () -> decode(preprocessor));
+            Thread write = start("write", this::write);
+            try {
+                encode();
+                write.join();
+            } catch (InterruptedException | RuntimeException e) {
+                if (failure.get() == null) throw e;
+            } finally {
+                threads.forEach(Thread::interrupt);
+                joinAll();
+            }
+            Throwable failed = failure.get();
+            if (failed instanceof IOException io) throw io;
+            if (failed instanceof RuntimeException re) throw re;
+            if (failed instanceof Error error) throw error;
+            if (failed != null) throw new IOException(failed);
+        }
+
+        /** Waits for every stage to stop, even if interrupted meanwhile (a stage that fails interrupts the caller). */
+        private void joinAll() {
+            boolean interrupted = false;
+            for (Thread t : threads) {
+                while (t.isAlive()) {
+                    try {
+                        t.join();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            }
+            if (interrupted && failure.get() == null) Thread.currentThread().interrupt();
+        }
+
+        private interface Work {
+            void run() throws Exception;
+        }
+
+        private Thread start(String name, Work work) {
+            Thread thread = new Thread(() -> {
+                try {
+                    work.run();
+                } catch (InterruptedException e) {
+                    // stopped because another stage failed
+                } catch (Throwable e) {
+                    if (failure.compareAndSet(null, e)) caller.interrupt();
+                }
+            }, "index-" + name);
+            thread.setDaemon(true);
+            threads.add(thread);
+            thread.start();
+            return thread;
+        }
+
+        private void scan() throws IOException, InterruptedException {
+            source.scan((entry, content) -> {
+                if (options.limit > 0 && counters.scanned.get() >= options.limit) return false;
+                counters.scanned.incrementAndGet();
+                if (writer.committed(entry.id())) {
+                    counters.skipped.incrementAndGet();
+                    return true;
+                }
+                byte[] bytes;
+                try {
+                    bytes = content.read();
+                } catch (IOException e) {
+                    reject(entry, "unreadable: " + e);
+                    return true;
+                }
+                toDecode.put(new Raw(entry, bytes));
+                return true;
+            });
+            for (int i = 0; i < options.decodeThreads; i++) toDecode.put(END);
+        }
+
+        private void decode(ImagePreprocessor preprocessor) throws IOException, InterruptedException {
+            for (Object item = toDecode.take(); item != END; item = toDecode.take()) {
+                Raw raw = (Raw) item;
+                float[] pixels;
+                try {
+                    pixels = preprocessor.preprocess(raw.bytes);
+                } catch (IOException | RuntimeException e) {
+                    reject(raw.entry, e.getMessage() == null ? e.toString() : e.getMessage());
+                    continue;
+                }
+                toEncode.put(new Decoded(raw.entry, pixels));
+            }
+            toEncode.put(END);
+        }
+
+        private void encode() throws InterruptedException {
+            Widths full = model.full();
+            int ended = 0;
+            List<Decoded> batch = new ArrayList<>(options.batchSize);
+            while (ended < options.decodeThreads) {
+                Object item = toEncode.take();
+                if (item == END) ended++;
+                else batch.add((Decoded) item);
+                if (batch.size() == options.batchSize || (ended == options.decodeThreads && !batch.isEmpty())) {
+                    int pixelsPerImage = batch.get(0).pixels.length;
+                    float[] pixels = new float[batch.size() * pixelsPerImage];
+                    List<ImageEntry> entries = new ArrayList<>(batch.size());
+                    for (int i = 0; i < batch.size(); i++) {
+                        System.arraycopy(batch.get(i).pixels, 0, pixels, i * pixelsPerImage, pixelsPerImage);
+                        entries.add(batch.get(i).entry);
+                    }
+                    toWrite.put(new Encoded(entries, model.encode(pixels, batch.size(), full)));
+                    batch.clear();
+                }
+            }
+            toWrite.put(END);
+        }
+
+        private void write() throws IOException, InterruptedException {
+            long lastCommit = System.nanoTime();
+            long sinceCommit = 0;
+            for (Object item = toWrite.take(); item != END; item = toWrite.take()) {
+                Encoded encoded = (Encoded) item;
+                for (int i = 0; i < encoded.entries.size(); i++) writer.put(encoded.entries.get(i), encoded.encoding.embedding(i));
+                counters.indexed.addAndGet(encoded.entries.size());
+                sinceCommit += encoded.entries.size();
+                if (sinceCommit >= options.commitEvery || System.nanoTime() - lastCommit >= options.commitInterval.toNanos()) {
+                    commit(IndexSchema.STATE_PARTIAL);
+                    lastCommit = System.nanoTime();
+                    sinceCommit = 0;
+                }
+            }
+            commit(IndexSchema.STATE_COMPLETE);
+        }
+
+        private void reject(ImageEntry entry, String reason) throws IOException {
+            counters.rejected.incrementAndGet();
+            rejects.add(entry.id(), reason);
+        }
+
+        private void commit(String state) throws IOException {
+            rejects.sync();
+            writer.commit(Map.of(IndexSchema.SOURCE, sourceDescription, IndexSchema.STATE, state,
+                    IndexSchema.REJECTED, Integer.toString(rejects.count())));
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.mmr.indexer;
+
+import dev.mmr.indexer.source.ImageEntry;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KeywordField;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.index.IndexableField;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
+
+/**
+ * The document layout and the commit-data keys. One document per image:
+ * <ul>
+ *   <li>{@value #ID}: keyword (indexed, doc values, stored); documents are replaced by id</li>
+ *   <li>{@value #PATH}: stored</li>
+ *   <li>{@value #LABEL}: keyword, when the image has a label</li>
+ *   <li>each manifest field under its own name: keyword (stored and filterable with a {@code TermQuery})</li>
+ *   <li>{@value #EMBEDDING}: the full-width, L2-normalised embedding, HNSW-indexed for dot-product similarity</li>
+ * </ul>
+ */
+public final class IndexSchema {
+    public static final String ID = "id";
+    public static final String PATH = "path";
+    public static final String LABEL = "label";
+    public static final String EMBEDDING = "embedding";
+    public static final VectorSimilarityFunction SIMILARITY = VectorSimilarityFunction.DOT_PRODUCT;
+
+    /** Commit-data keys. */
+    public static final String FORMAT = "format";
+    public static final String FORMAT_VERSION = "mmr-index/1";
+    public static final String MODEL_FINGERPRINT = "model.fingerprint";
+    public static final String MODEL_WIDTHS = "model.widths";
+    public static final String MODEL_IMAGE_SIZE = "model.image_size";
+    public static final String PREPROCESSING = "preprocessing";
+    public static final String DIMENSION = "embedding.dimension";
+    public static final String SIMILARITY_KEY = "embedding.similarity";
+    public static final String QUANTIZATION = "hnsw.quantization";
+    public static final String MAX_CONNECTIONS = "hnsw.max_connections";
+    public static final String BEAM_WIDTH = "hnsw.beam_width";
+    public static final String COUNT = "count";
+    public static final String SOURCE = "source";
+    public static final String STATE = "state";
+    public static final String REJECTED = "rejected";
+    public static final String COMMITTED_AT = "committed_at";
+
+    /** {@value #STATE} values: a bulk run still in progress (or interrupted) and a finished one. */
+    public static final String STATE_PARTIAL = "partial";
+    public static final String STATE_COMPLETE = "complete";
+
+    private IndexSchema() {
+    }
+
+    static Term idTerm(String id) {
+        return new Term(ID, id);
+    }
+
+    static Document document(ImageEntry entry, float[] embedding) {
+        Document doc = new Document();
+        doc.add(new KeywordField(ID, entry.id(), Field.Store.YES));
+        doc.add(new StoredField(PATH, entry.path()));
+        if (entry.label() != null) doc.add(new KeywordField(LABEL, entry.label(), Field.Store.YES));
+        entry.fields().forEach((name, value) -> doc.add(new KeywordField(name, value, Field.Store.YES)));
+        doc.add(new KnnFloatVectorField(EMBEDDING, embedding, SIMILARITY));
+        return doc;
+    }
+
+    static ImageRecord record(Document doc) {
+        Map<String, String> fields = new TreeMap<>();
+        for (IndexableField f : doc.getFields()) {
+            String name = f.name();
+            if (!name.equals(ID) && !name.equals(PATH) && !name.equals(LABEL) && f.stringValue() != null) fields.put(name, f.stringValue());
+        }
+        return new ImageRecord(doc.get(ID), doc.get(PATH), doc.get(LABEL), fields);
+    }
+}

@@ -18,12 +18,14 @@ public final class MatMambaModel implements AutoCloseable {
     private final Preprocessing preprocessing;
     private final String fingerprint;
     private final MatMambaNetwork network;
+    private final ImagePreprocessor preprocessor;
 
     private MatMambaModel(Checkpoint checkpoint) {
         this.config = checkpoint.config();
         this.preprocessing = checkpoint.preprocessing();
         this.fingerprint = checkpoint.fingerprint();
         this.network = new MatMambaNetwork(NetworkShape.of(config), name -> checkpoint.tensor(name).data());
+        this.preprocessor = new ImagePreprocessor(config.imageSize(), preprocessing);
     }
 
     /** Loads {@code config.json}, the weights and the optional {@code preprocessing.json} of a model directory. */
@@ -125,6 +127,11 @@ public final class MatMambaModel implements AutoCloseable {
             }
         }
         return new Encoding(batch, d, config.nClasses(), out.features(), embeddings, out.logits());
+    }
+
+    /** Turns image files or bytes into this model's input: its image size, crop ratio and mean/std. */
+    public ImagePreprocessor preprocessor() {
+        return preprocessor;
     }
 
     /** Releases the native memory that holds the weights; the model must not be used afterwards. */

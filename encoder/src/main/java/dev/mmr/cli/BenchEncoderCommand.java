@@ -6,6 +6,7 @@ import dev.mmr.encoder.ModelConfig;
 import dev.mmr.encoder.Widths;
 import dev.mmr.encoder.nn.MatMambaNetwork;
 import dev.mmr.encoder.nn.NetworkShape;
+import dev.mmr.encoder.nn.ScanStepBenchmark;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,9 @@ public final class BenchEncoderCommand implements Runnable, MmrCommand {
     }
 
     private void benchShape(String name, ModelConfig config) {
+        ScanStepBenchmark.Result scan = ScanStepBenchmark.run(config.nHeads(), config.nTokens(), config.headdim(), config.dState(), 5);
+        System.out.printf("%n%s selective scan, one image-layer at full width: Java Vector API recurrence %.2f ms;"
+                + " ND4J quadratic form, exp + batched matmul alone, %.2f ms%n", name, scan.javaScanMs(), scan.nd4jQuadraticLowerBoundMs());
         double peak = matmulGflops(config, batches.stream().max(Integer::compare).orElseThrow());
         System.out.printf("%n%s shape: d_model %d, %d layers, d_state %d, %dpx patch %d (%d tokens)%n", name, config.dModel(),
                 config.nLayer(), config.dState(), config.imageSize(), config.patchSize(), config.nTokens());

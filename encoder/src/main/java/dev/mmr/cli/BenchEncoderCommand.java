@@ -63,7 +63,7 @@ public final class BenchEncoderCommand implements Runnable, MmrCommand {
     }
 
     private void benchShape(String name, ModelConfig config) {
-        ScanStepBenchmark.Result scan = ScanStepBenchmark.run(config.nHeads(), config.nTokens(), config.headdim(), config.dState(), 5);
+        ScanStepBenchmark.Result scan = ScanStepBenchmark.run(config.nHeads(), config.nTokens(), config.headdim(), config.dState(), 20);
         System.out.printf("%n%s selective scan, one image-layer at full width: Java Vector API recurrence %.2f ms;"
                 + " ND4J quadratic form, exp + batched matmul alone, %.2f ms%n", name, scan.javaScanMs(), scan.nd4jQuadraticLowerBoundMs());
         double peak = matmulGflops(config, batches.stream().max(Integer::compare).orElseThrow());

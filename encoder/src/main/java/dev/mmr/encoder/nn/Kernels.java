@@ -97,14 +97,26 @@ final class Kernels {
             for (int v = 0; v < headdim; v += LANES) {
                 FloatVector xv = FloatVector.fromArray(F, x, xo + v);
                 FloatVector av = FloatVector.broadcast(F, a);
-                FloatVector acc = xv.mul(skip);
-                for (int i = 0, s = v; i < n; i++, s += headdim) {
-                    FloatVector st = xv.fma(FloatVector.broadcast(F, step * bc[b + i]),
-                            FloatVector.fromArray(F, state, s).mul(av));
-                    st.intoArray(state, s);
-                    acc = st.fma(FloatVector.broadcast(F, bc[b + n + i]), acc);
+                // Two accumulators (even and odd state rows) halve the chain of dependent FMAs.
+                FloatVector even = xv.mul(skip);
+                FloatVector odd = FloatVector.zero(F);
+                int i = 0;
+                int s = v;
+                for (; i + 1 < n; i += 2, s += 2 * headdim) {
+                    FloatVector st0 = xv.fma(FloatVector.broadcast(F, step * bc[b + i]), FloatVector.fromArray(F, state, s).mul(av));
+                    FloatVector st1 = xv.fma(FloatVector.broadcast(F, step * bc[b + i + 1]),
+                            FloatVector.fromArray(F, state, s + headdim).mul(av));
+                    st0.intoArray(state, s);
+                    st1.intoArray(state, s + headdim);
+                    even = st0.fma(FloatVector.broadcast(F, bc[b + n + i]), even);
+                    odd = st1.fma(FloatVector.broadcast(F, bc[b + n + i + 1]), odd);
                 }
-                acc.intoArray(y, xo + v);
+                if (i < n) {
+                    FloatVector st = xv.fma(FloatVector.broadcast(F, step * bc[b + i]), FloatVector.fromArray(F, state, s).mul(av));
+                    st.intoArray(state, s);
+                    even = st.fma(FloatVector.broadcast(F, bc[b + n + i]), even);
+                }
+                even.add(odd).intoArray(y, xo + v);
             }
         }
     }

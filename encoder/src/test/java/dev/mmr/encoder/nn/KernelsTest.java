@@ -13,7 +13,7 @@ class KernelsTest {
     @ValueSource(ints = {16, 32, 12, 6, 3})
     void scanMatchesTheRecurrence(int headdim) {
         int heads = 3;
-        int n = 24;
+        int n = 25;
         int len = 9;
         int width = heads * headdim;
         SplittableRandom random = new SplittableRandom(headdim);

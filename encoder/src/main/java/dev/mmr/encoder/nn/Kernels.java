@@ -94,29 +94,35 @@ final class Kernels {
             float step = dt[row * hStride + head];
             int b = row * 2 * n;
             int xo = row * xStride + col;
-            for (int v = 0; v < headdim; v += LANES) {
-                FloatVector xv = FloatVector.fromArray(F, x, xo + v);
-                FloatVector av = FloatVector.broadcast(F, a);
-                // Two accumulators (even and odd state rows) halve the chain of dependent FMAs.
-                FloatVector even = xv.mul(skip);
-                FloatVector odd = FloatVector.zero(F);
-                int i = 0;
-                int s = v;
-                for (; i + 1 < n; i += 2, s += 2 * headdim) {
-                    FloatVector st0 = xv.fma(FloatVector.broadcast(F, step * bc[b + i]), FloatVector.fromArray(F, state, s).mul(av));
-                    FloatVector st1 = xv.fma(FloatVector.broadcast(F, step * bc[b + i + 1]),
-                            FloatVector.fromArray(F, state, s + headdim).mul(av));
+            int v = 0;
+            // Two vectors of channels at a time share the broadcasts of B and C and give two independent FMA chains.
+            for (; v + 2 * LANES <= headdim; v += 2 * LANES) {
+                FloatVector x0 = FloatVector.fromArray(F, x, xo + v);
+                FloatVector x1 = FloatVector.fromArray(F, x, xo + v + LANES);
+                FloatVector acc0 = x0.mul(skip);
+                FloatVector acc1 = x1.mul(skip);
+                for (int i = 0, s = v; i < n; i++, s += headdim) {
+                    FloatVector db = FloatVector.broadcast(F, step * bc[b + i]);
+                    FloatVector c = FloatVector.broadcast(F, bc[b + n + i]);
+                    FloatVector st0 = x0.fma(db, FloatVector.fromArray(F, state, s).mul(a));
+                    FloatVector st1 = x1.fma(db, FloatVector.fromArray(F, state, s + LANES).mul(a));
                     st0.intoArray(state, s);
-                    st1.intoArray(state, s + headdim);
-                    even = st0.fma(FloatVector.broadcast(F, bc[b + n + i]), even);
-                    odd = st1.fma(FloatVector.broadcast(F, bc[b + n + i + 1]), odd);
+                    st1.intoArray(state, s + LANES);
+                    acc0 = st0.fma(c, acc0);
+                    acc1 = st1.fma(c, acc1);
                 }
-                if (i < n) {
-                    FloatVector st = xv.fma(FloatVector.broadcast(F, step * bc[b + i]), FloatVector.fromArray(F, state, s).mul(av));
+                acc0.intoArray(y, xo + v);
+                acc1.intoArray(y, xo + v + LANES);
+            }
+            for (; v < headdim; v += LANES) {
+                FloatVector xv = FloatVector.fromArray(F, x, xo + v);
+                FloatVector acc = xv.mul(skip);
+                for (int i = 0, s = v; i < n; i++, s += headdim) {
+                    FloatVector st = xv.fma(FloatVector.broadcast(F, step * bc[b + i]), FloatVector.fromArray(F, state, s).mul(a));
                     st.intoArray(state, s);
-                    even = st.fma(FloatVector.broadcast(F, bc[b + n + i]), even);
+                    acc = st.fma(FloatVector.broadcast(F, bc[b + n + i]), acc);
                 }
-                even.add(odd).intoArray(y, xo + v);
+                acc.intoArray(y, xo + v);
             }
         }
     }

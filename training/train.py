@@ -158,7 +158,7 @@ def main():
         log_file.flush()
 
     cache_dir = args.cache or os.path.dirname(os.path.abspath(args.out))
-    name = os.path.basename(os.path.normpath(args.out))
+    run_name = os.path.basename(os.path.normpath(args.out))
     data = load_cifar(args.data, cache_dir)
     train_x, train_y, _ = data["train"]
     test_x, test_y, test_names = data["test"]
@@ -282,8 +282,8 @@ def main():
         metrics["per_level"][f"level{k}"] = {
             "head_top1": float((lg.argmax(1) == ty).float().mean()),
             "nn1_top1": nn1_top1(db, dby, q, ty)}
-        torch.save({"embeddings": q.cpu(), "labels": ty.cpu()}, os.path.join(cache_dir, f"{name}.test.level{k}.pt"))
-    torch.save({"embeddings": db.cpu(), "labels": dby.cpu()}, os.path.join(cache_dir, f"{name}.train.level{db_level}.pt"))
+        torch.save({"embeddings": q.cpu(), "labels": ty.cpu()}, os.path.join(cache_dir, f"{run_name}.test.level{k}.pt"))
+    torch.save({"embeddings": db.cpu(), "labels": dby.cpu()}, os.path.join(cache_dir, f"{run_name}.train.level{db_level}.pt"))
     with open(os.path.join(args.out, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2)
     log(json.dumps(metrics))

@@ -14,6 +14,7 @@ import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Turns image bytes into the model's input: decode (JPEG including CMYK, PNG including 16-bit, palette, alpha and
@@ -94,7 +95,7 @@ public final class ImagePreprocessor {
         if (bytes == null || bytes.length == 0) {
             throw new ImageDecodeException("not an image: no data");
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             ImageReader reader = readerFor(in);
             try {
                 reader.setInput(in, true, true);

@@ -24,6 +24,7 @@ public final class MatMambaModel implements AutoCloseable {
         this.config = checkpoint.config();
         this.preprocessing = checkpoint.preprocessing();
         this.fingerprint = checkpoint.fingerprint();
+        this.preprocessor = new ImagePreprocessor(config.imageSize(), preprocessing);
         this.network = new MatMambaNetwork(NetworkShape.of(config), name -> checkpoint.tensor(name).data());
         this.preprocessor = new ImagePreprocessor(config.imageSize(), preprocessing);
     }
@@ -39,6 +40,11 @@ public final class MatMambaModel implements AutoCloseable {
 
     public Preprocessing preprocessing() {
         return preprocessing;
+    }
+
+    /** Turns image files into this model's input: its image size and its preprocessing, so every caller agrees. */
+    public ImagePreprocessor preprocessor() {
+        return preprocessor;
     }
 
     /** Hex SHA-256 over config.json, the weight file and preprocessing.json: identifies the function computed. */

@@ -96,8 +96,6 @@ public final class BulkIndexer {
 
     /** Indexes the source; returns when every image is written and committed. */
     public Result run(ImageSource source, Path rejectsFile) throws IOException, InterruptedException {
-        // Images are decoded from bytes in memory: ImageIO's default temp-file cache per stream only slows decoding down.
-        javax.imageio.ImageIO.setUseCache(false);
         long start = System.nanoTime();
         try (Rejects rejects = new Rejects(rejectsFile, writer::committed)) {
             new Pipeline(source, rejects).run();

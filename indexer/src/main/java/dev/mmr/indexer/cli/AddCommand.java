@@ -1,6 +1,7 @@
 package dev.mmr.indexer.cli;
 
 import dev.mmr.encoder.MatMambaModel;
+import dev.mmr.indexer.BulkIndexer;
 import dev.mmr.indexer.ImageIndexWriter;
 import dev.mmr.indexer.IndexSettings;
 import dev.mmr.indexer.source.ImageEntry;

@@ -1,0 +1,152 @@
+package dev.mmr.eval;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import javax.imageio.ImageIO;
+
+/**
+ * Writes a report folder: {@code report.json}, one CSV per kind of query encoder, accuracy-vs-GFLOP
+ * plots as SVG and PNG, and {@code index.html} tying them together with relative links (so any static
+ * file server, the search service included, can serve the folder as it is).
+ */
+public final class ReportWriter {
+    public static final String JSON = "report.json";
+    public static final String HTML = "index.html";
+    static final String[] CSV_HEADER = {"name", "kind", "widths", "params", "gflop", "top1_1nn", "map10", "head_top1", "recall10_hnsw", "images_per_s"};
+
+    /** A plotted metric: file stem, title, axis label and how to read it from a row. */
+    record Plot(String stem, String title, String yLabel, ToDoubleFunction<ReportRow> metric) {
+    }
+
+    static final List<Plot> PLOTS = List.of(
+            new Plot("top1_1nn_vs_gflop", "1-NN top-1 vs query encoder cost", "1-NN top-1 (%)", ReportRow::top1Nn),
+            new Plot("map10_vs_gflop", "mAP@10 vs query encoder cost", "mAP@10 (%)", ReportRow::map10));
+
+    private ReportWriter() {
+    }
+
+    /** Writes every file of the report into {@code dir} (created if needed) and returns their paths. */
+    public static List<Path> write(Report report, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<Path> written = new ArrayList<>();
+        Path json = dir.resolve(JSON);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report);
+        written.add(json);
+        for (Submodel.Kind kind : Submodel.Kind.values()) {
+            List<ReportRow> rows = report.rows(kind);
+            if (!rows.isEmpty()) {
+                Path csv = dir.resolve(kind.label() + ".csv");
+                Files.writeString(csv, csv(rows), StandardCharsets.UTF_8);
+                written.add(csv);
+            }
+        }
+        for (Plot plot : PLOTS) {
+            AccuracyPlot chart = new AccuracyPlot(plot.title(), plot.yLabel(), report.rows(), plot.metric());
+            SvgCanvas svg = new SvgCanvas(AccuracyPlot.WIDTH, AccuracyPlot.HEIGHT);
+            chart.draw(svg);
+            Path svgFile = dir.resolve(plot.stem() + ".svg");
+            Files.writeString(svgFile, svg.document(), StandardCharsets.UTF_8);
+            PngCanvas png = new PngCanvas(AccuracyPlot.WIDTH, AccuracyPlot.HEIGHT);
+            chart.draw(png);
+            Path pngFile = dir.resolve(plot.stem() + ".png");
+            ImageIO.write(png.image(), "png", pngFile.toFile());
+            written.add(svgFile);
+            written.add(pngFile);
+        }
+        Path html = dir.resolve(HTML);
+        Files.writeString(html, html(report), StandardCharsets.UTF_8);
+        written.add(html);
+        return written;
+    }
+
+    static String csv(List<ReportRow> rows) {
+        StringBuilder out = new StringBuilder(String.join(",", CSV_HEADER)).append('\n');
+        for (ReportRow r : rows) {
+            out.append(String.join(",", cells(r).stream().map(ReportWriter::csvCell).toList())).append('\n');
+        }
+        return out.toString();
+    }
+
+    private static List<String> cells(ReportRow r) {
+        return List.of(r.name(), r.kind(), widths(r.widths()), Long.toString(r.params()), number(r.gflop(), 4),
+                number(r.top1Nn(), 4), number(r.map10(), 4), r.headTop1() == null ? "" : number(r.headTop1(), 4),
+                number(r.recall10Hnsw(), 4), number(r.imagesPerSecond(), 1));
+    }
+
+    static String widths(int[] widths) {
+        return IntStream.of(widths).mapToObj(Integer::toString).collect(Collectors.joining("-"));
+    }
+
+    private static String csvCell(String s) {
+        return s.contains(",") || s.contains("\"") || s.contains("\n") ? '"' + s.replace("\"", "\"\"") + '"' : s;
+    }
+
+    private static String number(double v, int decimals) {
+        return String.format(Locale.ROOT, "%." + decimals + "f", v);
+    }
+
+    private static String percent(double v) {
+        return String.format(Locale.ROOT, "%.2f", 100 * v);
+    }
+
+    static String html(Report report) {
+        StringBuilder out = new StringBuilder();
+        String title = SvgCanvas.escape(report.title());
+        out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>").append(title).append("</title>\n")
+                .append("<style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}"
+                        + "th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}"
+                        + "img{max-width:100%;border:1px solid #eee}dt{font-weight:bold}</style>\n</head>\n<body>\n")
+                .append("<h1>").append(title).append("</h1>\n<dl>\n");
+        definition(out, "Created", report.created());
+        definition(out, "Model", describe(report.model()));
+        definition(out, "Database", describe(report.database()));
+        definition(out, "Queries", describe(report.queries()));
+        definition(out, "Protocol", describe(report.protocol()));
+        out.append("</dl>\n");
+        for (Plot plot : PLOTS) {
+            out.append("<h2>").append(SvgCanvas.escape(plot.title())).append("</h2>\n<p><img src=\"").append(plot.stem())
+                    .append(".svg\" alt=\"").append(SvgCanvas.escape(plot.title())).append("\"></p>\n<p><a href=\"")
+                    .append(plot.stem()).append(".png\">PNG</a> · <a href=\"").append(plot.stem()).append(".svg\">SVG</a></p>\n");
+        }
+        for (Submodel.Kind kind : Submodel.Kind.values()) {
+            List<ReportRow> rows = report.rows(kind);
+            if (rows.isEmpty()) {
+                continue;
+            }
+            out.append("<h2>").append(kind.label()).append(" (<a href=\"").append(kind.label()).append(".csv\">CSV</a>)</h2>\n<table>\n<tr>")
+                    .append("<th>name</th><th>widths</th><th>params</th><th>GFLOP</th><th>1-NN top-1 %</th><th>mAP@10 %</th>"
+                            + "<th>head top-1 %</th><th>HNSW recall@10 %</th><th>images/s</th></tr>\n");
+            for (ReportRow r : rows) {
+                out.append("<tr><td>").append(SvgCanvas.escape(r.name())).append("</td><td>").append(widths(r.widths()))
+                        .append("</td><td>").append(r.params()).append("</td><td>").append(number(r.gflop(), 4))
+                        .append("</td><td>").append(percent(r.top1Nn())).append("</td><td>").append(percent(r.map10()))
+                        .append("</td><td>").append(r.headTop1() == null ? "n/a" : percent(r.headTop1()))
+                        .append("</td><td>").append(percent(r.recall10Hnsw())).append("</td><td>").append(number(r.imagesPerSecond(), 1))
+                        .append("</td></tr>\n");
+            }
+            out.append("</table>\n");
+        }
+        out.append("<p>").append(SvgCanvas.escape(Report.MAP_DEFINITION)).append(".</p>\n")
+                .append("<p>All figures: <a href=\"").append(JSON).append("\">").append(JSON).append("</a></p>\n</body>\n</html>\n");
+        return out.toString();
+    }
+
+    private static void definition(StringBuilder out, String term, String value) {
+        out.append("<dt>").append(term).append("</dt><dd>").append(SvgCanvas.escape(value)).append("</dd>\n");
+    }
+
+    private static String describe(Map<String, Object> fields) {
+        return fields.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining("; "));
+    }
+}

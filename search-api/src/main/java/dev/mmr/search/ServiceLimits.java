@@ -1,0 +1,27 @@
+package dev.mmr.search;
+
+/**
+ * What one service instance accepts and holds.
+ *
+ * @param maxBodyBytes  largest request body (a query image upload)
+ * @param maxK          most hits one search may ask for
+ * @param maxEf         widest HNSW search breadth one search may ask for
+ * @param workers       threads decoding and encoding query images
+ * @param queueCapacity query images waiting for a worker; beyond it requests get 503 {@code queue_full}
+ * @param cacheBytes    memory for cached query embeddings; 0 turns the cache off
+ */
+public record ServiceLimits(long maxBodyBytes, int maxK, int maxEf, int workers, int queueCapacity, long cacheBytes) {
+    public static ServiceLimits defaults() {
+        return new ServiceLimits(8L << 20, 1000, 10_000, Runtime.getRuntime().availableProcessors(), 64, 64L << 20);
+    }
+
+    public ServiceLimits {
+        if (maxBodyBytes < 1 || maxK < 1 || maxEf < 1 || workers < 1 || queueCapacity < 0 || cacheBytes < 0) {
+            throw new IllegalArgumentException("limits must be positive (queue capacity and cache size may be 0)");
+        }
+    }
+
+    public ServiceLimits withCacheBytes(long bytes) {
+        return new ServiceLimits(maxBodyBytes, maxK, maxEf, workers, queueCapacity, bytes);
+    }
+}

@@ -1,0 +1,48 @@
+package dev.mmr.search;
+
+import dev.mmr.encoder.MatMambaModel;
+import dev.mmr.indexer.ImageIndex;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/** Opens a model and its index, serves them, and keeps serving until the process is stopped (Ctrl-C). */
+final class Serving {
+    private Serving() {
+    }
+
+    static void serveUntilStopped(Path modelDir, Path indexDir, Path reportsDir, ServiceLimits limits, String host, int port,
+                                  PrintStream out) throws IOException, InterruptedException {
+        MatMambaModel model = MatMambaModel.load(modelDir);
+        ImageIndex index;
+        try {
+            index = ImageIndex.open(indexDir, model);
+        } catch (IOException e) {
+            model.close();
+            throw e;
+        }
+        out.println("Measuring each submodel's encode latency...");
+        SearchService service = new SearchService(model, index, new Reports(reportsDir), limits);
+        SearchServer server = SearchServer.start(service, host, port);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            service.close();
+            try {
+                index.close();
+            } catch (IOException ignored) {
+                // the process is ending; the index is read-only here
+            }
+            model.close();
+            stopped.countDown();
+        }));
+        out.printf("Serving %d images from %s with %s%n", index.size(), indexDir, modelDir);
+        for (SearchService.Submodel s : service.submodels()) {
+            out.printf("  %-8s %7.3f GFLOP  %7.2f ms per query image%n", s.name(), s.gflop(), s.latencyMs());
+        }
+        out.println("Open http://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + server.port() + "/  (Ctrl-C stops)");
+        out.flush();
+        stopped.await();
+    }
+}

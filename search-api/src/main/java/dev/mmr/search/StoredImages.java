@@ -1,0 +1,149 @@
+package dev.mmr.search;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.mmr.indexer.source.ImageSource;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
+/**
+ * Reads indexed images back from where the indexer found them: a file, or {@code archive!/member} inside a tar
+ * archive. An archive is streamed, so a miss reads every member of the wanted member's folder into a cache bounded
+ * by bytes (the result grid asks for many images of the same folders). Thumbnails are PNGs scaled down with Java2D.
+ */
+public final class StoredImages {
+    /** The longest side of the thumbnails in search results. */
+    public static final int THUMBNAIL_SIDE = 128;
+    private static final long MAX_PIXELS = 64L << 20;
+    private static final String ARCHIVE_SEPARATOR = "!/";
+    /** Archive folders read so far ({@code archive!/folder} to member path to bytes), bounded by their bytes. */
+    private final Cache<String, Map<String, byte[]>> archiveFolders = Caffeine.newBuilder()
+            .maximumWeight(64L << 20)
+            .<String, Map<String, byte[]>>weigher((k, members) -> members.values().stream().mapToInt(b -> b.length + 100).sum())
+            .build();
+
+    /** Image bytes with their media type. */
+    public record Image(byte[] bytes, String contentType) {
+    }
+
+    Image read(String path) throws IOException {
+        byte[] bytes = path.contains(ARCHIVE_SEPARATOR) ? readMember(path) : Files.readAllBytes(Path.of(path));
+        return new Image(bytes, contentType(bytes));
+    }
+
+    /** The image scaled so its longer side is at most {@code maxSide}; small images come back as they are. */
+    Image thumbnail(Image image, int maxSide) throws IOException {
+        if (maxSide < 1) {
+            throw ApiException.badParameter("size must be a positive number of pixels");
+        }
+        BufferedImage decoded = decode(image.bytes());
+        int w = decoded.getWidth();
+        int h = decoded.getHeight();
+        if (Math.max(w, h) <= maxSide) {
+            return image;
+        }
+        double scale = (double) maxSide / Math.max(w, h);
+        int tw = Math.max(1, (int) Math.round(w * scale));
+        int th = Math.max(1, (int) Math.round(h * scale));
+        BufferedImage small = new BufferedImage(tw, th, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = small.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
+        g.drawImage(decoded, 0, 0, tw, th, null);
+        g.dispose();
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(small, "png", png);
+        return new Image(png.toByteArray(), "image/png");
+    }
+
+    private byte[] readMember(String path) throws IOException {
+        int split = path.indexOf(ARCHIVE_SEPARATOR);
+        String member = path.substring(split + ARCHIVE_SEPARATOR.length());
+        try {
+            byte[] bytes = archiveFolders.get(folderOf(path), StoredImages::readArchiveFolder).get(path);
+            if (bytes == null) {
+                throw new IOException("no member " + member + " in " + path.substring(0, split));
+            }
+            return bytes;
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** {@code archive!/folder} of a member path {@code archive!/folder/file}. */
+    private static String folderOf(String memberPath) {
+        int split = memberPath.indexOf(ARCHIVE_SEPARATOR);
+        return memberPath.substring(0, Math.max(split + ARCHIVE_SEPARATOR.length(), memberPath.lastIndexOf('/')));
+    }
+
+    /** Every image member directly in one folder of an archive ({@code archive!/folder}), by its path. */
+    private static Map<String, byte[]> readArchiveFolder(String folderPath) {
+        int split = folderPath.indexOf(ARCHIVE_SEPARATOR);
+        Path archive = Path.of(folderPath.substring(0, split));
+        String folder = folderPath.substring(split + ARCHIVE_SEPARATOR.length());
+        Map<String, byte[]> members = new HashMap<>();
+        try (ImageSource source = ImageSource.open(archive, folder.isEmpty() ? null : folder)) {
+            source.scan((entry, content) -> {
+                if (folderOf(entry.path()).equals(folderPath)) {
+                    members.put(entry.path(), content.read());
+                }
+                return true;
+            });
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.UncheckedIOException(new InterruptedIOException("interrupted while reading " + archive));
+        }
+        return members;
+    }
+
+    private static BufferedImage decode(byte[] bytes) throws IOException {
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new IOException("not an image");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                if ((long) reader.getWidth(0) * reader.getHeight(0) > MAX_PIXELS) {
+                    throw new IOException("too many pixels to make a thumbnail");
+                }
+                return reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        }
+    }
+
+    private static String contentType(byte[] b) {
+        if (b.length >= 3 && (b[0] & 0xff) == 0xff && (b[1] & 0xff) == 0xd8) {
+            return "image/jpeg";
+        }
+        if (b.length >= 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
+            return "image/png";
+        }
+        if (b.length >= 6 && b[0] == 'G' && b[1] == 'I' && b[2] == 'F') {
+            return "image/gif";
+        }
+        if (b.length >= 2 && b[0] == 'B' && b[1] == 'M') {
+            return "image/bmp";
+        }
+        return "application/octet-stream";
+    }
+}

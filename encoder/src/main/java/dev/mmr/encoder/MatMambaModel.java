@@ -26,7 +26,6 @@ public final class MatMambaModel implements AutoCloseable {
         this.fingerprint = checkpoint.fingerprint();
         this.preprocessor = new ImagePreprocessor(config.imageSize(), preprocessing);
         this.network = new MatMambaNetwork(NetworkShape.of(config), name -> checkpoint.tensor(name).data());
-        this.preprocessor = new ImagePreprocessor(config.imageSize(), preprocessing);
     }
 
     /** Loads {@code config.json}, the weights and the optional {@code preprocessing.json} of a model directory. */
@@ -133,11 +132,6 @@ public final class MatMambaModel implements AutoCloseable {
             }
         }
         return new Encoding(batch, d, config.nClasses(), out.features(), embeddings, out.logits());
-    }
-
-    /** Turns image files or bytes into this model's input: its image size, crop ratio and mean/std. */
-    public ImagePreprocessor preprocessor() {
-        return preprocessor;
     }
 
     /** Releases the native memory that holds the weights; the model must not be used afterwards. */

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -122,6 +124,25 @@ class MatMambaModelTest {
                 .getMessage().contains("divisible by headdim"));
         Widths forged = new Widths(new int[] {128, 128, 128, 7}, "forged");
         assertThrows(IllegalArgumentException.class, () -> model.encode(golden.get("input").data(), 4, forged));
+    }
+
+    @Test
+    void encodesPhotosThroughItsOwnPreprocessor() throws Exception {
+        Path dir = TestPaths.projectRoot().resolve("data/imagenet-sample");
+        List<Path> photos;
+        try (Stream<Path> files = Files.list(dir)) {
+            photos = files.sorted().limit(2).toList();
+        }
+        float[] a = model.preprocessor().preprocess(photos.get(0));
+        float[] b = model.preprocessor().preprocess(photos.get(1));
+        float[] both = new float[a.length + b.length];
+        System.arraycopy(a, 0, both, 0, a.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        Encoding e = model.encode(both, 2, model.level(8));
+        for (float v : e.features()) {
+            assertTrue(Float.isFinite(v));
+        }
+        assertTrue(relativeL2(e.embedding(0), e.embedding(1)) > 1e-3, "different photos, different embeddings");
     }
 
     @Test

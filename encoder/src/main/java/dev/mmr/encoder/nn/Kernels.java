@@ -94,13 +94,31 @@ final class Kernels {
             float step = dt[row * hStride + head];
             int b = row * 2 * n;
             int xo = row * xStride + col;
-            for (int v = 0; v < headdim; v += LANES) {
+            int v = 0;
+            // Two vectors of channels at a time share the broadcasts of B and C and give two independent FMA chains.
+            for (; v + 2 * LANES <= headdim; v += 2 * LANES) {
+                FloatVector x0 = FloatVector.fromArray(F, x, xo + v);
+                FloatVector x1 = FloatVector.fromArray(F, x, xo + v + LANES);
+                FloatVector acc0 = x0.mul(skip);
+                FloatVector acc1 = x1.mul(skip);
+                for (int i = 0, s = v; i < n; i++, s += headdim) {
+                    FloatVector db = FloatVector.broadcast(F, step * bc[b + i]);
+                    FloatVector c = FloatVector.broadcast(F, bc[b + n + i]);
+                    FloatVector st0 = x0.fma(db, FloatVector.fromArray(F, state, s).mul(a));
+                    FloatVector st1 = x1.fma(db, FloatVector.fromArray(F, state, s + LANES).mul(a));
+                    st0.intoArray(state, s);
+                    st1.intoArray(state, s + LANES);
+                    acc0 = st0.fma(c, acc0);
+                    acc1 = st1.fma(c, acc1);
+                }
+                acc0.intoArray(y, xo + v);
+                acc1.intoArray(y, xo + v + LANES);
+            }
+            for (; v < headdim; v += LANES) {
                 FloatVector xv = FloatVector.fromArray(F, x, xo + v);
-                FloatVector av = FloatVector.broadcast(F, a);
                 FloatVector acc = xv.mul(skip);
                 for (int i = 0, s = v; i < n; i++, s += headdim) {
-                    FloatVector st = xv.fma(FloatVector.broadcast(F, step * bc[b + i]),
-                            FloatVector.fromArray(F, state, s).mul(av));
+                    FloatVector st = xv.fma(FloatVector.broadcast(F, step * bc[b + i]), FloatVector.fromArray(F, state, s).mul(a));
                     st.intoArray(state, s);
                     acc = st.fma(FloatVector.broadcast(F, bc[b + n + i]), acc);
                 }

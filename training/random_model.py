@@ -12,9 +12,12 @@ import argparse
 import json
 import math
 import os
-import struct
+import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_io  # noqa: E402
 
 
 def tensors(d, n_layer, n_state, patch, size, classes, rng):
@@ -44,19 +47,6 @@ def tensors(d, n_layer, n_state, patch, size, classes, rng):
     return {k: v.astype(np.float32) for k, v in t.items()}
 
 
-def save_safetensors(t, path):
-    header, offset = {}, 0
-    for name in sorted(t):
-        header[name] = {"dtype": "F32", "shape": list(t[name].shape), "data_offsets": [offset, offset + t[name].nbytes]}
-        offset += t[name].nbytes
-    head = json.dumps(header, separators=(",", ":")).encode()
-    head += b" " * (-len(head) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(head)) + head)
-        for name in sorted(t):
-            f.write(t[name].tobytes())
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
@@ -69,8 +59,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    save_safetensors(tensors(a.d_model, a.n_layer, a.d_state, a.patch, a.image_size, a.classes,
-                             np.random.default_rng(a.seed)), os.path.join(a.out, "model.safetensors"))
+    weights = tensors(a.d_model, a.n_layer, a.d_state, a.patch, a.image_size, a.classes, np.random.default_rng(a.seed))
+    safetensors_io.save(dict(sorted(weights.items())), os.path.join(a.out, "model.safetensors"))
     config = {"d_model": a.d_model, "n_layer": a.n_layer, "d_intermediate": 0, "n_classes": a.classes,
               "patch_size": a.patch, "image_size": a.image_size, "ssm_cfg": {"d_state": a.d_state},
               "norm_epsilon": 1e-5, "rms_norm": False, "fused_add_norm": False, "residual_in_fp32": False, "pool": "cls"}

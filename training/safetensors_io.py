@@ -1,12 +1,13 @@
 """Minimal safetensors reader/writer (the format is an 8-byte little-endian header length, a JSON header, raw data).
 
-Written here so the trainer and its tests need nothing beyond PyTorch and numpy.
+Written here so the trainer, its tests and the fixture scripts need nothing beyond numpy (and PyTorch
+where they use tensors). `save` takes numpy arrays or torch tensors (bfloat16 included); `load`
+returns torch tensors.
 """
 import json
 import struct
 
 import numpy as np
-import torch
 
 _DTYPES = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "I64": np.int64}
 _NAMES = {np.dtype(v): k for k, v in _DTYPES.items()}
@@ -14,6 +15,7 @@ _NAMES = {np.dtype(v): k for k, v in _DTYPES.items()}
 
 def load(path):
     """Returns {name: torch.Tensor} (F32, F16, F64, I64; BF16 is widened to float32)."""
+    import torch
     with open(path, "rb") as f:
         blob = f.read()
     (n,) = struct.unpack("<Q", blob[:8])
@@ -36,16 +38,26 @@ def load(path):
     return out
 
 
+def _dtype_and_bytes(value):
+    if isinstance(value, np.ndarray):
+        arr = np.ascontiguousarray(value)
+        return _NAMES[arr.dtype], list(arr.shape), arr.tobytes()
+    t = value.detach().cpu().contiguous()
+    if str(t.dtype) == "torch.bfloat16":  # numpy has no bfloat16: write the raw 16-bit patterns
+        import torch
+        return "BF16", list(t.shape), t.view(torch.int16).numpy().tobytes()
+    arr = t.numpy()
+    return _NAMES[arr.dtype], list(arr.shape), arr.tobytes()
+
+
 def save(tensors, path, metadata=None):
-    """Writes {name: tensor} in sorted name order; tensors keep their dtype (F32, F16, F64, I64)."""
+    """Writes {name: array or tensor}, in the mapping's order; each keeps its dtype (F32, F16, BF16, F64, I64)."""
     header, chunks, offset = {}, [], 0
     if metadata:
         header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
-    for name in sorted(tensors):
-        arr = tensors[name].detach().cpu().contiguous().numpy()
-        raw = arr.tobytes()
-        header[name] = {"dtype": _NAMES[arr.dtype], "shape": list(arr.shape),
-                        "data_offsets": [offset, offset + len(raw)]}
+    for name, value in tensors.items():
+        dtype, shape, raw = _dtype_and_bytes(value)
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(raw)]}
         chunks.append(raw)
         offset += len(raw)
     head = json.dumps(header, separators=(",", ":")).encode()

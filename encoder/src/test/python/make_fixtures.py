@@ -17,51 +17,19 @@ import collections
 import json
 import os
 import shutil
-import struct
+import sys
 import zipfile
 
 import torch
+
+sys.path.insert(0, os.path.join(os.getcwd(), "training"))
+import safetensors_io  # noqa: E402  (the project's one safetensors writer)
 
 ROOT = os.getcwd()
 SRC = os.path.join(ROOT, "models", "golden-tiny")
 OUT = os.path.join(ROOT, "encoder", "src", "test", "resources", "checkpoints")
 
 DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
-NAMES = {v: k for k, v in DTYPES.items()}
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        blob = f.read()
-    (n,) = struct.unpack("<Q", blob[:8])
-    header = json.loads(blob[8:8 + n])
-    data = blob[8 + n:]
-    tensors = collections.OrderedDict()
-    for name, e in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = e["data_offsets"]
-        t = torch.frombuffer(bytearray(data[begin:end]), dtype=DTYPES[e["dtype"]])
-        tensors[name] = t.reshape(e["shape"]).clone()
-    return tensors
-
-
-def write_safetensors(path, tensors):
-    header, chunks, offset = {}, [], 0
-    for name, t in tensors.items():
-        t = t.contiguous()
-        # Reinterpret as bytes (numpy has no bfloat16).
-        raw = t.view(torch.int16 if t.element_size() == 2 else torch.int32).numpy().tobytes()
-        header[name] = {"dtype": NAMES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        chunks.append(raw)
-        offset += len(raw)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for c in chunks:
-            f.write(c)
 
 
 def model_dir(name):
@@ -83,7 +51,7 @@ def golden_half(weights):
     big = ("in_proj.weight", "out_proj.weight", "patch_embed.proj.weight", "head.weight")
     half = collections.OrderedDict(
         (k, v.to(torch.bfloat16 if k.endswith(big) else torch.float16)) for k, v in weights.items())
-    write_safetensors(os.path.join(model_dir("golden-tiny-half"), "model.safetensors"), half)
+    safetensors_io.save(half, os.path.join(model_dir("golden-tiny-half"), "model.safetensors"))
 
 
 def dtype_edges():
@@ -94,7 +62,7 @@ def dtype_edges():
         v = values.to(dtype)
         out[name] = v
         out[name + ".f32"] = v.float()
-    write_safetensors(os.path.join(OUT, "dtypes.safetensors"), out)
+    safetensors_io.save(out, os.path.join(OUT, "dtypes.safetensors"))
 
 
 def torch_views():
@@ -110,8 +78,8 @@ def torch_views():
         ("scalar", torch.tensor(7.5)),
     ])
     torch.save(views, os.path.join(OUT, "torch-views.bin"))
-    write_safetensors(os.path.join(OUT, "torch-views.expected.safetensors"),
-                      collections.OrderedDict((k, v.float().contiguous()) for k, v in views.items()))
+    safetensors_io.save(collections.OrderedDict((k, v.float().contiguous()) for k, v in views.items()),
+                        os.path.join(OUT, "torch-views.expected.safetensors"))
 
 
 def hostile_pickle(path, module, name):
@@ -123,7 +91,7 @@ def hostile_pickle(path, module, name):
 
 
 def main():
-    weights = read_safetensors(os.path.join(SRC, "model.safetensors"))
+    weights = safetensors_io.load(os.path.join(SRC, "model.safetensors"))
     os.makedirs(os.path.join(OUT, "hostile"), exist_ok=True)
     golden_bin(weights)
     golden_half(weights)

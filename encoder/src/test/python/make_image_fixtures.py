@@ -9,13 +9,16 @@ Outputs under encoder/src/test/resources/images/:
   by PIL: exif_transpose, convert("RGB"), centred square crop of side round(ratio*min(h, w)), per-channel float
   resize with Image.BOX, /255, normalised by the ImageNet mean/std. Patterns use size 16, photos size 64; ratio 224/256.
 """
-import json
 import os
+import sys
 import struct
 import zlib
 
 import numpy as np
 from PIL import Image, ImageOps
+
+sys.path.insert(0, os.path.join(os.getcwd(), "training"))
+import safetensors_io  # noqa: E402  (the project's one safetensors writer)
 
 ROOT = os.getcwd()
 OUT = os.path.join(ROOT, "encoder", "src", "test", "resources", "images")
@@ -58,19 +61,6 @@ def png16(path, rgb8, gray):
         f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-def write_safetensors(path, tensors):
-    header, chunks, offset = {}, [], 0
-    for name, t in tensors.items():
-        raw = np.ascontiguousarray(t, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        chunks.append(raw)
-        offset += len(raw)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(chunks))
-
-
 def main():
     os.makedirs(OUT, exist_ok=True)
     px = pattern()
@@ -101,7 +91,7 @@ def main():
     refs["rgb16.png"] = reference(img, 16)
     for photo in PHOTOS:
         refs[photo] = reference(Image.open(os.path.join(ROOT, "data", "imagenet-sample", photo)), 64)
-    write_safetensors(os.path.join(OUT, "reference.safetensors"), refs)
+    safetensors_io.save({k: np.asarray(v, dtype="<f4") for k, v in refs.items()}, os.path.join(OUT, "reference.safetensors"))
 
 
 if __name__ == "__main__":

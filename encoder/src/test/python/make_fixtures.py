@@ -29,7 +29,6 @@ ROOT = os.getcwd()
 SRC = os.path.join(ROOT, "models", "golden-tiny")
 OUT = os.path.join(ROOT, "encoder", "src", "test", "resources", "checkpoints")
 
-DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
 
 
 def model_dir(name):

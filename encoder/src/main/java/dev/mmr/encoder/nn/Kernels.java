@@ -226,8 +226,24 @@ final class Kernels {
         }
     }
 
-    static float softplus(float v) {
-        return v > 20f ? v : (float) Math.log(1.0 + Math.exp(v));
+    /**
+     * The step sizes and decays of one token's {@code heads} heads: {@code dt[o + j] = softplus(raw[r + j] + bias[j])}
+     * (the identity above 20) and {@code decay[o + j] = exp(dt[o + j] * a[j])}.
+     */
+    static void stepAndDecay(float[] raw, int r, float[] bias, float[] a, float[] dt, float[] decay, int o, int heads) {
+        int j = 0;
+        for (; j <= heads - LANES; j += LANES) {
+            FloatVector v = FloatVector.fromArray(F, raw, r + j).add(FloatVector.fromArray(F, bias, j));
+            FloatVector step = v.lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P).blend(v, v.compare(VectorOperators.GT, 20f));
+            step.intoArray(dt, o + j);
+            step.mul(FloatVector.fromArray(F, a, j)).lanewise(VectorOperators.EXP).intoArray(decay, o + j);
+        }
+        for (; j < heads; j++) {
+            float v = raw[r + j] + bias[j];
+            float step = v > 20f ? v : (float) Math.log1p(Math.exp(v));
+            dt[o + j] = step;
+            decay[o + j] = (float) Math.exp(step * a[j]);
+        }
     }
 
     private static float sum(float[] a, int off, int len) {

@@ -222,11 +222,7 @@ public final class MatMambaNetwork implements AutoCloseable {
             Kernels.causalConvSilu(buf.x, di, 0, b * l, l, di, layer.convWeightT(), layer.convBias(), convChannels, 0, taps, buf.xc);
             Kernels.causalConvSilu(bcdt, bcdtWidth, 0, b * l, l, 2 * n, layer.convWeightT(), layer.convBias(), convChannels, inner, taps, buf.bc);
             for (int r = b * l; r < (b + 1) * l; r++) {
-                for (int j = 0; j < heads; j++) {
-                    float step = Kernels.softplus(bcdt[r * bcdtWidth + 2 * n + j] + layer.dtBias()[j]);
-                    buf.dt[r * heads + j] = step;
-                    buf.decay[r * heads + j] = (float) Math.exp(step * layer.a()[j]);
-                }
+                Kernels.stepAndDecay(bcdt, r * bcdtWidth + 2 * n, layer.dtBias(), layer.a(), buf.dt, buf.decay, r * heads, heads);
             }
         });
         int headdim = shape.headdim();

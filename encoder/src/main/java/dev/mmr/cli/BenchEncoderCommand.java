@@ -23,14 +23,15 @@ import picocli.CommandLine.Option;
  * machine's own float32 matrix-multiply rate measured in the same run on the model's projection shapes.
  */
 @Command(name = "bench-encoder", mixinStandardHelpOptions = true,
-        description = {"Measures encoder images/s per width for the 35M and 135M shapes (random weights) and, in the same run,",
+        description = {"Measures encoder images/s per width for the 35M and 135M shapes and a CIFAR-10 shape (random weights) and, in the same run,",
                 "this machine's float32 matmul GFLOP/s (ND4J gemm on the model's in_proj/out_proj shapes), measured right before",
                 "each row. Each row shows the matmul work it sustains as a fraction of that rate. Times are the best of the timed runs."})
 public final class BenchEncoderCommand implements Runnable, MmrCommand {
     /** Timed runs of the reference gemm pair before each row (after one untimed run). */
     private static final int PEAK_RUNS = 3;
 
-    @Option(names = "--shapes", split = ",", defaultValue = "35M,135M", description = "released shapes to run: 35M (d_model 512), 135M (d_model 1024); default ${DEFAULT-VALUE}")
+    @Option(names = "--shapes", split = ",", defaultValue = "35M,135M", description = "shapes to run: 35M (d_model 512, 224px),"
+            + " 135M (d_model 1024, 224px), cifar (d_model 256, 6 layers, d_state 64, 32px patch 4); default ${DEFAULT-VALUE}")
     List<String> shapes;
 
     @Option(names = "--batches", split = ",", defaultValue = "1,16", description = "batch sizes; default ${DEFAULT-VALUE}")
@@ -39,11 +40,11 @@ public final class BenchEncoderCommand implements Runnable, MmrCommand {
     @Option(names = "--levels", split = ",", defaultValue = "1,2,4,8", description = "uniform levels; default ${DEFAULT-VALUE}")
     List<Integer> levels;
 
-    @Option(names = "--image-size", defaultValue = "224", description = "input side in pixels (patch 16); default ${DEFAULT-VALUE}")
-    int imageSize;
+    @Option(names = "--image-size", description = "input side in pixels (a multiple of the patch); default: the shape's (224, cifar 32)")
+    Integer imageSize;
 
-    @Option(names = "--layers", defaultValue = "20", description = "Mamba blocks (20 in the released models); default ${DEFAULT-VALUE}")
-    int layers;
+    @Option(names = "--layers", description = "Mamba blocks; default: the shape's (20, cifar 6)")
+    Integer layers;
 
     @Option(names = "--warmup", defaultValue = "1", description = "untimed runs per row; default ${DEFAULT-VALUE}")
     int warmup;
@@ -57,12 +58,17 @@ public final class BenchEncoderCommand implements Runnable, MmrCommand {
                 ForkJoinPool.getCommonPoolParallelism() + 1, iterations, warmup);
         for (String name : shapes) {
             ModelConfig config = switch (name) {
-                case "35M" -> new ModelConfig(512, layers, 1000, 16, imageSize, 128, 4, 2, 1e-5);
-                case "135M" -> new ModelConfig(1024, layers, 1000, 16, imageSize, 128, 4, 2, 1e-5);
-                default -> throw new IllegalArgumentException("unknown shape " + name + " (known: 35M, 135M)");
+                case "35M" -> new ModelConfig(512, or(layers, 20), 1000, 16, or(imageSize, 224), 128, 4, 2, 1e-5);
+                case "135M" -> new ModelConfig(1024, or(layers, 20), 1000, 16, or(imageSize, 224), 128, 4, 2, 1e-5);
+                case "cifar" -> new ModelConfig(256, or(layers, 6), 10, 4, or(imageSize, 32), 64, 4, 2, 1e-5);
+                default -> throw new IllegalArgumentException("unknown shape " + name + " (known: 35M, 135M, cifar)");
             };
             benchShape(name, config);
         }
+    }
+
+    private static int or(Integer option, int shapeDefault) {
+        return option == null ? shapeDefault : option;
     }
 
     private void benchShape(String name, ModelConfig config) {

@@ -29,4 +29,22 @@ class BenchEncoderCommandTest {
         }
         assertTrue(text.contains("selective scan"), text);
     }
+
+    @Test
+    void runsTheCifarShapeAtItsOwnSize() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream out = System.out;
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        int rc;
+        try {
+            rc = Mmr.commandLine().execute("bench-encoder", "--shapes", "cifar", "--batches", "4", "--levels", "1",
+                    "--layers", "1", "--warmup", "0", "--iterations", "1");
+        } finally {
+            System.setOut(out);
+        }
+        assertEquals(0, rc);
+        String text = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("d_model 256, 1 layers, d_state 64, 32px patch 4 (65 tokens)"), text);
+        assertTrue(text.contains("cifar      4 level1"), text);
+    }
 }

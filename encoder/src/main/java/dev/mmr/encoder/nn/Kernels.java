@@ -79,7 +79,9 @@ final class Kernels {
      * {@code S_t = decay_t * S_{t-1} + dt_t * B_t (outer) x_t;  y_t = C_t . S_t + skip * x_t}.
      * x and y have {@code xStride} floats per row starting at column {@code col}; B and C are rows of
      * {@code bc} ({@code 2N} floats per row: B then C); dt and decay have {@code hStride} floats per row at column {@code head}.
-     * Vectorised over the head's channels, so no horizontal sums are needed (heads of 16 or 32 channels in the released models).
+     * Vectorised over the head's channels, so no horizontal sums are needed (heads of 8, 16 or 32 channels in the
+     * released shapes). The sum over the N state rows runs as several independent FMA chains (even and odd rows):
+     * one chain would be bound by the FMA latency, not its throughput.
      */
     static void scanHead(float[] x, float[] y, int xStride, int col, int headdim, float[] bc, int n,
                          float[] dt, float[] decay, int hStride, int head, float skip, int row0, int len) {
@@ -90,18 +92,40 @@ final class Kernels {
         float[] state = new float[n * headdim];
         for (int t = 0; t < len; t++) {
             int row = row0 + t;
-            float a = decay[row * hStride + head];
+            FloatVector a = FloatVector.broadcast(F, decay[row * hStride + head]);
             float step = dt[row * hStride + head];
             int b = row * 2 * n;
             int xo = row * xStride + col;
             int v = 0;
-            // Two vectors of channels at a time share the broadcasts of B and C and give two independent FMA chains.
+            // Two vectors of channels share the broadcasts of B and C; state rows i and i+1 feed separate chains.
             for (; v + 2 * LANES <= headdim; v += 2 * LANES) {
                 FloatVector x0 = FloatVector.fromArray(F, x, xo + v);
                 FloatVector x1 = FloatVector.fromArray(F, x, xo + v + LANES);
                 FloatVector acc0 = x0.mul(skip);
                 FloatVector acc1 = x1.mul(skip);
-                for (int i = 0, s = v; i < n; i++, s += headdim) {
+                FloatVector acc2 = FloatVector.zero(F);
+                FloatVector acc3 = FloatVector.zero(F);
+                int i = 0;
+                for (int s = v; i + 1 < n; i += 2, s += 2 * headdim) {
+                    FloatVector db = FloatVector.broadcast(F, step * bc[b + i]);
+                    FloatVector c = FloatVector.broadcast(F, bc[b + n + i]);
+                    FloatVector db2 = FloatVector.broadcast(F, step * bc[b + i + 1]);
+                    FloatVector c2 = FloatVector.broadcast(F, bc[b + n + i + 1]);
+                    FloatVector st0 = x0.fma(db, FloatVector.fromArray(F, state, s).mul(a));
+                    FloatVector st1 = x1.fma(db, FloatVector.fromArray(F, state, s + LANES).mul(a));
+                    FloatVector st2 = x0.fma(db2, FloatVector.fromArray(F, state, s + headdim).mul(a));
+                    FloatVector st3 = x1.fma(db2, FloatVector.fromArray(F, state, s + headdim + LANES).mul(a));
+                    st0.intoArray(state, s);
+                    st1.intoArray(state, s + LANES);
+                    st2.intoArray(state, s + headdim);
+                    st3.intoArray(state, s + headdim + LANES);
+                    acc0 = st0.fma(c, acc0);
+                    acc1 = st1.fma(c, acc1);
+                    acc2 = st2.fma(c2, acc2);
+                    acc3 = st3.fma(c2, acc3);
+                }
+                if (i < n) {
+                    int s = i * headdim + v;
                     FloatVector db = FloatVector.broadcast(F, step * bc[b + i]);
                     FloatVector c = FloatVector.broadcast(F, bc[b + n + i]);
                     FloatVector st0 = x0.fma(db, FloatVector.fromArray(F, state, s).mul(a));
@@ -111,18 +135,31 @@ final class Kernels {
                     acc0 = st0.fma(c, acc0);
                     acc1 = st1.fma(c, acc1);
                 }
-                acc0.intoArray(y, xo + v);
-                acc1.intoArray(y, xo + v + LANES);
+                acc0.add(acc2).intoArray(y, xo + v);
+                acc1.add(acc3).intoArray(y, xo + v + LANES);
             }
+            // A single vector of channels: state rows i and i+1 feed separate chains.
             for (; v < headdim; v += LANES) {
                 FloatVector xv = FloatVector.fromArray(F, x, xo + v);
-                FloatVector acc = xv.mul(skip);
-                for (int i = 0, s = v; i < n; i++, s += headdim) {
+                FloatVector acc0 = xv.mul(skip);
+                FloatVector acc1 = FloatVector.zero(F);
+                int i = 0;
+                for (int s = v; i + 1 < n; i += 2, s += 2 * headdim) {
+                    FloatVector st0 = xv.fma(FloatVector.broadcast(F, step * bc[b + i]), FloatVector.fromArray(F, state, s).mul(a));
+                    FloatVector st1 = xv.fma(FloatVector.broadcast(F, step * bc[b + i + 1]),
+                            FloatVector.fromArray(F, state, s + headdim).mul(a));
+                    st0.intoArray(state, s);
+                    st1.intoArray(state, s + headdim);
+                    acc0 = st0.fma(FloatVector.broadcast(F, bc[b + n + i]), acc0);
+                    acc1 = st1.fma(FloatVector.broadcast(F, bc[b + n + i + 1]), acc1);
+                }
+                if (i < n) {
+                    int s = i * headdim + v;
                     FloatVector st = xv.fma(FloatVector.broadcast(F, step * bc[b + i]), FloatVector.fromArray(F, state, s).mul(a));
                     st.intoArray(state, s);
-                    acc = st.fma(FloatVector.broadcast(F, bc[b + n + i]), acc);
+                    acc0 = st.fma(FloatVector.broadcast(F, bc[b + n + i]), acc0);
                 }
-                acc.intoArray(y, xo + v);
+                acc0.add(acc1).intoArray(y, xo + v);
             }
         }
     }
@@ -189,8 +226,24 @@ final class Kernels {
         }
     }
 
-    static float softplus(float v) {
-        return v > 20f ? v : (float) Math.log(1.0 + Math.exp(v));
+    /**
+     * The step sizes and decays of one token's {@code heads} heads: {@code dt[o + j] = softplus(raw[r + j] + bias[j])}
+     * (the identity above 20) and {@code decay[o + j] = exp(dt[o + j] * a[j])}.
+     */
+    static void stepAndDecay(float[] raw, int r, float[] bias, float[] a, float[] dt, float[] decay, int o, int heads) {
+        int j = 0;
+        for (; j <= heads - LANES; j += LANES) {
+            FloatVector v = FloatVector.fromArray(F, raw, r + j).add(FloatVector.fromArray(F, bias, j));
+            FloatVector step = v.lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P).blend(v, v.compare(VectorOperators.GT, 20f));
+            step.intoArray(dt, o + j);
+            step.mul(FloatVector.fromArray(F, a, j)).lanewise(VectorOperators.EXP).intoArray(decay, o + j);
+        }
+        for (; j < heads; j++) {
+            float v = raw[r + j] + bias[j];
+            float step = v > 20f ? v : (float) Math.log1p(Math.exp(v));
+            dt[o + j] = step;
+            decay[o + j] = (float) Math.exp(step * a[j]);
+        }
     }
 
     private static float sum(float[] a, int off, int len) {

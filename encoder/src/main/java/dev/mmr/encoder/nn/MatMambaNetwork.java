@@ -1,5 +1,6 @@
 package dev.mmr.encoder.nn;
 
+import java.util.Arrays;
 import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -8,7 +9,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The MatMamba-Vision network (docs/model.md, "Forward pass at a nested width") over one set of weights.
- * Immutable once built: any number of threads may call {@link #forward} at once; every call allocates its own buffers.
+ * Immutable once built: any number of threads may call {@link #forward} at once; every call allocates its own buffers
+ * (once, for all layers).
  */
 public final class MatMambaNetwork implements AutoCloseable {
     /** Rows per parallel task of the row-wise kernels. */
@@ -92,23 +94,65 @@ public final class MatMambaNetwork implements AutoCloseable {
         int d = shape.dModel();
         int rows = batch * shape.tokens();
         float[] residual = embed(pixels, batch);
-        float[] hidden = null;
-        float[] u = new float[rows * d];
         float eps = (float) shape.normEpsilon();
-        for (int i = 0; i < layers.length; i++) {
-            Layer layer = layers[i];
-            float[] h = hidden;
-            float[] res = residual;
-            forEachBlock(rows, (from, to) -> {
-                if (h != null) {
-                    Kernels.addInPlace(res, h, from * d, to * d);
-                }
-                Kernels.layerNorm(res, u, from, to, d, layer.normWeight(), layer.normBias(), eps);
-            });
-            hidden = mix(layer, u, batch, widths[i]);
+        try (Buffers buf = new Buffers(batch, shape.expand() * Arrays.stream(widths).max().orElseThrow())) {
+            for (int i = 0; i < layers.length; i++) {
+                Layer layer = layers[i];
+                boolean first = i == 0;
+                forEachBlock(rows, (from, to) -> {
+                    if (!first) {
+                        Kernels.addInPlace(residual, buf.hidden, from * d, to * d);
+                    }
+                    Kernels.layerNorm(residual, buf.u, from, to, d, layer.normWeight(), layer.normBias(), eps);
+                });
+                mix(layer, buf, batch, widths[i]);
+            }
+            Kernels.addInPlace(residual, buf.hidden, 0, residual.length);
         }
-        Kernels.addInPlace(residual, hidden, 0, residual.length);
         return head(residual, batch);
+    }
+
+    /**
+     * The working memory of one {@link #forward} call, sized for its batch and widest mixer and reused by every layer:
+     * the Java arrays the kernels run on and the two native buffers the products read and write.
+     */
+    private final class Buffers implements AutoCloseable {
+        final float[] u;
+        final float[] z;
+        final float[] x;
+        final float[] bcdt;
+        final float[] xc;
+        final float[] bc;
+        final float[] dt;
+        final float[] decay;
+        final float[] y;
+        final float[] hidden;
+        final INDArray gemmIn;
+        final INDArray gemmOut;
+
+        Buffers(int batch, int maxInner) {
+            int rows = batch * shape.tokens();
+            int d = shape.dModel();
+            int n = shape.dState();
+            int maxHeads = maxInner / shape.headdim();
+            u = new float[rows * d];
+            z = new float[rows * maxInner];
+            x = new float[rows * maxInner];
+            bcdt = new float[rows * (2 * n + maxHeads)];
+            xc = new float[rows * maxInner];
+            bc = new float[rows * 2 * n];
+            dt = new float[rows * maxHeads];
+            decay = new float[rows * maxHeads];
+            y = new float[rows * maxInner];
+            hidden = new float[rows * d];
+            gemmIn = Nd4j.createUninitialized(DataType.FLOAT, (long) rows * Math.max(d, maxInner));
+            gemmOut = Nd4j.createUninitialized(DataType.FLOAT, (long) rows * Math.max(Math.max(d, maxInner), 2 * n + maxHeads));
+        }
+
+        @Override public void close() {
+            gemmIn.close();
+            gemmOut.close();
+        }
     }
 
     /** Patch embedding, suffix [CLS] token and position embedding: the first residual stream (batch*L x D). */
@@ -153,8 +197,11 @@ public final class MatMambaNetwork implements AutoCloseable {
         return out;
     }
 
-    /** One mixer at width {@code w}: in_proj (sliced), conv + SiLU, selective scan, gated RMSNorm, out_proj (sliced). */
-    private float[] mix(Layer layer, float[] u, int batch, int w) {
+    /**
+     * One mixer at width {@code w} on {@code buf.u}: in_proj (sliced), conv + SiLU, selective scan, gated RMSNorm,
+     * out_proj (sliced) into {@code buf.hidden}.
+     */
+    private void mix(Layer layer, Buffers buf, int batch, int w) {
         int d = shape.dModel();
         int n = shape.dState();
         int l = shape.tokens();
@@ -163,38 +210,29 @@ public final class MatMambaNetwork implements AutoCloseable {
         int di = shape.expand() * w;
         int heads = di / shape.headdim();
         int bcdtWidth = 2 * n + heads;
-        INDArray uNd = toNd(u, rows, d);
-        float[] z = matmul(uNd, rows(layer.inProj(), 0, di), true);
-        float[] x = matmul(uNd, rows(layer.inProj(), inner, di), true);
-        float[] bcdt = matmul(uNd, rows(layer.inProj(), 2 * inner, bcdtWidth), true);
-        uNd.close();
+        INDArray u = load(buf.gemmIn, buf.u, rows, d);
+        product(u, rows(layer.inProj(), 0, di), true, buf.gemmOut, buf.z);
+        product(u, rows(layer.inProj(), inner, di), true, buf.gemmOut, buf.x);
+        product(u, rows(layer.inProj(), 2 * inner, bcdtWidth), true, buf.gemmOut, buf.bcdt);
 
         int convChannels = inner + 2 * n;
         int taps = shape.dConv();
-        float[] xc = new float[rows * di];
-        float[] bc = new float[rows * 2 * n];
-        float[] dt = new float[rows * heads];
-        float[] decay = new float[rows * heads];
+        float[] bcdt = buf.bcdt;
         IntStream.range(0, batch).parallel().forEach(b -> {
-            Kernels.causalConvSilu(x, di, 0, b * l, l, di, layer.convWeightT(), layer.convBias(), convChannels, 0, taps, xc);
-            Kernels.causalConvSilu(bcdt, bcdtWidth, 0, b * l, l, 2 * n, layer.convWeightT(), layer.convBias(), convChannels, inner, taps, bc);
+            Kernels.causalConvSilu(buf.x, di, 0, b * l, l, di, layer.convWeightT(), layer.convBias(), convChannels, 0, taps, buf.xc);
+            Kernels.causalConvSilu(bcdt, bcdtWidth, 0, b * l, l, 2 * n, layer.convWeightT(), layer.convBias(), convChannels, inner, taps, buf.bc);
             for (int r = b * l; r < (b + 1) * l; r++) {
-                for (int j = 0; j < heads; j++) {
-                    float step = Kernels.softplus(bcdt[r * bcdtWidth + 2 * n + j] + layer.dtBias()[j]);
-                    dt[r * heads + j] = step;
-                    decay[r * heads + j] = (float) Math.exp(step * layer.a()[j]);
-                }
+                Kernels.stepAndDecay(bcdt, r * bcdtWidth + 2 * n, layer.dtBias(), layer.a(), buf.dt, buf.decay, r * heads, heads);
             }
         });
-        float[] y = new float[rows * di];
         int headdim = shape.headdim();
         IntStream.range(0, batch * heads).parallel().forEach(task -> {
             int b = task / heads;
             int j = task % heads;
-            Kernels.scanHead(xc, y, di, j * headdim, headdim, bc, n, dt, decay, heads, j, layer.skip()[j], b * l, l);
+            Kernels.scanHead(buf.xc, buf.y, di, j * headdim, headdim, buf.bc, n, buf.dt, buf.decay, heads, j, layer.skip()[j], b * l, l);
         });
-        forEachBlock(rows, (from, to) -> Kernels.gateRmsNorm(y, z, from, to, di, layer.gateNormWeight(), GATED_NORM_EPS));
-        return matmul(y, rows, di, rows(layer.outProjT(), 0, di), false);
+        forEachBlock(rows, (from, to) -> Kernels.gateRmsNorm(buf.y, buf.z, from, to, di, layer.gateNormWeight(), GATED_NORM_EPS));
+        product(load(buf.gemmIn, buf.y, rows, di), rows(layer.outProjT(), 0, di), false, buf.gemmOut, buf.hidden);
     }
 
     /** norm_f at each image's [CLS] token (the last), then the classifier. */
@@ -234,19 +272,30 @@ public final class MatMambaNetwork implements AutoCloseable {
     /** {@code a (rows x cols) . w^T} when {@code transposeW} (w is out x cols), else {@code a . w} (w is cols x out). */
     private static float[] matmul(float[] a, int rows, int cols, INDArray w, boolean transposeW) {
         INDArray aNd = toNd(a, rows, cols);
-        float[] out = matmul(aNd, w, transposeW);
-        aNd.close();
-        return out;
-    }
-
-    private static float[] matmul(INDArray a, INDArray w, boolean transposeW) {
-        long outCols = transposeW ? w.rows() : w.columns();
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, a.rows(), outCols);
-        Nd4j.gemm(a, w, out, false, transposeW, 1.0, 0.0);
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, rows, transposeW ? w.rows() : w.columns());
         float[] result = new float[Math.toIntExact(out.length())];
-        out.data().asNioFloat().get(result);
+        product(aNd, w, transposeW, out, result);
+        aNd.close();
         out.close();
         return result;
+    }
+
+    /** {@code a . w^T} (or {@code a . w}) into the front of the native buffer {@code scratch}, then copied to {@code result}. */
+    private static void product(INDArray a, INDArray w, boolean transposeW, INDArray scratch, float[] result) {
+        INDArray out = matrixOn(scratch, a.rows(), transposeW ? w.rows() : w.columns());
+        Nd4j.gemm(a, w, out, false, transposeW, 1.0, 0.0);
+        scratch.data().asNioFloat().get(result, 0, Math.toIntExact(out.length()));
+    }
+
+    /** Copies {@code rows x cols} values of {@code data} into the front of the native buffer {@code scratch}, as a matrix. */
+    private static INDArray load(INDArray scratch, float[] data, int rows, int cols) {
+        scratch.data().asNioFloat().put(data, 0, rows * cols);
+        return matrixOn(scratch, rows, cols);
+    }
+
+    /** A row-major {@code rows x cols} matrix over the first values of {@code buffer} (no copy). */
+    private static INDArray matrixOn(INDArray buffer, long rows, long cols) {
+        return Nd4j.create(buffer.data(), rows, cols);
     }
 
     private static INDArray toNd(float[] data, int rows, int cols) {

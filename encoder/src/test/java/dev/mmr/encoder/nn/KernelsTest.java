@@ -6,7 +6,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The selective-scan kernel at every vector shape (and the odd-width fallback) against the recurrence in float64. */
+/** The selective-scan kernel at every vector shape (and the odd-width fallback), and the step sizes and decays, against float64. */
 class KernelsTest {
 
     @ParameterizedTest(name = "headdim {0}")
@@ -43,6 +43,32 @@ class KernelsTest {
                     assertEquals(out, y[t * width + j * headdim + p], 1e-4 * (1 + Math.abs(out)), "head " + j + " token " + t + " channel " + p);
                 }
             }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} heads")
+    @ValueSource(ints = {64, 8, 11, 3})
+    void stepAndDecayMatchSoftplusAndExp(int heads) {
+        SplittableRandom random = new SplittableRandom(heads);
+        float[] raw = new float[heads + 2];
+        for (int j = 0; j < raw.length; j++) {
+            raw[j] = (float) random.nextDouble(-30, 30);
+        }
+        raw[2] = 25f;
+        float[] bias = gaussian(random, heads);
+        float[] a = new float[heads];
+        for (int j = 0; j < heads; j++) {
+            a[j] = (float) -random.nextDouble(1, 16);
+        }
+        float[] dt = new float[heads + 1];
+        float[] decay = new float[heads + 1];
+        Kernels.stepAndDecay(raw, 2, bias, a, dt, decay, 1, heads);
+        for (int j = 0; j < heads; j++) {
+            double v = (double) raw[2 + j] + bias[j];
+            double step = v > 20 ? v : Math.log1p(Math.exp(v));
+            assertEquals(step, dt[1 + j], 1e-6 * (1 + step), "dt of head " + j);
+            // the exponent is rounded to float, as in the kernel
+            assertEquals(Math.exp(dt[1 + j] * a[j]), decay[1 + j], 1e-6 * decay[1 + j] + 1e-30, "decay of head " + j);
         }
     }
 

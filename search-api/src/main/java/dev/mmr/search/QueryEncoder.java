@@ -71,7 +71,12 @@ final class QueryEncoder implements AutoCloseable {
     private void work() {
         try {
             while (true) {
-                encode(takeBatch());
+                List<Job> batch = takeBatch();
+                try {
+                    encode(batch);
+                } catch (Throwable t) {
+                    batch.forEach(job -> job.result().completeExceptionally(t));
+                }
             }
         } catch (InterruptedException e) {
             // closed
@@ -100,11 +105,15 @@ final class QueryEncoder implements AutoCloseable {
         return batch;
     }
 
+    /** Decodes each image of the batch (a bad one fails alone), then encodes the rest in one call. */
     private void encode(List<Job> batch) {
         int imageFloats = 3 * model.config().imageSize() * model.config().imageSize();
         List<Job> decoded = new ArrayList<>(batch.size());
         float[] pixels = new float[batch.size() * imageFloats];
         for (Job job : batch) {
+            if (job.result().isDone()) {
+                continue;
+            }
             try {
                 System.arraycopy(model.preprocessor().preprocess(job.image()), 0, pixels, decoded.size() * imageFloats, imageFloats);
                 decoded.add(job);
@@ -115,14 +124,10 @@ final class QueryEncoder implements AutoCloseable {
         if (decoded.isEmpty()) {
             return;
         }
-        try {
-            float[] input = decoded.size() == batch.size() ? pixels : Arrays.copyOf(pixels, decoded.size() * imageFloats);
-            Encoding encoding = model.encode(input, decoded.size(), decoded.getFirst().widths());
-            for (int i = 0; i < decoded.size(); i++) {
-                decoded.get(i).result().complete(new Encoded(encoding.embedding(i), decoded.size()));
-            }
-        } catch (RuntimeException e) {
-            decoded.forEach(job -> job.result().completeExceptionally(e));
+        float[] input = decoded.size() == batch.size() ? pixels : Arrays.copyOf(pixels, decoded.size() * imageFloats);
+        Encoding encoding = model.encode(input, decoded.size(), decoded.getFirst().widths());
+        for (int i = 0; i < decoded.size(); i++) {
+            decoded.get(i).result().complete(new Encoded(encoding.embedding(i), decoded.size()));
         }
     }
 

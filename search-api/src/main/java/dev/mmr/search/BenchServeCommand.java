@@ -54,6 +54,9 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
     @Option(names = "--workers", description = "Encode workers. Default: the number of cores.")
     Integer workers;
 
+    @Option(names = "--batch", description = "Most waiting query images of one submodel encoded together. Default: 16.")
+    Integer batch;
+
     @Override
     public Integer call() throws Exception {
         if (clients < 1 || seconds < 1 || images < 1 || warmupSeconds < 0) {
@@ -68,14 +71,14 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
         }
         ServiceLimits d = ServiceLimits.defaults();
         ServiceLimits limits = new ServiceLimits(d.maxBodyBytes(), d.maxK(), d.maxEf(), workers == null ? d.workers() : workers,
-                Math.max(d.queueCapacity(), clients), cache ? d.cacheBytes() : 0);
+                Math.max(d.queueCapacity(), clients), batch == null ? d.maxBatch() : batch, cache ? d.cacheBytes() : 0);
         try (MatMambaModel loaded = MatMambaModel.load(modelDir);
              ImageIndex opened = ImageIndex.open(indexDir, loaded);
              SearchService service = new SearchService(loaded, opened, new Reports(ProjectRoot.find().resolve("reports")), limits);
              SearchServer server = SearchServer.start(service, "127.0.0.1", 0)) {
             List<byte[]> queries = queryImages(service, opened, images);
-            System.out.printf("bench-serve: %d clients, %d s per level (+%d s warm-up), %d distinct query images, cache %s, %d encode workers, -Xmx %d MiB%n",
-                    clients, seconds, warmupSeconds, queries.size(), cache ? "on" : "off", limits.workers(), Runtime.getRuntime().maxMemory() >> 20);
+            System.out.printf("bench-serve: %d clients, %d s per level (+%d s warm-up), %d distinct query images, cache %s, %d encode workers, batches of up to %d, -Xmx %d MiB%n",
+                    clients, seconds, warmupSeconds, queries.size(), cache ? "on" : "off", limits.workers(), limits.maxBatch(), Runtime.getRuntime().maxMemory() >> 20);
             System.out.printf("%-8s %9s %8s %8s %9s %9s %7s %11s%n", "level", "GFLOP", "requests", "errors", "QPS", "p50 ms", "p99 ms", "peak heap");
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
             double firstQps = 0;

@@ -11,6 +11,7 @@ final class Metrics {
     private final Map<String, LongAdder> errorsByCode = new ConcurrentHashMap<>();
     private final Map<String, LatencyStats> encodeBySubmodel = new ConcurrentHashMap<>();
     private final Map<String, LatencyStats> searchBySubmodel = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> batchSizeSumBySubmodel = new ConcurrentHashMap<>();
 
     void request(String route) {
         requestsByRoute.computeIfAbsent(route, r -> new LongAdder()).increment();
@@ -20,9 +21,10 @@ final class Metrics {
         errorsByCode.computeIfAbsent(code, c -> new LongAdder()).increment();
     }
 
-    /** One encode (a cache miss) by a submodel. */
-    void encoded(String submodel, double millis) {
+    /** One query image encoded (a cache miss) by a submodel, in one encoder call with {@code batchSize} images. */
+    void encoded(String submodel, double millis, int batchSize) {
         encodeBySubmodel.computeIfAbsent(submodel, s -> new LatencyStats()).record(millis);
+        batchSizeSumBySubmodel.computeIfAbsent(submodel, s -> new LongAdder()).add(batchSize);
     }
 
     /** One whole search request answered with a submodel (encode, or cache hit, plus the index search). */
@@ -40,6 +42,14 @@ final class Metrics {
 
     Map<String, LatencyStats.Snapshot> encodeLatencies() {
         return snapshots(encodeBySubmodel);
+    }
+
+    /** Per submodel, the mean number of images in the encoder call that encoded a query image. */
+    Map<String, Double> encodeBatchSizes() {
+        Map<String, Double> out = new TreeMap<>();
+        batchSizeSumBySubmodel.forEach((submodel, sum) ->
+                out.put(submodel, sum.sum() / (double) Math.max(1, encodeBySubmodel.get(submodel).snapshot().count())));
+        return out;
     }
 
     Map<String, LatencyStats.Snapshot> searchLatencies() {

@@ -15,12 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.Query;
@@ -28,8 +25,8 @@ import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.index.Term;
 
 /**
- * Query by image: the image is decoded and encoded by the chosen nested submodel on a bounded pool of workers
- * (a full queue is refused, not buffered), its embedding cached by (image hash, submodel), and searched against the
+ * Query by image: the image is decoded and encoded by the chosen nested submodel on a bounded pool of workers that
+ * encode concurrent queries of one submodel together (a full queue is refused, not buffered), its embedding cached by (image hash, submodel), and searched against the
  * full-width index. Also the item look-ups and the submodel catalogue with measured latency and quality.
  */
 public final class SearchService implements AutoCloseable {
@@ -42,7 +39,7 @@ public final class SearchService implements AutoCloseable {
     private final EmbeddingCache cache;
     private final EncodeLatencies latencies = new EncodeLatencies();
     private final Metrics metrics = new Metrics();
-    private final ThreadPoolExecutor encoders;
+    private final QueryEncoder encoder;
     private final List<Widths> levels;
 
     /** How the caller chose the query submodel: at most one of the three is set; none means full width. */
@@ -80,10 +77,8 @@ public final class SearchService implements AutoCloseable {
         this.images = new StoredImages();
         this.cache = new EmbeddingCache(limits.cacheBytes());
         this.levels = model.trainedLevels();
-        this.encoders = new ThreadPoolExecutor(limits.workers(), limits.workers(), 0, TimeUnit.SECONDS,
-                limits.queueCapacity() == 0 ? new java.util.concurrent.SynchronousQueue<>() : new ArrayBlockingQueue<>(limits.queueCapacity()),
-                Thread.ofPlatform().name("encode-", 0).daemon().factory(), new ThreadPoolExecutor.AbortPolicy());
         calibrate();
+        this.encoder = new QueryEncoder(model, limits.workers(), limits.queueCapacity(), limits.maxBatch());
     }
 
     /** Times each trained level on a blank image (after a warm-up), the start of the moving estimates. */
@@ -113,11 +108,14 @@ public final class SearchService implements AutoCloseable {
         boolean cached = embedding != null;
         long encoded = System.nanoTime();
         if (!cached) {
-            embedding = encode(image, widths);
+            QueryEncoder.Encoded result = encode(image, widths);
+            embedding = result.embedding();
             encoded = System.nanoTime();
             double encodeMs = (encoded - start) / 1e6;
-            latencies.record(widths.name(), encodeMs);
-            metrics.encoded(widths.name(), encodeMs);
+            if (result.batchSize() == 1) {
+                latencies.record(widths.name(), encodeMs);
+            }
+            metrics.encoded(widths.name(), encodeMs, result.batchSize());
             cache.put(key, embedding);
         }
         List<Hit> hits = hits(embedding, options, filter);
@@ -176,7 +174,7 @@ public final class SearchService implements AutoCloseable {
         health.put("documents", read(index::size));
         health.put("embeddingDim", model.embeddingDim());
         health.put("modelFingerprint", model.fingerprint());
-        health.put("queued", encoders.getQueue().size());
+        health.put("queued", encoder.queued());
         return health;
     }
 
@@ -192,13 +190,15 @@ public final class SearchService implements AutoCloseable {
         cacheView.put("evictions", stats.evictionCount());
         Map<String, Object> queue = new LinkedHashMap<>();
         queue.put("workers", limits.workers());
-        queue.put("active", encoders.getActiveCount());
-        queue.put("queued", encoders.getQueue().size());
+        queue.put("active", encoder.active());
+        queue.put("queued", encoder.queued());
         queue.put("capacity", limits.queueCapacity());
+        queue.put("maxBatch", limits.maxBatch());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("requests", metrics.requests());
         out.put("errors", metrics.errors());
         out.put("encodeLatency", metrics.encodeLatencies());
+        out.put("encodeBatchSize", metrics.encodeBatchSizes());
         out.put("searchLatency", metrics.searchLatencies());
         out.put("cache", cacheView);
         out.put("encodeQueue", queue);
@@ -213,10 +213,10 @@ public final class SearchService implements AutoCloseable {
         return limits;
     }
 
-    private float[] encode(byte[] image, Widths widths) {
-        Future<float[]> job;
+    private QueryEncoder.Encoded encode(byte[] image, Widths widths) {
+        CompletableFuture<QueryEncoder.Encoded> job;
         try {
-            job = encoders.submit(() -> model.encode(model.preprocessor().preprocess(image), 1, widths).embedding(0));
+            job = encoder.submit(image, widths);
         } catch (RejectedExecutionException e) {
             throw new ApiException(503, "queue_full", "the service is busy: " + limits.workers() + " workers and "
                     + limits.queueCapacity() + " queued query images; retry shortly");
@@ -348,7 +348,7 @@ public final class SearchService implements AutoCloseable {
 
     @Override
     public void close() {
-        encoders.shutdownNow();
+        encoder.close();
     }
 
 }

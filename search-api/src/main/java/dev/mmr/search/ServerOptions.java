@@ -20,6 +20,9 @@ public final class ServerOptions {
     @Option(names = "--queue", defaultValue = "64", description = "Query images that may wait for a worker; more get 503 queue_full. Default: ${DEFAULT-VALUE}.")
     int queue;
 
+    @Option(names = "--batch", description = "Most waiting query images of one submodel encoded together. Default: 16.")
+    Integer batch;
+
     @Option(names = "--max-body-mb", defaultValue = "8", description = "Largest upload in MiB. Default: ${DEFAULT-VALUE}.")
     int maxBodyMb;
 
@@ -32,6 +35,7 @@ public final class ServerOptions {
 
     ServiceLimits limits() {
         ServiceLimits d = ServiceLimits.defaults();
-        return new ServiceLimits((long) maxBodyMb << 20, d.maxK(), d.maxEf(), workers == null ? d.workers() : workers, queue, (long) cacheMb << 20);
+        return new ServiceLimits((long) maxBodyMb << 20, d.maxK(), d.maxEf(), workers == null ? d.workers() : workers, queue, batch == null ? d.maxBatch() : batch,
+                (long) cacheMb << 20);
     }
 }

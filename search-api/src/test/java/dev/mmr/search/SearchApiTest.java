@@ -249,7 +249,7 @@ class SearchApiTest {
 
     @Test
     void tooLargeBodiesAndAFullQueueAreRefused() throws Exception {
-        ServiceLimits tight = new ServiceLimits(200_000, 100, 1000, 1, 0, 0);
+        ServiceLimits tight = new ServiceLimits(200_000, 100, 1000, 1, 0, 16, 0);
         try (TestCorpus.Running small = TestCorpus.start(tight, reports)) {
             Http client = new Http(small.server().url());
             refused(client.post("/api/search", new byte[200_001]), 413, "body_too_large");
@@ -277,6 +277,43 @@ class SearchApiTest {
                 clients.shutdownNow();
             }
             assertEquals(200, client.post("/api/search?level=1", photo).status(), "serves again once the queue drains");
+        }
+    }
+
+    @Test
+    void concurrentQueriesOfOneSubmodelAreEncodedTogetherAndEachFindsItself() throws Exception {
+        ServiceLimits oneWorker = new ServiceLimits(8L << 20, 100, 1000, 1, 64, 16, 0);
+        List<String> ids = new ArrayList<>();
+        try (var classes = Files.list(TestCorpus.images())) {
+            for (Path folder : classes.filter(Files::isDirectory).sorted().limit(8).toList()) {
+                try (var files = Files.list(folder)) {
+                    ids.add(folder.getFileName() + "/" + files.sorted().skip(1).findFirst().orElseThrow().getFileName());
+                }
+            }
+        }
+        try (TestCorpus.Running batched = TestCorpus.start(oneWorker, reports)) {
+            Http client = new Http(batched.server().url());
+            ExecutorService clients = Executors.newFixedThreadPool(ids.size());
+            try {
+                double meanBatch = 1;
+                for (int round = 0; round < 5 && meanBatch == 1; round++) {
+                    List<Callable<Http.Answer>> calls = new ArrayList<>();
+                    for (String id : ids) {
+                        byte[] image = Files.readAllBytes(TestCorpus.images().resolve(id));
+                        calls.add(() -> client.post("/api/search?k=1&level=1", image));
+                    }
+                    List<Future<Http.Answer>> answers = clients.invokeAll(calls);
+                    for (int i = 0; i < ids.size(); i++) {
+                        JsonNode hit = ok(answers.get(i).get()).get("hits").get(0);
+                        assertEquals(ids.get(i), hit.get("id").asText(), "each query gets its own answer");
+                        assertEquals(1.0, hit.get("score").asDouble(), 1e-4);
+                    }
+                    meanBatch = ok(client.get("/api/metrics")).get("encodeBatchSize").get("level1").asDouble();
+                }
+                assertTrue(meanBatch > 1, "one worker, " + ids.size() + " concurrent queries: some were encoded together");
+            } finally {
+                clients.shutdownNow();
+            }
         }
     }
 

@@ -1,0 +1,144 @@
+package dev.mmr.search;
+
+import dev.mmr.encoder.Encoding;
+import dev.mmr.encoder.ImageDecodeException;
+import dev.mmr.encoder.MatMambaModel;
+import dev.mmr.encoder.Widths;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Decodes and encodes query images on a fixed set of worker threads, several images of one submodel per encoder call.
+ * Images wait in one first-come queue of bounded length (beyond it {@link #submit} refuses at once); a free worker
+ * takes the oldest waiting image together with the others of the same submodel waiting at that moment, up to
+ * {@code maxBatch}, without waiting for more to arrive. Each image is decoded on its own, so a bad image fails only
+ * its own request.
+ */
+final class QueryEncoder implements AutoCloseable {
+    /** One query's embedding and how many images shared its encoder call. */
+    record Encoded(float[] embedding, int batchSize) {
+    }
+
+    private record Job(byte[] image, Widths widths, CompletableFuture<Encoded> result) {
+    }
+
+    private final MatMambaModel model;
+    private final int queueCapacity;
+    private final int maxBatch;
+    private final ArrayDeque<Job> waiting = new ArrayDeque<>();
+    private final List<Thread> workers = new ArrayList<>();
+    private int idleWorkers;
+    private boolean closed;
+
+    QueryEncoder(MatMambaModel model, int workers, int queueCapacity, int maxBatch) {
+        this.model = model;
+        this.queueCapacity = queueCapacity;
+        this.maxBatch = maxBatch;
+        for (int i = 0; i < workers; i++) {
+            this.workers.add(Thread.ofPlatform().name("encode-" + i).daemon().start(this::work));
+        }
+    }
+
+    /**
+     * Queues one query image for {@code widths}; the future fails with {@link ImageDecodeException} if it is not a
+     * usable image.
+     *
+     * @throws RejectedExecutionException when every worker is busy and the queue is full, or the encoder is closed
+     */
+    synchronized CompletableFuture<Encoded> submit(byte[] image, Widths widths) {
+        if (closed || waiting.size() >= queueCapacity + idleWorkers) {
+            throw new RejectedExecutionException("queue full");
+        }
+        Job job = new Job(image, widths, new CompletableFuture<>());
+        waiting.add(job);
+        notify();
+        return job.result();
+    }
+
+    synchronized int queued() {
+        return waiting.size();
+    }
+
+    synchronized int active() {
+        return workers.size() - idleWorkers;
+    }
+
+    private void work() {
+        try {
+            while (true) {
+                List<Job> batch = takeBatch();
+                try {
+                    encode(batch);
+                } catch (Throwable t) {
+                    batch.forEach(job -> job.result().completeExceptionally(t));
+                }
+            }
+        } catch (InterruptedException e) {
+            // closed
+        }
+    }
+
+    /** Blocks for the oldest waiting image, then takes the others of its submodel waiting now, up to the batch size. */
+    private synchronized List<Job> takeBatch() throws InterruptedException {
+        idleWorkers++;
+        try {
+            while (waiting.isEmpty()) {
+                wait();
+            }
+        } finally {
+            idleWorkers--;
+        }
+        Job first = waiting.poll();
+        List<Job> batch = new ArrayList<>(List.of(first));
+        for (Iterator<Job> it = waiting.iterator(); it.hasNext() && batch.size() < maxBatch; ) {
+            Job next = it.next();
+            if (next.widths().name().equals(first.widths().name())) {
+                batch.add(next);
+                it.remove();
+            }
+        }
+        return batch;
+    }
+
+    /** Decodes each image of the batch (a bad one fails alone), then encodes the rest in one call. */
+    private void encode(List<Job> batch) {
+        int imageFloats = 3 * model.config().imageSize() * model.config().imageSize();
+        List<Job> decoded = new ArrayList<>(batch.size());
+        float[] pixels = new float[batch.size() * imageFloats];
+        for (Job job : batch) {
+            if (job.result().isDone()) {
+                continue;
+            }
+            try {
+                System.arraycopy(model.preprocessor().preprocess(job.image()), 0, pixels, decoded.size() * imageFloats, imageFloats);
+                decoded.add(job);
+            } catch (ImageDecodeException | RuntimeException e) {
+                job.result().completeExceptionally(e);
+            }
+        }
+        if (decoded.isEmpty()) {
+            return;
+        }
+        float[] input = decoded.size() == batch.size() ? pixels : Arrays.copyOf(pixels, decoded.size() * imageFloats);
+        Encoding encoding = model.encode(input, decoded.size(), decoded.getFirst().widths());
+        for (int i = 0; i < decoded.size(); i++) {
+            decoded.get(i).result().complete(new Encoded(encoding.embedding(i), decoded.size()));
+        }
+    }
+
+    /** Stops the workers; images still waiting fail with a {@link RejectedExecutionException}. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            waiting.forEach(job -> job.result().completeExceptionally(new RejectedExecutionException("the service is closing")));
+            waiting.clear();
+        }
+        workers.forEach(Thread::interrupt);
+    }
+}

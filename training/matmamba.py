@@ -11,6 +11,18 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def quadratic_scan(cum, G, xdt):
+    """The SSD scan in its exact quadratic form: y[t] = sum over s <= t of exp(cum[t] - cum[s]) * G[t, s] * xdt[s], per head.
+    cum: (B, h, L) cumulative dt*A; G: (B, L, L) = C Bᵀ, shared by the heads; xdt: (B, h, L, P). Returns (B, h, L, P)."""
+    L = cum.shape[-1]
+    causal = torch.ones(L, L, dtype=torch.bool, device=cum.device).tril()
+    decay = torch.exp((cum[:, :, :, None] - cum[:, :, None, :]).masked_fill(~causal, float("-inf")))
+    return (decay * G[:, None].float()).to(xdt.dtype) @ xdt
+
+
+scan = quadratic_scan  # the trainer may swap in a compiled form of the same function (checked against it first)
+
+
 class MatMamba2Mixer(nn.Module):
     def __init__(self, d_model, d_state=128, d_conv=4, expand=2):
         super().__init__()
@@ -57,14 +69,10 @@ class MatMamba2Mixer(nn.Module):
         dt = F.softplus(dt.float() + self.dt_bias[:h].float())                 # (B, L, h)
         A = -torch.exp(self.A_log[:h].float())                                   # (h)
         cum = torch.cumsum(dt * A, dim=1).transpose(1, 2)                        # (B, h, L)
-        seg = cum[:, :, :, None] - cum[:, :, None, :]                            # (B, h, t, s)
-        causal = torch.ones(L, L, dtype=torch.bool, device=u.device).tril()
-        decay = torch.exp(seg.masked_fill(~causal, float("-inf")))
         G = Cm @ Bm.transpose(1, 2)                                              # (B, t, s), shared by heads
-        M = decay * G[:, None].float()                                           # (B, h, t, s)
         xh = x.reshape(x.shape[0], L, h, P)
         xdt = (xh.float() * dt[..., None]).transpose(1, 2)                       # (B, h, s, P)
-        y = (M.to(xdt.dtype) @ xdt).transpose(1, 2)                              # (B, t, h, P)
+        y = scan(cum, G, xdt).transpose(1, 2)                                    # (B, t, h, P)
         y = y + xh.float() * self.D[:h].float()[:, None]
         y = y.reshape(x.shape[0], L, di)
 

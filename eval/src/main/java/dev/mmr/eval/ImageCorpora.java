@@ -21,6 +21,11 @@ public final class ImageCorpora {
     private ImageCorpora() {
     }
 
+    /** A source's description with the working directory's absolute path left out, so reports name data as the user did. */
+    static String relativeToWorkingDirectory(String description) {
+        return description.replace(Path.of("").toAbsolutePath() + java.io.File.separator, "");
+    }
+
     /** @param under only the subtree under this relative folder of a tree or archive (e.g. {@code train}); may be null */
     public static ImageCorpus open(Path source, String under) throws IOException {
         MessageDigest sha = sha256();
@@ -28,7 +33,7 @@ public final class ImageCorpora {
         int[] count = {0};
         String description;
         try (ImageSource listing = ImageSource.open(source, under)) {
-            description = listing.describe();
+            description = relativeToWorkingDirectory(listing.describe());
             scan(listing, (entry, content) -> {
                 if (entry.label() == null) {
                     throw new IOException("image " + entry.id() + " has no label; eval needs labelled images (ImageFolder layout or a label column)");

@@ -13,18 +13,39 @@ class KernelsTest {
     @ValueSource(ints = {16, 32, 24, 8, 12, 6, 3})
     void scanMatchesTheRecurrence(int headdim) {
         int heads = 3;
-        int n = 25;
         int len = 9;
-        int width = heads * headdim;
         SplittableRandom random = new SplittableRandom(headdim);
-        float[] x = gaussian(random, len * width);
-        float[] bc = gaussian(random, len * 2 * n);
         float[] dt = new float[len * heads];
         float[] decay = new float[len * heads];
         for (int i = 0; i < dt.length; i++) {
             dt[i] = (float) random.nextDouble(0.01, 1);
             decay[i] = (float) Math.exp(-dt[i] * random.nextDouble(1, 8));
         }
+        assertScanMatchesRecurrence(random, headdim, heads, len, dt, decay);
+    }
+
+    /** Long sequences mixing slow decays, fast ones and decays that underflow to 0. */
+    @ParameterizedTest(name = "headdim {0}")
+    @ValueSource(ints = {8, 16, 32})
+    void scanStaysExactOverLongSequencesAndVanishingDecays(int headdim) {
+        int heads = 2;
+        int len = 300;
+        SplittableRandom random = new SplittableRandom(headdim + 1);
+        float[] dt = new float[len * heads];
+        float[] decay = new float[len * heads];
+        for (int i = 0; i < dt.length; i++) {
+            dt[i] = (float) random.nextDouble(0.001, 2);
+            double kind = random.nextDouble();
+            decay[i] = kind < 0.03 ? 0f : kind < 0.06 ? 1e-30f : kind < 0.5 ? (float) random.nextDouble(0.95, 1) : (float) Math.exp(-dt[i] * random.nextDouble(1, 16));
+        }
+        assertScanMatchesRecurrence(random, headdim, heads, len, dt, decay);
+    }
+
+    private static void assertScanMatchesRecurrence(SplittableRandom random, int headdim, int heads, int len, float[] dt, float[] decay) {
+        int n = 25;
+        int width = heads * headdim;
+        float[] x = gaussian(random, len * width);
+        float[] bc = gaussian(random, len * 2 * n);
         float[] skip = gaussian(random, heads);
         float[] y = new float[len * width];
         for (int j = 0; j < heads; j++) {

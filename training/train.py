@@ -3,10 +3,10 @@
 Joint (Matryoshka) training runs the levels 1, 2, 4, 8 on the same batch every step and averages their
 losses before one backward pass. `--levels 4` trains the independent baseline that only ever runs level 4.
 
-    python3 training/train.py --data data/cifar10.tar.xz --out runs/cifar10 --levels 1,2,4,8 --seed 0 --epochs 30
+    python3 training/train.py --data data/cifar10.tar.xz --out runs/cifar10 --levels 1,2,4,8 --seed 0 --epochs 17
 
-`--time-budget S` picks the epoch count from the measured step time instead (the chosen count is
-printed and written to the model card, so the run can be repeated with `--epochs`).
+`--time-budget S` picks the epoch count from the time of the last warm-up epoch instead (the chosen count is
+logged and written to metrics.json, so the run can be repeated with `--epochs`).
 """
 import argparse
 import io
@@ -102,7 +102,7 @@ def choose_scan(model, levels, batch, log):
         compiled = torch.compile(matmamba.quadratic_scan, dynamic=False)
         worst, times = 0.0, {"eager": 0.0, "compiled": 0.0}
         for k in levels:
-            h = 2 * (model.d_model // k) // mixer.headdim
+            h = 2 * model.level_widths(k)[0] // mixer.headdim
             g = torch.Generator(device="cuda").manual_seed(k)
             cum = -torch.rand(batch, h, L, device="cuda", generator=g).mul(0.3).cumsum(-1)
             G = torch.randn(batch, L, L, device="cuda", generator=g).to(torch.bfloat16)
@@ -178,7 +178,7 @@ def main():
     ap.add_argument("--label-smoothing", type=float, default=0.1)
     ap.add_argument("--warmup-epochs", type=float, default=2.0, help="linear warm-up; at least 1 when the count comes from --time-budget")
     ap.add_argument("--epochs", type=int, default=None, help="epochs; or give --time-budget")
-    ap.add_argument("--time-budget", type=float, default=None, help="seconds of training; picks --epochs from the measured step time")
+    ap.add_argument("--time-budget", type=float, default=None, help="seconds for the whole run from start-up; the epoch count is fixed from the last warm-up epoch's time")
     ap.add_argument("--epochs-to", default=None, help="with --time-budget: write the chosen epoch count to this file")
     ap.add_argument("--epochs-from", default=None, help="take the epoch count from this file once another run writes it "
                     "(baselines train as many epochs as the joint model)")

@@ -75,96 +75,108 @@ final class Kernels {
     }
 
     /**
-     * The selective scan of one head over the {@code len} tokens of one image, with state S (N x headdim):
-     * {@code S_t = decay_t * S_{t-1} + dt_t * B_t (outer) x_t;  y_t = C_t . S_t + skip * x_t}.
-     * x and y have {@code xStride} floats per row starting at column {@code col}; B and C are rows of
-     * {@code bc} ({@code 2N} floats per row: B then C); dt and decay have {@code hStride} floats per row at column {@code head}.
-     * Vectorised over the head's channels, so no horizontal sums are needed (heads of 8, 16 or 32 channels in the
+     * The selective scan of heads {@code head0 .. head0 + count - 1} over the {@code len} tokens of one image, each with
+     * state S (N x headdim): {@code S_t = decay_t * S_{t-1} + dt_t * B_t (outer) x_t;  y_t = C_t . S_t + skip * x_t}.
+     * Head j's channels are columns {@code j * headdim ..} of x and y ({@code xStride} floats per row); B and C are rows
+     * of {@code bc} ({@code 2N} floats per row: B then C); dt and decay have {@code hStride} floats per row, one per head.
+     * Token-major over the group of heads, so each token's row of x and y is read and written in one sweep (a row of a
+     * batch's activations is a page apart from the next: head by head, every token would touch a new page).
+     * Vectorised over a head's channels, so no horizontal sums are needed (heads of 8, 16 or 32 channels in the
      * released shapes). The sum over the N state rows runs as several independent FMA chains (even and odd rows):
      * one chain would be bound by the FMA latency, not its throughput.
      */
-    static void scanHead(float[] x, float[] y, int xStride, int col, int headdim, float[] bc, int n,
-                         float[] dt, float[] decay, int hStride, int head, float skip, int row0, int len) {
+    static void scanHeads(float[] x, float[] y, int xStride, int headdim, float[] bc, int n, float[] dt, float[] decay,
+                          int hStride, int head0, int count, float[] skip, int row0, int len) {
         if (headdim % LANES != 0) {
-            scanHeadScalar(x, y, xStride, col, headdim, bc, n, dt, decay, hStride, head, skip, row0, len);
+            for (int head = head0; head < head0 + count; head++) {
+                scanHeadScalar(x, y, xStride, head * headdim, headdim, bc, n, dt, decay, hStride, head, skip[head], row0, len);
+            }
             return;
         }
-        float[] state = new float[n * headdim];
+        float[] states = new float[count * n * headdim];
         for (int t = 0; t < len; t++) {
             int row = row0 + t;
-            FloatVector a = FloatVector.broadcast(F, decay[row * hStride + head]);
-            float step = dt[row * hStride + head];
             int b = row * 2 * n;
-            int xo = row * xStride + col;
-            int v = 0;
-            // Two vectors of channels share the broadcasts of B and C; state rows i and i+1 feed separate chains.
-            for (; v + 2 * LANES <= headdim; v += 2 * LANES) {
-                FloatVector x0 = FloatVector.fromArray(F, x, xo + v);
-                FloatVector x1 = FloatVector.fromArray(F, x, xo + v + LANES);
-                FloatVector acc0 = x0.mul(skip);
-                FloatVector acc1 = x1.mul(skip);
-                FloatVector acc2 = FloatVector.zero(F);
-                FloatVector acc3 = FloatVector.zero(F);
-                int i = 0;
-                for (int s = v; i + 1 < n; i += 2, s += 2 * headdim) {
-                    FloatVector db = FloatVector.broadcast(F, step * bc[b + i]);
-                    FloatVector c = FloatVector.broadcast(F, bc[b + n + i]);
-                    FloatVector db2 = FloatVector.broadcast(F, step * bc[b + i + 1]);
-                    FloatVector c2 = FloatVector.broadcast(F, bc[b + n + i + 1]);
-                    FloatVector st0 = x0.fma(db, FloatVector.fromArray(F, state, s).mul(a));
-                    FloatVector st1 = x1.fma(db, FloatVector.fromArray(F, state, s + LANES).mul(a));
-                    FloatVector st2 = x0.fma(db2, FloatVector.fromArray(F, state, s + headdim).mul(a));
-                    FloatVector st3 = x1.fma(db2, FloatVector.fromArray(F, state, s + headdim + LANES).mul(a));
-                    st0.intoArray(state, s);
-                    st1.intoArray(state, s + LANES);
-                    st2.intoArray(state, s + headdim);
-                    st3.intoArray(state, s + headdim + LANES);
-                    acc0 = st0.fma(c, acc0);
-                    acc1 = st1.fma(c, acc1);
-                    acc2 = st2.fma(c2, acc2);
-                    acc3 = st3.fma(c2, acc3);
-                }
-                if (i < n) {
-                    int s = i * headdim + v;
-                    FloatVector db = FloatVector.broadcast(F, step * bc[b + i]);
-                    FloatVector c = FloatVector.broadcast(F, bc[b + n + i]);
-                    FloatVector st0 = x0.fma(db, FloatVector.fromArray(F, state, s).mul(a));
-                    FloatVector st1 = x1.fma(db, FloatVector.fromArray(F, state, s + LANES).mul(a));
-                    st0.intoArray(state, s);
-                    st1.intoArray(state, s + LANES);
-                    acc0 = st0.fma(c, acc0);
-                    acc1 = st1.fma(c, acc1);
-                }
-                acc0.add(acc2).intoArray(y, xo + v);
-                acc1.add(acc3).intoArray(y, xo + v + LANES);
-            }
-            // A single vector of channels: state rows i and i+1 feed separate chains.
-            for (; v < headdim; v += LANES) {
-                FloatVector xv = FloatVector.fromArray(F, x, xo + v);
-                FloatVector acc0 = xv.mul(skip);
-                FloatVector acc1 = FloatVector.zero(F);
-                int i = 0;
-                for (int s = v; i + 1 < n; i += 2, s += 2 * headdim) {
-                    FloatVector st0 = xv.fma(FloatVector.broadcast(F, step * bc[b + i]), FloatVector.fromArray(F, state, s).mul(a));
-                    FloatVector st1 = xv.fma(FloatVector.broadcast(F, step * bc[b + i + 1]),
-                            FloatVector.fromArray(F, state, s + headdim).mul(a));
-                    st0.intoArray(state, s);
-                    st1.intoArray(state, s + headdim);
-                    acc0 = st0.fma(FloatVector.broadcast(F, bc[b + n + i]), acc0);
-                    acc1 = st1.fma(FloatVector.broadcast(F, bc[b + n + i + 1]), acc1);
-                }
-                if (i < n) {
-                    int s = i * headdim + v;
-                    FloatVector st = xv.fma(FloatVector.broadcast(F, step * bc[b + i]), FloatVector.fromArray(F, state, s).mul(a));
-                    st.intoArray(state, s);
-                    acc0 = st.fma(FloatVector.broadcast(F, bc[b + n + i]), acc0);
-                }
-                acc0.add(acc1).intoArray(y, xo + v);
+            for (int g = 0; g < count; g++) {
+                int head = head0 + g;
+                scanToken(x, y, row * xStride + head * headdim, headdim, bc, b, n, decay[row * hStride + head],
+                        dt[row * hStride + head], skip[head], states, g * n * headdim);
             }
         }
     }
 
-    /** {@link #scanHead} one channel at a time, for heads narrower than (or not a multiple of) a vector. */
+    /** One token of one head: the state (N x headdim at {@code base} of {@code state}) in place, and y at {@code xo}. */
+    private static void scanToken(float[] x, float[] y, int xo, int headdim, float[] bc, int b, int n, float decay,
+                                  float step, float skip, float[] state, int base) {
+        FloatVector a = FloatVector.broadcast(F, decay);
+        int v = 0;
+        // Two vectors of channels share the broadcasts of B and C; state rows i and i+1 feed separate chains.
+        for (; v + 2 * LANES <= headdim; v += 2 * LANES) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + v);
+            FloatVector x1 = FloatVector.fromArray(F, x, xo + v + LANES);
+            FloatVector acc0 = x0.mul(skip);
+            FloatVector acc1 = x1.mul(skip);
+            FloatVector acc2 = FloatVector.zero(F);
+            FloatVector acc3 = FloatVector.zero(F);
+            int i = 0;
+            for (int s = base + v; i + 1 < n; i += 2, s += 2 * headdim) {
+                FloatVector db = FloatVector.broadcast(F, step * bc[b + i]);
+                FloatVector c = FloatVector.broadcast(F, bc[b + n + i]);
+                FloatVector db2 = FloatVector.broadcast(F, step * bc[b + i + 1]);
+                FloatVector c2 = FloatVector.broadcast(F, bc[b + n + i + 1]);
+                FloatVector st0 = x0.fma(db, FloatVector.fromArray(F, state, s).mul(a));
+                FloatVector st1 = x1.fma(db, FloatVector.fromArray(F, state, s + LANES).mul(a));
+                FloatVector st2 = x0.fma(db2, FloatVector.fromArray(F, state, s + headdim).mul(a));
+                FloatVector st3 = x1.fma(db2, FloatVector.fromArray(F, state, s + headdim + LANES).mul(a));
+                st0.intoArray(state, s);
+                st1.intoArray(state, s + LANES);
+                st2.intoArray(state, s + headdim);
+                st3.intoArray(state, s + headdim + LANES);
+                acc0 = st0.fma(c, acc0);
+                acc1 = st1.fma(c, acc1);
+                acc2 = st2.fma(c2, acc2);
+                acc3 = st3.fma(c2, acc3);
+            }
+            if (i < n) {
+                int s = base + i * headdim + v;
+                FloatVector db = FloatVector.broadcast(F, step * bc[b + i]);
+                FloatVector c = FloatVector.broadcast(F, bc[b + n + i]);
+                FloatVector st0 = x0.fma(db, FloatVector.fromArray(F, state, s).mul(a));
+                FloatVector st1 = x1.fma(db, FloatVector.fromArray(F, state, s + LANES).mul(a));
+                st0.intoArray(state, s);
+                st1.intoArray(state, s + LANES);
+                acc0 = st0.fma(c, acc0);
+                acc1 = st1.fma(c, acc1);
+            }
+            acc0.add(acc2).intoArray(y, xo + v);
+            acc1.add(acc3).intoArray(y, xo + v + LANES);
+        }
+        // A single vector of channels: state rows i and i+1 feed separate chains.
+        for (; v < headdim; v += LANES) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + v);
+            FloatVector acc0 = xv.mul(skip);
+            FloatVector acc1 = FloatVector.zero(F);
+            int i = 0;
+            for (int s = base + v; i + 1 < n; i += 2, s += 2 * headdim) {
+                FloatVector st0 = xv.fma(FloatVector.broadcast(F, step * bc[b + i]), FloatVector.fromArray(F, state, s).mul(a));
+                FloatVector st1 = xv.fma(FloatVector.broadcast(F, step * bc[b + i + 1]),
+                        FloatVector.fromArray(F, state, s + headdim).mul(a));
+                st0.intoArray(state, s);
+                st1.intoArray(state, s + headdim);
+                acc0 = st0.fma(FloatVector.broadcast(F, bc[b + n + i]), acc0);
+                acc1 = st1.fma(FloatVector.broadcast(F, bc[b + n + i + 1]), acc1);
+            }
+            if (i < n) {
+                int s = base + i * headdim + v;
+                FloatVector st = xv.fma(FloatVector.broadcast(F, step * bc[b + i]), FloatVector.fromArray(F, state, s).mul(a));
+                st.intoArray(state, s);
+                acc0 = st.fma(FloatVector.broadcast(F, bc[b + n + i]), acc0);
+            }
+            acc0.add(acc1).intoArray(y, xo + v);
+        }
+    }
+
+    /** One head of {@link #scanHeads} one channel at a time, for heads narrower than (or not a multiple of) a vector. */
     private static void scanHeadScalar(float[] x, float[] y, int xStride, int col, int headdim, float[] bc, int n,
                                        float[] dt, float[] decay, int hStride, int head, float skip, int row0, int len) {
         float[] state = new float[n * headdim];

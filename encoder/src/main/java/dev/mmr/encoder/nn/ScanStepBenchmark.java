@@ -1,5 +1,6 @@
 package dev.mmr.encoder.nn;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -9,7 +10,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Why the selective scan is a Java kernel: times, for one image and one layer, the vectorised recurrence
- * ({@link Kernels#scanHead} over all heads) against the two ND4J operations that the quadratic ("SSD") form
+ * ({@link Kernels#scanHeads}, one task a head) against the two ND4J operations that the quadratic ("SSD") form
  * cannot do without: the exponential of the per-head decay matrix (heads x L x L) and the batched product
  * (heads x L x L) . (heads x L x headdim). The ND4J figure is a lower bound of that form (it leaves out
  * C.B^T, the cumulative sums, the mask and the reshapes).
@@ -34,8 +35,10 @@ public final class ScanStepBenchmark {
             decay[i] = (float) Math.exp(-dt[i]);
         }
         float[] y = new float[tokens * width];
+        float[] skip = new float[heads];
+        Arrays.fill(skip, 1f);
         double java = best(repetitions, () -> IntStream.range(0, heads).parallel().forEach(j ->
-                Kernels.scanHead(x, y, width, j * headdim, headdim, bc, dState, dt, decay, heads, j, 1f, 0, tokens)));
+                Kernels.scanHeads(x, y, width, headdim, bc, dState, dt, decay, heads, j, 1, skip, 0, tokens)));
         INDArray segments = Nd4j.rand(DataType.FLOAT, heads, tokens, tokens).negi();
         INDArray xdt = Nd4j.rand(DataType.FLOAT, heads, tokens, headdim);
         double nd4j = best(repetitions, () -> {

@@ -48,9 +48,9 @@ class KernelsTest {
         float[] bc = gaussian(random, len * 2 * n);
         float[] skip = gaussian(random, heads);
         float[] y = new float[len * width];
-        for (int j = 0; j < heads; j++) {
-            Kernels.scanHead(x, y, width, j * headdim, headdim, bc, n, dt, decay, heads, j, skip[j], 0, len);
-        }
+        // Head 0 alone, the others as one token-major group: both forms of the call.
+        Kernels.scanHeads(x, y, width, headdim, bc, n, dt, decay, heads, 0, 1, skip, 0, len);
+        Kernels.scanHeads(x, y, width, headdim, bc, n, dt, decay, heads, 1, heads - 1, skip, 0, len);
         for (int j = 0; j < heads; j++) {
             double[][] state = new double[headdim][n];
             for (int t = 0; t < len; t++) {

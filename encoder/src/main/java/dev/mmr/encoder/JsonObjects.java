@@ -1,13 +1,15 @@
 package dev.mmr.encoder;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 
-/** Parses the small JSON objects of a model directory (config, preprocessing, safetensors header). */
+/** Parses the small JSON objects of a model directory (config, preprocessing, safetensors header); duplicate fields are refused. */
 final class JsonObjects {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Refuses an object naming a field twice: which value wins would otherwise depend on the parser. */
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private JsonObjects() {
     }

@@ -21,6 +21,9 @@ import java.util.Map;
  */
 final class RestrictedUnpickler {
 
+    /** Deepest nesting of tuples accepted; a state dict nests three deep (the size tuple in the rebuild arguments). */
+    static final int MAX_NESTING = 32;
+
     /** A storage of the archive, {@code <archive>/data/<key>}, holding {@code numel} values of {@code dtype}. */
     record StorageRef(DType dtype, String key, long numel) { }
 
@@ -33,7 +36,8 @@ final class RestrictedUnpickler {
         }
     }
 
-    private record Tuple(List<Object> items) { }
+    /** A pickled tuple; {@code depth} is 1 plus the deepest tuple inside it, kept to refuse deep nesting. */
+    private record Tuple(List<Object> items, int depth) { }
 
     private static final Global ORDERED_DICT = new Global("collections", "OrderedDict");
     private static final Global REBUILD_TENSOR = new Global("torch._utils", "_rebuild_tensor_v2");
@@ -96,8 +100,8 @@ final class RestrictedUnpickler {
                     marks.add(stack.size());
                     stack.add(MARK);
                 }
-                case ')' -> push(new Tuple(List.of())); // EMPTY_TUPLE
-                case 't' -> push(new Tuple(popToMark(at))); // TUPLE
+                case ')' -> push(new Tuple(List.of(), 1)); // EMPTY_TUPLE
+                case 't' -> push(tupleOf(popToMark(at), at)); // TUPLE
                 case 0x85 -> push(tuple(1, at)); // TUPLE1
                 case 0x86 -> push(tuple(2, at)); // TUPLE2
                 case 0x87 -> push(tuple(3, at)); // TUPLE3
@@ -105,7 +109,7 @@ final class RestrictedUnpickler {
                 case 's' -> { // SETITEM
                     Object value = pop(at);
                     Object key = pop(at);
-                    dict(at).put(key, value);
+                    dict(at).put(stringKey(key, at), value);
                 }
                 case 'u' -> { // SETITEMS
                     List<Object> items = popToMark(at);
@@ -114,7 +118,7 @@ final class RestrictedUnpickler {
                     }
                     Map<Object, Object> dict = dict(at);
                     for (int i = 0; i < items.size(); i += 2) {
-                        dict.put(items.get(i), items.get(i + 1));
+                        dict.put(stringKey(items.get(i), at), items.get(i + 1));
                     }
                 }
                 case 'X' -> push(utf8(u32(), at)); // BINUNICODE
@@ -156,9 +160,10 @@ final class RestrictedUnpickler {
     }
 
     private Object reduce(Object callable, Object args, int at) throws CheckpointException {
-        if (!(args instanceof Tuple(List<Object> a))) {
+        if (!(args instanceof Tuple arguments)) {
             throw error("REDUCE arguments are not a tuple", at);
         }
+        List<Object> a = arguments.items();
         if (ORDERED_DICT.equals(callable) && a.isEmpty()) {
             return new LinkedHashMap<Object, Object>();
         }
@@ -177,7 +182,8 @@ final class RestrictedUnpickler {
     }
 
     private Object persistentLoad(Object pid, int at) throws CheckpointException {
-        if (pid instanceof Tuple(List<Object> t) && t.size() == 5 && "storage".equals(t.get(0))
+        List<Object> t = pid instanceof Tuple tuple ? tuple.items() : List.of();
+        if (t.size() == 5 && "storage".equals(t.get(0))
                 && t.get(1) instanceof Global type && t.get(2) instanceof String key && t.get(4) instanceof Long numel) {
             DType dtype = STORAGES.get(type);
             if (dtype == null) {
@@ -192,9 +198,10 @@ final class RestrictedUnpickler {
     }
 
     private long[] longs(Object tuple, int at) throws CheckpointException {
-        if (!(tuple instanceof Tuple(List<Object> items))) {
+        if (!(tuple instanceof Tuple t)) {
             throw error("expected a tuple of integers, got " + describe(tuple), at);
         }
+        List<Object> items = t.items();
         long[] out = new long[items.size()];
         for (int i = 0; i < out.length; i++) {
             if (!(items.get(i) instanceof Long v)) {
@@ -211,7 +218,29 @@ final class RestrictedUnpickler {
         }
         List<Object> items = new ArrayList<>(stack.subList(stack.size() - n, stack.size()));
         stack.subList(stack.size() - n, stack.size()).clear();
-        return new Tuple(List.copyOf(items));
+        return tupleOf(items, at);
+    }
+
+    /** A tuple of {@code items}, refused when tuples nest deeper than {@link #MAX_NESTING}. */
+    private Tuple tupleOf(List<Object> items, int at) throws CheckpointException {
+        int depth = 1;
+        for (Object item : items) {
+            if (item instanceof Tuple inner) {
+                depth = Math.max(depth, inner.depth + 1);
+            }
+        }
+        if (depth > MAX_NESTING) {
+            throw error("tuples nested deeper than " + MAX_NESTING + " (a state dict nests them 3 deep)", at);
+        }
+        return new Tuple(List.copyOf(items), depth);
+    }
+
+    /** A state dict's keys are strings; any other key (a dict holding itself, a deep tuple) is refused before it is hashed. */
+    private String stringKey(Object key, int at) throws CheckpointException {
+        if (!(key instanceof String s)) {
+            throw error("dict key is " + describe(key) + ", not a string", at);
+        }
+        return s;
     }
 
     @SuppressWarnings("unchecked")
@@ -324,6 +353,12 @@ final class RestrictedUnpickler {
         }
         if (o instanceof Global g) {
             return g.toString();
+        }
+        if (o instanceof Map<?, ?>) {
+            return "a dict";
+        }
+        if (o instanceof Tuple) {
+            return "a tuple";
         }
         return "a " + o.getClass().getSimpleName();
     }

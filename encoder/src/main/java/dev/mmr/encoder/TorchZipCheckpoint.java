@@ -10,9 +10,11 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -64,9 +66,16 @@ final class TorchZipCheckpoint {
         }
     }
 
-    /** The single top-level folder holding {@code data.pkl}, with a trailing slash. */
+    /** The single top-level folder holding {@code data.pkl}, with a trailing slash; an archive naming an entry twice is refused. */
     private static String archiveFolder(ZipFile zip, String source) throws CheckpointException {
-        List<String> pickles = Collections.list(zip.entries()).stream().map(ZipEntry::getName)
+        List<String> names = Collections.list(zip.entries()).stream().map(ZipEntry::getName).toList();
+        Set<String> seen = new HashSet<>();
+        for (String name : names) {
+            if (!seen.add(name)) {
+                throw new CheckpointException(source + ": duplicate zip entry " + name + " (which of them is meant is ambiguous)");
+            }
+        }
+        List<String> pickles = names.stream()
                 .filter(n -> n.endsWith("/data.pkl") && n.indexOf('/') == n.length() - "/data.pkl".length())
                 .toList();
         if (pickles.size() != 1) {
@@ -115,7 +124,11 @@ final class TorchZipCheckpoint {
         } catch (ArithmeticException | IllegalArgumentException e) {
             throw new CheckpointException(source + ": tensor " + name + " has an invalid size " + Arrays.toString(size));
         }
-        if (numel > 0 && (ref.offset() < 0 || last >= storage.length)) {
+        if (numel > storage.length) {
+            throw new CheckpointException(source + ": tensor " + name + " holds " + numel + " values, more than its storage of "
+                    + storage.length + " (size " + Arrays.toString(size) + ", stride " + Arrays.toString(stride) + ")");
+        }
+        if (ref.offset() < 0 || ref.offset() > storage.length || (numel > 0 && last >= storage.length)) {
             throw new CheckpointException(source + ": tensor " + name + " (offset " + ref.offset() + ", size " + Arrays.toString(size)
                     + ", stride " + Arrays.toString(stride) + ") reaches outside its storage of " + storage.length + " values");
         }

@@ -59,9 +59,11 @@ public final class Checkpoint {
         Map<String, Tensor> raw;
         if (Files.isRegularFile(safetensors)) {
             weights = safetensors;
+            requireRoomForParameters(config, weights);
             raw = SafeTensors.read(weights);
         } else if (Files.isRegularFile(torchZip)) {
             weights = torchZip;
+            requireRoomForParameters(config, weights);
             raw = TorchZipCheckpoint.read(weights);
         } else {
             throw new CheckpointException(dir + ": no weights: expected " + SAFETENSORS_FILE + " or " + TORCH_FILE);
@@ -128,6 +130,27 @@ public final class Checkpoint {
         shapes.put("head.weight", new long[] {c.nClasses(), d});
         shapes.put("head.bias", new long[] {c.nClasses()});
         return shapes;
+    }
+
+    /**
+     * Refuses a config implying more parameters than the weight file could hold at 2 bytes a value (F16, BF16), before
+     * anything is read: the file, not the config, bounds what reading allocates.
+     */
+    private static void requireRoomForParameters(ModelConfig config, Path weights) throws CheckpointException {
+        long parameters = 0;
+        for (long[] shape : expectedShapes(config).values()) {
+            parameters += Tensor.numel(shape);
+        }
+        long fileBytes;
+        try {
+            fileBytes = Files.size(weights);
+        } catch (IOException e) {
+            throw new CheckpointException(weights.getFileName() + ": cannot read: " + e, e);
+        }
+        if (2 * parameters > fileBytes) {
+            throw new CheckpointException(CONFIG_FILE + " implies " + parameters + " parameters (at least " + 2 * parameters
+                    + " bytes), but " + weights.getFileName() + " holds only " + fileBytes + " bytes");
+        }
     }
 
     private static Map<String, Tensor> stripDataParallelPrefix(Map<String, Tensor> raw) {

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  * The architecture described by a checkpoint's {@code config.json}, with the original code's defaults.
  * Only the variant this project computes is accepted: {@code d_intermediate} 0, {@code rms_norm} false,
  * {@code pool} "cls", {@code ngroups} 1 and no attention layers; anything else is refused naming the field.
- * Training-only fields (drop rates, initialiser settings, fused-kernel switches) are ignored.
+ * Training-only fields (drop rates, initialiser settings, fused-kernel switches) are ignored. Every field has a
+ * ceiling and every derived size (each weight tensor, the largest activation of one image) is checked in 64-bit
+ * arithmetic to fit one Java array, so a hostile config is refused before anything is allocated.
  *
  * @param dModel      residual width D
  * @param nLayer      number of Mamba2 blocks
@@ -24,15 +26,26 @@ public record ModelConfig(int dModel, int nLayer, int nClasses, int patchSize, i
     /** Heads are {@code D/32} channels wide, so there are always {@code 32·expand} heads at full width. */
     public static final int HEADDIM_DIVISOR = 32;
 
+    /** Ceilings on the fields, far above any released MatMamba-Vision model (D 1024, 48 layers, 224 px, N 128). */
+    public static final int MAX_D_MODEL = 16_384;
+    public static final int MAX_LAYERS = 1_024;
+    public static final int MAX_CLASSES = 1_000_000;
+    public static final int MAX_IMAGE_SIZE = 4_096;
+    public static final int MAX_D_STATE = 1_024;
+    public static final int MAX_D_CONV = 64;
+    public static final int MAX_EXPAND = 16;
+    /** Values one Java array holds: every weight tensor, and every activation of one image, must fit in one. */
+    public static final long MAX_ARRAY_VALUES = Integer.MAX_VALUE - 8;
+
     public ModelConfig {
-        requirePositive("d_model", dModel);
-        requirePositive("n_layer", nLayer);
-        requirePositive("n_classes", nClasses);
-        requirePositive("patch_size", patchSize);
-        requirePositive("image_size", imageSize);
-        requirePositive("ssm_cfg.d_state", dState);
-        requirePositive("ssm_cfg.d_conv", dConv);
-        requirePositive("ssm_cfg.expand", expand);
+        requireRange("d_model", dModel, MAX_D_MODEL);
+        requireRange("n_layer", nLayer, MAX_LAYERS);
+        requireRange("n_classes", nClasses, MAX_CLASSES);
+        requireRange("patch_size", patchSize, MAX_IMAGE_SIZE);
+        requireRange("image_size", imageSize, MAX_IMAGE_SIZE);
+        requireRange("ssm_cfg.d_state", dState, MAX_D_STATE);
+        requireRange("ssm_cfg.d_conv", dConv, MAX_D_CONV);
+        requireRange("ssm_cfg.expand", expand, MAX_EXPAND);
         if (dModel % HEADDIM_DIVISOR != 0) {
             throw new IllegalArgumentException("d_model must be a multiple of " + HEADDIM_DIVISOR
                     + " (headdim = d_model/" + HEADDIM_DIVISOR + "), got " + dModel);
@@ -43,6 +56,15 @@ public record ModelConfig(int dModel, int nLayer, int nClasses, int patchSize, i
         if (!(normEpsilon > 0) || Double.isInfinite(normEpsilon)) {
             throw new IllegalArgumentException("norm_epsilon must be a positive number, got " + normEpsilon);
         }
+        // The derived sizes, in 64 bits: within the ceilings above none of these products can overflow a long.
+        long inner = (long) expand * dModel;
+        long projected = 2 * inner + 2L * dState + (long) expand * HEADDIM_DIVISOR;
+        long side = imageSize / patchSize;
+        long tokens = side * side + 1;
+        requireArray("layers.*.mixer.in_proj.weight", projected * dModel);
+        requireArray("pos_embed", tokens * dModel);
+        requireArray("head.weight", (long) nClasses * dModel);
+        requireArray("the in_proj activation of one image (tokens x projected width)", tokens * projected);
     }
 
     /** Channels per SSM head: {@code D/32}. */
@@ -113,9 +135,19 @@ public record ModelConfig(int dModel, int nLayer, int nClasses, int patchSize, i
         }
     }
 
-    private static void requirePositive(String field, int value) {
+    private static void requireRange(String field, int value, int max) {
         if (value <= 0) {
             throw new IllegalArgumentException(field + " must be positive, got " + value);
+        }
+        if (value > max) {
+            throw new IllegalArgumentException(field + " must be at most " + max + ", got " + value);
+        }
+    }
+
+    private static void requireArray(String what, long values) {
+        if (values > MAX_ARRAY_VALUES) {
+            throw new IllegalArgumentException(what + " would hold " + values + " values, more than one array holds ("
+                    + MAX_ARRAY_VALUES + ")");
         }
     }
 

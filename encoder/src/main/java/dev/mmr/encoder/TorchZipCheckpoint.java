@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
@@ -44,6 +45,7 @@ final class TorchZipCheckpoint {
             }
             byte[] pickle = readEntry(zip, zip.getEntry(folder + "data.pkl"), MAX_PICKLE_BYTES, source);
             Map<String, TensorRef> refs = RestrictedUnpickler.stateDict(pickle, source);
+            requireStoragesFitTheFile(refs, Files.size(file), source);
             Map<String, float[]> storages = new HashMap<>();
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             for (Map.Entry<String, TensorRef> e : refs.entrySet()) {
@@ -63,6 +65,27 @@ final class TorchZipCheckpoint {
             throw e;
         } catch (IOException e) {
             throw new CheckpointException(source + ": cannot read: " + e, e);
+        }
+    }
+
+    /**
+     * The storages' declared bytes together must fit in the file: stored entries cannot hold more, and entries sharing
+     * their bytes (one blob named twice) would otherwise multiply what is allocated.
+     */
+    private static void requireStoragesFitTheFile(Map<String, TensorRef> refs, long fileBytes, String source) throws CheckpointException {
+        Map<String, StorageRef> distinct = new HashMap<>();
+        refs.values().forEach(r -> distinct.putIfAbsent(r.storage().key(), r.storage()));
+        long total = 0;
+        try {
+            for (StorageRef s : distinct.values()) {
+                total = Math.addExact(total, Math.multiplyExact(s.numel(), s.dtype().bytes));
+            }
+        } catch (ArithmeticException e) {
+            total = Long.MAX_VALUE;
+        }
+        if (total > fileBytes) {
+            throw new CheckpointException(source + ": the pickle declares storages of " + total + " bytes in all, more than the file's "
+                    + fileBytes + " bytes");
         }
     }
 

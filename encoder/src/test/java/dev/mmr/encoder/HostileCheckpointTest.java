@@ -1,6 +1,7 @@
 package dev.mmr.encoder;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -9,8 +10,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,8 +107,31 @@ class HostileCheckpointTest {
     void modelDirectoryWithHostileWeightsIsRefused() throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("model"));
         Files.copy(TestPaths.goldenTiny().resolve("config.json"), dir.resolve("config.json"));
-        Files.copy(TestPaths.resource("checkpoints/hostile/os-system.bin"), dir.resolve("pytorch_model.bin"));
+        // The fixture's entries as they are, padded to the size golden-tiny's parameters need, so the pickle is read.
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(TestPaths.resource("checkpoints/hostile/os-system.bin")));
+             ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(dir.resolve("pytorch_model.bin")))) {
+            for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                out.putNextEntry(new ZipEntry(e.getName()));
+                in.transferTo(out);
+            }
+            byte[] padding = new byte[2 << 20];
+            out.putNextEntry(TorchZips.stored("padding", padding));
+            out.write(padding);
+        }
         refused(() -> Checkpoint.read(dir), "refusing pickle global os.system");
+    }
+
+    @Test
+    void configsImplyingMoreParametersThanTheWeightFileHoldsAreRefusedBeforeReading() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("many-layers"));
+        Files.copy(TestPaths.goldenTiny().resolve("model.safetensors"), dir.resolve("model.safetensors"));
+        Files.writeString(dir.resolve("config.json"), Files.readString(TestPaths.goldenTiny().resolve("config.json"))
+                .replace("\"n_layer\": 4", "\"n_layer\": 1000"));
+        refused(() -> Checkpoint.read(dir), "config.json implies 125520266 parameters (at least 251040532 bytes), but model.safetensors holds only");
+        Files.writeString(dir.resolve("config.json"), "{\"d_model\": 128, \"n_layer\": 1000000000}");
+        CheckpointException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+                () -> assertThrows(CheckpointException.class, () -> Checkpoint.read(dir)));
+        assertTrue(e.getMessage().contains("n_layer must be at most 1024"), e.getMessage());
     }
 
     private static void refused(Executable read, String expectedMessage) {

@@ -66,6 +66,31 @@ class HostilePickleTest {
     }
 
     @Test
+    void aStrideZeroViewOfBillionsOfValuesIsRefusedBeforeAllocating() throws Exception {
+        // 1.5e9 values (6 GB as float32) viewing one stored value through stride 0, in a file of a few hundred bytes.
+        refused(TorchZips.oneTensor("w", 1, 0, new long[] {1_500_000_000L}, new long[] {0}), Map.of("0", floats(1)),
+                "tensor w holds 1500000000 values, more than its storage of 1");
+    }
+
+    @Test
+    void storagesDeclaringMoreBytesThanTheFileAreRefusedBeforeReading() throws Exception {
+        // A zip bomb: 16 MiB of zeros deflate to a few KiB; the pickle declares them honestly.
+        int values = 4 << 20;
+        byte[] pickle = TorchZips.oneTensor("w", values, 0, new long[] {values}, new long[] {1});
+        Path bomb = tmp.resolve("bomb.bin");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(bomb))) {
+            zip.putNextEntry(new ZipEntry("archive/data.pkl"));
+            zip.write(pickle);
+            zip.putNextEntry(new ZipEntry("archive/data/0"));
+            zip.write(new byte[4 * values]);
+            zip.closeEntry();
+        }
+        assertTrue(Files.size(bomb) < 100_000, "the bomb is small: " + Files.size(bomb));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TorchZipCheckpoint.read(bomb));
+        assertTrue(e.getMessage().contains("the pickle declares storages of 16777216 bytes in all, more than the file's"), e.getMessage());
+    }
+
+    @Test
     void offsetsOutsideTheStorageAreRefused() throws Exception {
         Map<String, byte[]> four = Map.of("0", floats(1, 2, 3, 4));
         refused(TorchZips.oneTensor("w", 4, 1000, new long[] {0}, new long[] {1}), four, "tensor w (offset 1000");

@@ -44,6 +44,23 @@ class ModelConfigTest {
     }
 
     @Test
+    void refusesSizesBeyondTheCeilingsOrWhoseProductsWouldOverflow() {
+        refused("{\"d_model\": 128, \"n_layer\": 1000000000}", "n_layer must be at most 1024, got 1000000000");
+        // 16777218 x 128 wraps to a negative int.
+        refused("{\"d_model\": 128, \"n_layer\": 2, \"ssm_cfg\": {\"expand\": 16777218}}", "ssm_cfg.expand must be at most 16, got 16777218");
+        // (1073741840 / 2)^2 patches wraps to a small positive int.
+        refused("{\"d_model\": 128, \"n_layer\": 2, \"image_size\": 1073741840, \"patch_size\": 2}", "image_size must be at most 4096");
+        refused("{\"d_model\": 16384, \"n_layer\": 2, \"ssm_cfg\": {\"expand\": 16}}",
+                "layers.*.mixer.in_proj.weight would hold 8602517504 values, more than one array holds");
+        refused("{\"d_model\": 4096, \"n_layer\": 2, \"image_size\": 4096, \"patch_size\": 4}",
+                "pos_embed would hold 4294971392 values");
+        refused("{\"d_model\": 4096, \"n_layer\": 2, \"n_classes\": 1000000}", "head.weight would hold 4096000000 values");
+        refused("{\"d_model\": 32, \"n_layer\": 2, \"image_size\": 4096, \"patch_size\": 2, \"ssm_cfg\": {\"expand\": 16}}",
+                "the in_proj activation of one image");
+        refused("{\"d_model\": 128, \"n_layer\": 2, \"patch_size\": 8192}", "patch_size must be at most 4096");
+    }
+
+    @Test
     void preprocessingFileOverridesDefaultsAndIsValidated() throws Exception {
         Preprocessing p = Preprocessing.parse(bytes("{\"crop_ratio\": 1.0, \"mean\": [0.5, 0.5, 0.5]}"), "preprocessing.json");
         assertEquals(1.0, p.cropRatio());

@@ -3,6 +3,7 @@ package dev.mmr.encoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -29,6 +30,8 @@ public final class Checkpoint {
     public static final String TORCH_FILE = "pytorch_model.bin";
 
     private static final String DATA_PARALLEL_PREFIX = "module.";
+    /** Largest config.json or preprocessing.json read. */
+    private static final long MAX_CONFIG_BYTES = 1 << 20;
 
     private final ModelConfig config;
     private final Preprocessing preprocessing;
@@ -56,18 +59,15 @@ public final class Checkpoint {
         Path safetensors = dir.resolve(SAFETENSORS_FILE);
         Path torchZip = dir.resolve(TORCH_FILE);
         Path weights;
-        Map<String, Tensor> raw;
-        if (Files.isRegularFile(safetensors)) {
+        if (Files.exists(safetensors, LinkOption.NOFOLLOW_LINKS)) {
             weights = safetensors;
-            requireRoomForParameters(config, weights);
-            raw = SafeTensors.read(weights);
-        } else if (Files.isRegularFile(torchZip)) {
+        } else if (Files.exists(torchZip, LinkOption.NOFOLLOW_LINKS)) {
             weights = torchZip;
-            requireRoomForParameters(config, weights);
-            raw = TorchZipCheckpoint.read(weights);
         } else {
             throw new CheckpointException(dir + ": no weights: expected " + SAFETENSORS_FILE + " or " + TORCH_FILE);
         }
+        requireRoomForParameters(config, weights);
+        Map<String, Tensor> raw = weights == safetensors ? SafeTensors.read(weights) : TorchZipCheckpoint.read(weights);
         Map<String, Tensor> tensors = checkAgainstConfig(stripDataParallelPrefix(raw), config, weights.getFileName().toString());
         String fingerprint = fingerprint(configBytes, preprocessingBytes, weights);
         return new Checkpoint(config, preprocessing, tensors, fingerprint);
@@ -143,9 +143,10 @@ public final class Checkpoint {
         }
         long fileBytes;
         try {
+            RegularFiles.requireRegular(weights);
             fileBytes = Files.size(weights);
         } catch (IOException e) {
-            throw new CheckpointException(weights.getFileName() + ": cannot read: " + e, e);
+            throw new CheckpointException(weights.getFileName() + ": cannot read: " + e.getMessage(), e);
         }
         if (2 * parameters > fileBytes) {
             throw new CheckpointException(CONFIG_FILE + " implies " + parameters + " parameters (at least " + 2 * parameters
@@ -190,19 +191,17 @@ public final class Checkpoint {
         return ordered;
     }
 
+    /** A configuration file of at most 1 MiB, which must be a regular file; null when an optional one is absent. */
     private static byte[] readSmallFile(Path file, boolean required) throws CheckpointException {
         try {
-            if (Files.size(file) > 1 << 20) {
-                throw new CheckpointException(file.getFileName() + ": larger than 1 MiB, not a configuration file");
-            }
-            return Files.readAllBytes(file);
+            return RegularFiles.read(file, MAX_CONFIG_BYTES);
         } catch (NoSuchFileException e) {
             if (required) {
                 throw new CheckpointException(file.getFileName() + ": missing from " + file.getParent(), e);
             }
             return null;
         } catch (IOException e) {
-            throw new CheckpointException(file.getFileName() + ": cannot read: " + e, e);
+            throw new CheckpointException(file.getFileName() + ": cannot read: " + e.getMessage(), e);
         }
     }
 

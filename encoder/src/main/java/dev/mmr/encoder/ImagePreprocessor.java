@@ -5,7 +5,6 @@ import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
@@ -26,6 +25,9 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * small file that claims a huge image (a decompression bomb) costs nothing. Thread-safe.
  */
 public final class ImagePreprocessor {
+
+    /** Largest image file read. */
+    public static final long MAX_IMAGE_BYTES = 64L << 20;
 
     /** Default limit on width·height: 40 megapixels. */
     public static final long DEFAULT_MAX_PIXELS = 40_000_000L;
@@ -65,8 +67,9 @@ public final class ImagePreprocessor {
         return maxPixels;
     }
 
+    /** The normalised CHW tensor of the image in {@code file}, a regular file of at most {@link #MAX_IMAGE_BYTES}. */
     public float[] preprocess(Path file) throws ImageDecodeException, IOException {
-        return preprocess(Files.readAllBytes(file));
+        return preprocess(RegularFiles.read(file, MAX_IMAGE_BYTES));
     }
 
     /** The normalised CHW tensor of one image. */

@@ -36,6 +36,7 @@ public final class SafeTensors {
     /** All tensors of the file in header order; the message of any failure names the file and tensor. */
     public static Map<String, Tensor> read(Path file) throws CheckpointException {
         String source = file.getFileName().toString();
+        requireRegular(file, source);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             if (size < 8) {
@@ -145,6 +146,15 @@ public final class SafeTensors {
             throw new CheckpointException(where + ": " + numel + " values exceed one Java array");
         }
         return new Entry(name, dtype, shape, begin, end);
+    }
+
+    /** Refuses a device or FIFO before opening it (opening a FIFO waits for a writer); used by both weight readers. */
+    static void requireRegular(Path file, String source) throws CheckpointException {
+        try {
+            RegularFiles.requireRegular(file);
+        } catch (IOException e) {
+            throw new CheckpointException(source + ": cannot read: " + e.getMessage(), e);
+        }
     }
 
     private static ByteBuffer readFully(FileChannel channel, long position, int length) throws IOException {

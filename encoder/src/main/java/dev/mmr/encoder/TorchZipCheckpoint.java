@@ -37,6 +37,7 @@ final class TorchZipCheckpoint {
     /** All tensors of the state dict in pickle order; failures name the file and tensor. */
     static Map<String, Tensor> read(Path file) throws CheckpointException {
         String source = file.getFileName().toString();
+        SafeTensors.requireRegular(file, source);
         try (ZipFile zip = new ZipFile(file.toFile())) {
             String folder = archiveFolder(zip, source);
             ZipEntry byteOrder = zip.getEntry(folder + "byteorder");

@@ -1,5 +1,6 @@
 package dev.mmr.indexer.source;
 
+import dev.mmr.encoder.RegularFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,10 +41,9 @@ final class FolderSource implements ImageSource {
         }
     }
 
+    /** The bytes of an image file: a regular file (not a device or FIFO) of at most {@link #MAX_IMAGE_BYTES}. */
     static byte[] readImage(Path file) throws IOException {
-        long size = Files.size(file);
-        if (size > MAX_IMAGE_BYTES) throw new IOException("file too large: " + size + " bytes (limit " + MAX_IMAGE_BYTES + ")");
-        return Files.readAllBytes(file);
+        return RegularFiles.read(file, MAX_IMAGE_BYTES);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.mmr.indexer.source;
 
+import dev.mmr.encoder.ImagePreprocessor;
+import dev.mmr.encoder.RegularFiles;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,7 +12,7 @@ import java.util.Set;
 /** A corpus of images visited in a stable order, so that a rerun sees the same ids in the same sequence. */
 public interface ImageSource extends Closeable {
     /** Images larger than this are refused before decoding. */
-    long MAX_IMAGE_BYTES = 64L << 20;
+    long MAX_IMAGE_BYTES = ImagePreprocessor.MAX_IMAGE_BYTES;
 
     /** File name extensions taken as images in folders and archives (those of torchvision's ImageFolder). */
     Set<String> IMAGE_EXTENSIONS = Set.of("jpg", "jpeg", "png", "ppm", "bmp", "pgm", "tif", "tiff", "webp", "gif");
@@ -49,7 +51,8 @@ public interface ImageSource extends Closeable {
     static ImageSource open(Path source, String under) throws IOException {
         String name = source.getFileName() == null ? "" : source.getFileName().toString().toLowerCase(Locale.ROOT);
         if (Files.isDirectory(source)) return new FolderSource(source, under);
-        if (!Files.isRegularFile(source)) throw new IOException("source not found: " + source);
+        if (!Files.exists(source)) throw new IOException("source not found: " + source);
+        RegularFiles.requireRegular(source);
         if (ArchiveSource.accepts(name)) return new ArchiveSource(source, under);
         if (under != null) throw new IllegalArgumentException("--under applies to folders and archives, not to a manifest");
         if (name.endsWith(".csv") || name.endsWith(".jsonl") || name.endsWith(".ndjson")) return ManifestSource.open(source);

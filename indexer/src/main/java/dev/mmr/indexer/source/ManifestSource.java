@@ -7,10 +7,11 @@ import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.BufferedReader;
+import dev.mmr.encoder.RegularFiles;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -30,6 +31,8 @@ import java.util.regex.Pattern;
 public final class ManifestSource implements ImageSource {
     /** Names the index uses itself; a manifest field may not take them. */
     public static final Set<String> RESERVED = Set.of("id", "path", "label", "embedding");
+    /** Largest manifest read (every row is held in memory while the whole manifest is validated). */
+    public static final long MAX_MANIFEST_BYTES = 256L << 20;
     private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,63}");
 
     private final Path manifest;
@@ -72,7 +75,7 @@ public final class ManifestSource implements ImageSource {
         CsvMapper mapper = new CsvMapper();
         mapper.enable(CsvParser.Feature.TRIM_SPACES);
         List<Map<String, String>> rows = new ArrayList<>();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+        try (Reader reader = textOf(file);
              MappingIterator<Map<String, String>> it = mapper.readerForMapOf(String.class)
                      .with(CsvSchema.emptySchema().withHeader().withStrictHeaders(false)).readValues(reader)) {
             while (it.hasNextValue()) rows.add(it.nextValue());
@@ -85,7 +88,7 @@ public final class ManifestSource implements ImageSource {
     private static List<Map<String, String>> readJsonLines(Path file) throws IOException {
         ObjectMapper mapper = new ObjectMapper();
         List<Map<String, String>> rows = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (BufferedReader reader = textOf(file)) {
             String line;
             int number = 0;
             while ((line = reader.readLine()) != null) {
@@ -110,6 +113,11 @@ public final class ManifestSource implements ImageSource {
             }
         }
         return rows;
+    }
+
+    /** The manifest as text: a regular file (not a device or FIFO) of at most {@link #MAX_MANIFEST_BYTES}. */
+    private static BufferedReader textOf(Path file) throws IOException {
+        return new BufferedReader(new InputStreamReader(RegularFiles.open(file, MAX_MANIFEST_BYTES), StandardCharsets.UTF_8.newDecoder()));
     }
 
     /** Number of images listed. */

@@ -22,7 +22,8 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * exactly as PIL's {@code Image.resize(..., Image.BOX)} computes it; scale to [0, 1]; normalise each channel by
  * mean and std. Output is CHW, {@code float[3·size·size]}.
  * <p>The image header is read first and images over the pixel limit are refused before any pixel is decoded, so a
- * small file that claims a huge image (a decompression bomb) costs nothing. Thread-safe.
+ * small file that claims a huge image (a decompression bomb) costs nothing. A JPEG or PNG cut short (no end marker) is
+ * refused, where decoders would fill the missing part with grey and only warn. Thread-safe.
  */
 public final class ImagePreprocessor {
 
@@ -101,6 +102,7 @@ public final class ImagePreprocessor {
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             ImageReader reader = readerFor(in);
             try {
+                EndMarkers.requireComplete(bytes, reader.getFormatName().toLowerCase(Locale.ROOT));
                 reader.setInput(in, true, true);
                 long width = reader.getWidth(0);
                 long height = reader.getHeight(0);

@@ -116,6 +116,68 @@ class ImagePreprocessorTest {
         }
     }
 
+    @Test
+    void refusesJpegsAndPngsCutBeforeTheirEndMarker() throws Exception {
+        byte[] tench = Files.readAllBytes(TestPaths.projectRoot().resolve("data/imagenet-sample/n01440764_tench.JPEG"));
+        int sos = indexOf(tench, new byte[] {(byte) 0xff, (byte) 0xda});
+        byte[] progressive = progressiveJpeg();
+        Map<String, byte[]> cut = new java.util.LinkedHashMap<>();
+        cut.put("JPEG cut at 50%", Arrays.copyOf(tench, tench.length / 2));
+        cut.put("JPEG cut 20 bytes after SOS", Arrays.copyOf(tench, sos + 20));
+        cut.put("JPEG without its EOI", Arrays.copyOf(tench, tench.length - 2));
+        cut.put("progressive JPEG cut at 60%", Arrays.copyOf(progressive, progressive.length * 3 / 5));
+        byte[] png = Files.readAllBytes(TestPaths.resource("images/rgb16.png"));
+        cut.put("PNG without its IEND", Arrays.copyOf(png, png.length - 12));
+        cut.put("PNG cut inside IEND", Arrays.copyOf(png, png.length - 2));
+        ImagePreprocessor preprocessor = new ImagePreprocessor(16, Preprocessing.IMAGENET);
+        for (var c : cut.entrySet()) {
+            ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> preprocessor.preprocess(c.getValue()), c.getKey());
+            assertTrue(e.getMessage().startsWith("unreadable image data: truncated"), c.getKey() + ": " + e.getMessage());
+        }
+        // Whole files pass, also with bytes after the end marker, and a progressive JPEG (several scans) too.
+        float[] whole = preprocessor.preprocess(tench);
+        byte[] trailing = Arrays.copyOf(tench, tench.length + 100);
+        assertTrue(Arrays.equals(whole, preprocessor.preprocess(trailing)));
+        assertEquals(3 * 16 * 16, preprocessor.preprocess(progressive).length);
+    }
+
+    private static byte[] progressiveJpeg() throws Exception {
+        BufferedImage image = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 48; y++) {
+            for (int x = 0; x < 64; x++) {
+                image.setRGB(x, y, (x * 4) << 16 | (y * 5) << 8 | (x * y) & 0xff);
+            }
+        }
+        javax.imageio.ImageWriter writer = javax.imageio.ImageIO.getImageWritersByFormatName("jpeg").next();
+        javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setProgressiveMode(javax.imageio.ImageWriteParam.MODE_DEFAULT);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var stream = javax.imageio.ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(stream);
+            writer.write(null, new javax.imageio.IIOImage(image, null, null), param);
+        } finally {
+            writer.dispose();
+        }
+        byte[] jpeg = out.toByteArray();
+        byte[] sos = {(byte) 0xff, (byte) 0xda};
+        int first = indexOf(jpeg, sos);
+        assertTrue(indexOf(Arrays.copyOfRange(jpeg, first + 2, jpeg.length), sos) > 0, "the progressive JPEG has several scans");
+        return jpeg;
+    }
+
+    private static int indexOf(byte[] data, byte[] pattern) {
+        outer:
+        for (int i = 0; i + pattern.length <= data.length; i++) {
+            for (int j = 0; j < pattern.length; j++) {
+                if (data[i + j] != pattern[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     /** A PNG whose IHDR claims width x height, followed by one tiny IDAT: the bytes of a decompression bomb's header. */
     private static byte[] pngHeaderOnly(int width, int height) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

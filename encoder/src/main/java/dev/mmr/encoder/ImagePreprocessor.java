@@ -9,8 +9,10 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.IntBinaryOperator;
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
@@ -23,15 +25,25 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * mean and std. Output is CHW, {@code float[3·size·size]}.
  * <p>The image header is read first and images over the pixel limit are refused before any pixel is decoded, so a
  * small file that claims a huge image (a decompression bomb) costs nothing. A JPEG or PNG cut short (no end marker) is
- * refused, where decoders would fill the missing part with grey and only warn. Thread-safe.
+ * refused, where decoders would fill the missing part with grey and only warn. An image much larger than the model
+ * needs is subsampled while it is decoded (every f-th pixel of every f-th row, f the largest integer that keeps at
+ * least {@link #SAMPLES_PER_OUTPUT_PIXEL} samples per output pixel across the crop), so it costs a fraction of the
+ * memory and time; ordinary images (crop side under {@code 2 · 16 · size}, 1024 pixels for a 32 px model) are decoded
+ * whole and come out exactly as PIL computes them. Thread-safe.
  */
 public final class ImagePreprocessor {
 
     /** Largest image file read. */
     public static final long MAX_IMAGE_BYTES = 64L << 20;
 
-    /** Default limit on width·height: 40 megapixels. */
-    public static final long DEFAULT_MAX_PIXELS = 40_000_000L;
+    /** Cap on width·height whatever the model: 40 megapixels. */
+    public static final long MAX_PIXELS_CAP = 40_000_000L;
+
+    /** By default an image may have this many times the pixels of the model's input, {@code (128·size)²}, up to the cap. */
+    public static final long PIXELS_PER_INPUT_PIXEL = 128 * 128;
+
+    /** Subsampled decoding keeps at least this many source samples per output pixel along each side of the crop. */
+    public static final int SAMPLES_PER_OUTPUT_PIXEL = 16;
 
     private static final Set<String> FORMATS = Set.of("jpeg", "png", "gif", "bmp");
 
@@ -39,13 +51,14 @@ public final class ImagePreprocessor {
     private final Preprocessing preprocessing;
     private final long maxPixels;
 
+    /** A preprocessor with the default pixel limit for its input size, {@link #defaultMaxPixels(int)}. */
     public ImagePreprocessor(int size, Preprocessing preprocessing) {
-        this(size, preprocessing, DEFAULT_MAX_PIXELS);
+        this(size, preprocessing, defaultMaxPixels(size));
     }
 
     public ImagePreprocessor(int size, Preprocessing preprocessing, long maxPixels) {
-        if (size <= 0) {
-            throw new IllegalArgumentException("image size must be positive, got " + size);
+        if (size <= 0 || size > ModelConfig.MAX_IMAGE_SIZE) {
+            throw new IllegalArgumentException("image size must be in [1, " + ModelConfig.MAX_IMAGE_SIZE + "], got " + size);
         }
         if (maxPixels <= 0) {
             throw new IllegalArgumentException("pixel limit must be positive, got " + maxPixels);
@@ -53,6 +66,11 @@ public final class ImagePreprocessor {
         this.size = size;
         this.preprocessing = preprocessing;
         this.maxPixels = maxPixels;
+    }
+
+    /** The default limit on width·height for a model input of {@code size × size}: {@code min((128·size)², 40 MP)}. */
+    public static long defaultMaxPixels(int size) {
+        return Math.min(MAX_PIXELS_CAP, PIXELS_PER_INPUT_PIXEL * size * size);
     }
 
     /** Side of the square output. */
@@ -75,7 +93,30 @@ public final class ImagePreprocessor {
 
     /** The normalised CHW tensor of one image. */
     public float[] preprocess(byte[] imageBytes) throws ImageDecodeException {
-        BufferedImage image = Orientation.apply(decode(imageBytes), Orientation.ofJpeg(imageBytes));
+        return preprocess(imageBytes, this::subsamplingForCrop);
+    }
+
+    /** As {@link #preprocess(byte[])}, every image decoded whole: the reference that subsampling is measured against. */
+    float[] preprocessWhole(byte[] imageBytes) throws ImageDecodeException {
+        return preprocess(imageBytes, (width, height) -> 1);
+    }
+
+    /**
+     * The image upright as 8-bit RGB, e.g. for a thumbnail: subsampled while decoding by the largest integer factor that
+     * keeps its longer side at least {@code longerSide} pixels (so under {@code 2 · longerSide} for a large image; a
+     * smaller image comes whole). Refused as {@link #preprocess(byte[])} refuses: unknown format, truncated, over the
+     * pixel limit.
+     */
+    public BufferedImage decodeAtLeast(byte[] imageBytes, int longerSide) throws ImageDecodeException {
+        if (longerSide < 1) {
+            throw new IllegalArgumentException("the longer side must be at least 1 pixel, got " + longerSide);
+        }
+        return Orientation.apply(decode(imageBytes, (width, height) -> Math.max(1, Math.max(width, height) / longerSide)),
+                Orientation.ofJpeg(imageBytes));
+    }
+
+    private float[] preprocess(byte[] imageBytes, IntBinaryOperator subsampling) throws ImageDecodeException {
+        BufferedImage image = Orientation.apply(decode(imageBytes, subsampling), Orientation.ofJpeg(imageBytes));
         int height = image.getHeight();
         int width = image.getWidth();
         int side = Math.max(1, (int) Math.rint(preprocessing.cropRatio() * Math.min(height, width)));
@@ -94,8 +135,17 @@ public final class ImagePreprocessor {
         return out;
     }
 
-    /** Decodes the first image of the bytes to RGB pixels, after checking the header's dimensions against the limit. */
-    BufferedImage decode(byte[] bytes) throws ImageDecodeException {
+    /** The subsampling factor for an image of {@code width × height}: 1 (whole) until the crop side reaches {@code 2 · 16 · size}. */
+    private int subsamplingForCrop(int width, int height) {
+        long cropSide = Math.round(preprocessing.cropRatio() * Math.min(width, height));
+        return (int) Math.max(1, cropSide / ((long) SAMPLES_PER_OUTPUT_PIXEL * size));
+    }
+
+    /**
+     * Decodes the first image of the bytes to RGB pixels, after checking the header's dimensions against the limit and
+     * the data's end marker; {@code subsampling} gives the factor to decode at from the header's width and height.
+     */
+    private BufferedImage decode(byte[] bytes, IntBinaryOperator subsampling) throws ImageDecodeException {
         if (bytes == null || bytes.length == 0) {
             throw new ImageDecodeException("not an image: no data");
         }
@@ -104,16 +154,21 @@ public final class ImagePreprocessor {
             try {
                 EndMarkers.requireComplete(bytes, reader.getFormatName().toLowerCase(Locale.ROOT));
                 reader.setInput(in, true, true);
-                long width = reader.getWidth(0);
-                long height = reader.getHeight(0);
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
                 if (width <= 0 || height <= 0) {
                     throw new ImageDecodeException("not an image: " + width + "x" + height + " pixels");
                 }
-                if (width * height > maxPixels) {
-                    throw new ImageDecodeException("image of " + width + "x" + height + " = " + width * height
+                if ((long) width * height > maxPixels) {
+                    throw new ImageDecodeException("image of " + width + "x" + height + " = " + (long) width * height
                             + " pixels exceeds the limit of " + maxPixels + " pixels");
                 }
-                return toRgb(reader.read(0));
+                int factor = subsampling.applyAsInt(width, height);
+                ImageReadParam param = reader.getDefaultReadParam();
+                if (factor > 1) {
+                    param.setSourceSubsampling(factor, factor, factor / 2, factor / 2);
+                }
+                return toRgb(reader.read(0, param));
             } finally {
                 reader.dispose();
             }

@@ -80,8 +80,23 @@ class ImagePreprocessorTest {
     void refusesAPixelBombFromItsHeader() throws Exception {
         byte[] png = pngHeaderOnly(30000, 30000);
         ImageDecodeException e = assertThrows(ImageDecodeException.class,
-                () -> new ImagePreprocessor(32, Preprocessing.IMAGENET).preprocess(png));
+                () -> new ImagePreprocessor(64, Preprocessing.IMAGENET).preprocess(png));
         assertTrue(e.getMessage().contains("30000x30000 = 900000000 pixels exceeds the limit of 40000000"), e.getMessage());
+    }
+
+    @Test
+    void theDefaultPixelLimitFollowsTheInputSizeUpToTheCap() throws Exception {
+        assertEquals(4_194_304, new ImagePreprocessor(16, Preprocessing.IMAGENET).maxPixels());
+        assertEquals(16_777_216, new ImagePreprocessor(32, Preprocessing.IMAGENET).maxPixels());
+        assertEquals(40_000_000, new ImagePreprocessor(64, Preprocessing.IMAGENET).maxPixels());
+        assertEquals(40_000_000, new ImagePreprocessor(224, Preprocessing.IMAGENET).maxPixels());
+        // 5000 x 4000 = 20 MP: too many for a 32 px model, accepted for a 64 px one.
+        byte[] png = pngHeaderOnly(5000, 4000);
+        ImageDecodeException e = assertThrows(ImageDecodeException.class,
+                () -> new ImagePreprocessor(32, Preprocessing.IMAGENET).preprocess(png));
+        assertTrue(e.getMessage().contains("5000x4000 = 20000000 pixels exceeds the limit of 16777216"), e.getMessage());
+        e = assertThrows(ImageDecodeException.class, () -> new ImagePreprocessor(64, Preprocessing.IMAGENET).preprocess(png));
+        assertTrue(e.getMessage().startsWith("unreadable image data"), "past the limit check: " + e.getMessage());
     }
 
     @Test

@@ -16,7 +16,8 @@ import java.util.function.Predicate;
 /**
  * The rejects file: one line per image that could not be indexed, {@code id<TAB>reason}, each id at most once.
  * Reopening keeps earlier rejects except those now indexed (a fixed file indexed on a rerun leaves the list), and
- * drops a line cut short by a crash. Tabs and newlines inside ids and reasons are written as spaces.
+ * drops a line cut short by a crash. Ids and reasons are escaped as in a TSV ({@code \t}, {@code \n}, {@code \r},
+ * and a backslash as {@code \\}), so ids differing only in such characters keep lines of their own.
  */
 final class Rejects implements Closeable {
     private final Path file;
@@ -31,7 +32,7 @@ final class Rejects implements Closeable {
             int end = text.lastIndexOf('\n');
             for (String line : (end < 0 ? "" : text.substring(0, end)).split("\n")) {
                 int tab = line.indexOf('\t');
-                if (tab > 0 && !indexed.test(line.substring(0, tab))) reasons.putIfAbsent(line.substring(0, tab), line.substring(tab + 1));
+                if (tab > 0 && !indexed.test(unescape(line.substring(0, tab)))) reasons.putIfAbsent(line.substring(0, tab), line.substring(tab + 1));
             }
         }
         Path parent = file.toAbsolutePath().getParent();
@@ -47,8 +48,9 @@ final class Rejects implements Closeable {
 
     /** Records a reject unless the id is already listed. */
     synchronized void add(String id, String reason) throws IOException {
-        String cleanId = clean(id);
-        if (reasons.putIfAbsent(cleanId, clean(reason)) == null) out.write(cleanId + '\t' + clean(reason) + '\n');
+        String escapedId = escape(id);
+        String escapedReason = escape(reason == null ? "unknown" : reason);
+        if (reasons.putIfAbsent(escapedId, escapedReason) == null) out.write(escapedId + '\t' + escapedReason + '\n');
     }
 
     synchronized int count() {
@@ -65,8 +67,27 @@ final class Rejects implements Closeable {
         return file;
     }
 
-    private static String clean(String s) {
-        return s == null ? "unknown" : s.replace('\t', ' ').replace('\n', ' ').replace('\r', ' ');
+    static String escape(String s) {
+        return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r");
+    }
+
+    static String unescape(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != '\\' || i + 1 == s.length()) {
+                out.append(c);
+                continue;
+            }
+            char next = s.charAt(++i);
+            out.append(switch (next) {
+                case 't' -> '\t';
+                case 'n' -> '\n';
+                case 'r' -> '\r';
+                default -> next;
+            });
+        }
+        return out.toString();
     }
 
     @Override

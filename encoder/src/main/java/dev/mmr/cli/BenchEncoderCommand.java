@@ -1,18 +1,16 @@
 package dev.mmr.cli;
 
 import dev.mmr.encoder.BackendChoice;
-import dev.mmr.encoder.Checkpoint;
+import dev.mmr.encoder.BenchmarkModels;
 import dev.mmr.encoder.Cost;
 import dev.mmr.encoder.ModelConfig;
 import dev.mmr.encoder.Widths;
 import dev.mmr.encoder.backend.EncoderBackend;
-import dev.mmr.encoder.backend.WeightSource;
 import dev.mmr.encoder.cpu.CpuBackendProvider;
 import dev.mmr.encoder.cpu.MatmulPeak;
 import dev.mmr.encoder.cpu.ScanStepBenchmark;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,18 +61,8 @@ public final class BenchEncoderCommand implements Runnable, MmrCommand {
         System.out.printf("device: %s; %d cores; best of %d timed runs after %d warm-up%n",
                 device.describe(), Runtime.getRuntime().availableProcessors(), iterations, warmup);
         for (String name : shapes) {
-            ModelConfig config = switch (name) {
-                case "35M" -> new ModelConfig(512, or(layers, 20), 1000, 16, or(imageSize, 224), 128, 4, 2, 1e-5);
-                case "135M" -> new ModelConfig(1024, or(layers, 20), 1000, 16, or(imageSize, 224), 128, 4, 2, 1e-5);
-                case "cifar" -> new ModelConfig(256, or(layers, 6), 10, 4, or(imageSize, 32), 64, 4, 2, 1e-5);
-                default -> throw new IllegalArgumentException("unknown shape " + name + " (known: 35M, 135M, cifar)");
-            };
-            benchShape(name, config);
+            benchShape(name, BenchmarkModels.shape(name, layers, imageSize));
         }
-    }
-
-    private static int or(Integer option, int shapeDefault) {
-        return option == null ? shapeDefault : option;
     }
 
     private void benchShape(String name, ModelConfig config) {
@@ -93,7 +81,7 @@ public final class BenchEncoderCommand implements Runnable, MmrCommand {
         }
         System.out.printf("%-6s %5s %-7s %9s %10s %9s %9s %9s %8s %9s%n",
                 "shape", "batch", "width", "GFLOP/im", "ms/batch", "images/s", "GFLOP/s", "matmul", "of it", "vs lvl1");
-        try (EncoderBackend network = device.provider().open(config, randomWeights(config), encoder.precision())) {
+        try (EncoderBackend network = device.provider().open(config, BenchmarkModels.randomWeights(config), encoder.precision())) {
             System.out.println("backend: " + network.description());
             for (int batch : batches) {
                 float[] pixels = new float[batch * 3 * config.imageSize() * config.imageSize()];
@@ -128,28 +116,5 @@ public final class BenchEncoderCommand implements Runnable, MmrCommand {
             best = Math.min(best, System.nanoTime() - start);
         }
         return best / 1e9;
-    }
-
-    /** Random weights of the right shapes and a plausible scale (unit norms, decays spread like the authors' initialisation). */
-    private static WeightSource randomWeights(ModelConfig c) {
-        Map<String, long[]> shapes = Checkpoint.expectedShapes(c);
-        SplittableRandom random = new SplittableRandom(42);
-        return name -> {
-            long[] shape = shapes.get(name);
-            float[] data = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact))];
-            if (name.endsWith("norm.weight") || name.endsWith("norm_f.weight") || name.endsWith(".D")) {
-                Arrays.fill(data, 1f);
-            } else if (name.endsWith("A_log")) {
-                for (int i = 0; i < data.length; i++) {
-                    data[i] = (float) Math.log(1 + 15 * random.nextDouble());
-                }
-            } else if (!name.endsWith("bias")) {
-                float scale = (float) (1 / Math.sqrt(shape[shape.length - 1] * (shape.length > 2 ? shape[1] : 1)));
-                for (int i = 0; i < data.length; i++) {
-                    data[i] = scale * (float) random.nextGaussian();
-                }
-            }
-            return data;
-        };
     }
 }

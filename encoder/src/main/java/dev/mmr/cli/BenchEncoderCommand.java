@@ -12,6 +12,7 @@ import dev.mmr.encoder.cpu.ScanStepBenchmark;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Option;
                 "this machine's float32 matmul GFLOP/s (ND4J gemm on the model's in_proj/out_proj shapes), measured right before",
                 "each row. Each row shows the matmul work it sustains as a fraction of that rate. Times are the best of the timed runs.",
                 "The reference rate and the scan comparison are the cpu device's; other devices print their rows alone."})
-public final class BenchEncoderCommand implements Runnable, MmrCommand {
+public final class BenchEncoderCommand implements Callable<Integer>, MmrCommand {
     /** Timed runs of the reference gemm pair before each row (after one untimed run). */
     private static final int PEAK_RUNS = 3;
 
@@ -56,12 +57,18 @@ public final class BenchEncoderCommand implements Runnable, MmrCommand {
 
     private BackendChoice device;
 
-    @Override public void run() {
-        device = BackendChoice.choose(encoder.device());
-        System.out.printf("device: %s; %d cores; best of %d timed runs after %d warm-up%n",
-                device.describe(), Runtime.getRuntime().availableProcessors(), iterations, warmup);
-        for (String name : shapes) {
-            benchShape(name, BenchmarkModels.shape(name, layers, imageSize));
+    @Override public Integer call() {
+        try {
+            device = BackendChoice.choose(encoder.device());
+            System.out.printf("device: %s; %d cores; best of %d timed runs after %d warm-up%n",
+                    device.describe(), Runtime.getRuntime().availableProcessors(), iterations, warmup);
+            for (String name : shapes) {
+                benchShape(name, BenchmarkModels.shape(name, layers, imageSize));
+            }
+            return 0;
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench-encoder: " + e.getMessage());
+            return 1;
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.stream.IntStream;
@@ -34,7 +35,7 @@ public final class MatMambaModel implements AutoCloseable {
         this.preprocessor = new ImagePreprocessor(config.imageSize(), preprocessing);
         BackendChoice choice = BackendChoice.choose(requested);
         this.backend = choice.provider().open(config, name -> checkpoint.tensor(name).data(), precision);
-        this.device = choice.describe() + ", " + precision.name().toLowerCase(java.util.Locale.ROOT) + ": " + backend.description();
+        this.device = choice.describe() + "; " + backend.description() + "; precision " + precision.name().toLowerCase(Locale.ROOT);
         System.err.println("encoder device: " + device);
     }
 

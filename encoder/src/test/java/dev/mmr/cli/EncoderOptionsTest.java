@@ -63,4 +63,25 @@ class EncoderOptionsTest {
                 captured.toString(StandardCharsets.UTF_8));
         assertFalse(Files.exists(out));
     }
+
+    @Test
+    void benchEncoderRefusesAPrecisionTheCpuDoesNotComputeAndAnUnusableDevice() {
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int bf16;
+        int cuda;
+        try {
+            bf16 = Mmr.commandLine().execute("bench-encoder", "--shapes", "cifar", "--batches", "1", "--levels", "1",
+                    "--layers", "1", "--warmup", "0", "--iterations", "1", "--device", "cpu", "--precision", "bf16");
+            cuda = Mmr.commandLine().execute("bench-encoder", "--shapes", "cifar", "--device", "cuda");
+        } finally {
+            System.setErr(err);
+        }
+        String printed = captured.toString(StandardCharsets.UTF_8);
+        assertEquals(1, bf16);
+        assertTrue(printed.contains("bench-encoder: the cpu backend computes in fp32 only; precision bf16 needs --device cuda"), printed);
+        assertEquals(1, cuda);
+        assertTrue(printed.contains("bench-encoder: --device cuda: no cuda backend on the class path"), printed);
+    }
 }

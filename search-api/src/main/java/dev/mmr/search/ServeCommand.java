@@ -25,7 +25,12 @@ public final class ServeCommand implements Callable<Integer>, MmrCommand {
 
     @Override
     public Integer call() throws Exception {
-        Serving.serveUntilStopped(model, device, index, server, System.out);
+        try {
+            Serving.serveUntilStopped(model, device, index, server, System.out);
+        } catch (IllegalArgumentException e) {
+            System.err.println("serve: " + e.getMessage());
+            return 1;
+        }
         return 0;
     }
 }

@@ -78,7 +78,7 @@ public final class CpuBackend implements EncoderBackend {
 
     @Override public String description() {
         return "cpu: ND4J/OpenBLAS " + Nd4j.getEnvironment().maxThreads() + " threads + Java Vector API kernels "
-                + (ForkJoinPool.getCommonPoolParallelism() + 1) + " threads, fp32";
+                + (ForkJoinPool.getCommonPoolParallelism() + 1) + " threads";
     }
 
     @Override public int preferredBatch() {

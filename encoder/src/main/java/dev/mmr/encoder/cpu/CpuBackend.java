@@ -19,8 +19,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * calls may still come from any number of threads at once, each allocating its own buffers (once, for all layers).
  */
 public final class CpuBackend implements EncoderBackend {
-    /** Images per call at which the per-call overheads stop showing (docs/encoder.md, the batch-16 share). */
-    private static final int PREFERRED_BATCH = 16;
+    /**
+     * Rows of the products (batch x tokens) from which a larger batch gains little: 21 images of 197 tokens (224px),
+     * 64 of 65 (CIFAR's 32px). docs/encoder.md, "Backends and devices", gives the measurements.
+     */
+    private static final int PREFERRED_ROWS = 4096;
+    private static final int MAX_PREFERRED_BATCH = 256;
     /** Rows per parallel task of the row-wise kernels. */
     private static final int ROW_BLOCK = 64;
     /**
@@ -82,7 +86,7 @@ public final class CpuBackend implements EncoderBackend {
     }
 
     @Override public int preferredBatch() {
-        return PREFERRED_BATCH;
+        return Math.min(MAX_PREFERRED_BATCH, (PREFERRED_ROWS + shape.nTokens() - 1) / shape.nTokens());
     }
 
     @Override public int concurrency() {

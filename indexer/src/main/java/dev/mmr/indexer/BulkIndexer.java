@@ -242,8 +242,9 @@ public final class BulkIndexer {
             for (Object item = toWrite.take(); item != END; item = toWrite.take()) {
                 Encoded encoded = (Encoded) item;
                 for (EncodeResult.Embedded e : encoded.result.embedded()) writer.put(encoded.entries.get(e.index()), e.embedding());
-                counters.indexed.addAndGet(encoded.entries.size());
-                sinceCommit += encoded.entries.size();
+                for (EncodeResult.Failure f : encoded.result.failures()) reject(encoded.entries.get(f.index()), f.message());
+                counters.indexed.addAndGet(encoded.result.embedded().size());
+                sinceCommit += encoded.result.embedded().size();
                 if (sinceCommit >= options.commitEvery || System.nanoTime() - lastCommit >= options.commitInterval.toNanos()) {
                     commit(IndexSchema.STATE_PARTIAL);
                     lastCommit = System.nanoTime();

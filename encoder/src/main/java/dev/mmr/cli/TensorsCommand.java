@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The parity tool: runs a model on an input tensor at given widths and writes features and logits as the golden files name them. */
@@ -38,8 +39,11 @@ public final class TensorsCommand implements Callable<Integer>, MmrCommand {
     @Option(names = "--widths", description = "one Mix'n'Match case: a comma-separated width per layer; repeatable, cases numbered mix0, mix1, ...")
     List<String> widths = new ArrayList<>();
 
+    @Mixin
+    EncoderOptions encoder;
+
     @Override public Integer call() {
-        try (MatMambaModel m = MatMambaModel.load(model)) {
+        try (MatMambaModel m = encoder.load(model)) {
             Map<String, Widths> cases = new LinkedHashMap<>();
             List<Integer> uniform = levels != null ? levels : widths.isEmpty() ? List.of(1, 2, 4, 8) : List.of();
             for (int level : uniform) {

@@ -104,7 +104,6 @@ public final class Checkpoint {
     public static Map<String, long[]> expectedShapes(ModelConfig c) {
         long d = c.dModel();
         long di = c.dInner();
-        long n = c.dState();
         long h = c.nHeads();
         long p = c.patchSize();
         Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -116,9 +115,9 @@ public final class Checkpoint {
             String l = "layers." + i + ".";
             shapes.put(l + "norm.weight", new long[] {d});
             shapes.put(l + "norm.bias", new long[] {d});
-            shapes.put(l + "mixer.in_proj.weight", new long[] {2 * di + 2 * n + h, d});
-            shapes.put(l + "mixer.conv1d.weight", new long[] {di + 2 * n, 1, c.dConv()});
-            shapes.put(l + "mixer.conv1d.bias", new long[] {di + 2 * n});
+            shapes.put(l + "mixer.in_proj.weight", new long[] {c.inProjRows(), d});
+            shapes.put(l + "mixer.conv1d.weight", new long[] {c.convChannels(), 1, c.dConv()});
+            shapes.put(l + "mixer.conv1d.bias", new long[] {c.convChannels()});
             shapes.put(l + "mixer.dt_bias", new long[] {h});
             shapes.put(l + "mixer.A_log", new long[] {h});
             shapes.put(l + "mixer.D", new long[] {h});

@@ -16,9 +16,9 @@ public record Cost(long params, double gflop) {
         long params = d * patchInputs + d + d + tokens * d + 2 * d + c.nClasses() * d + c.nClasses();
         long macs = c.nPatches() * patchInputs * d + d * c.nClasses();
         for (int w : widths.perLayer()) {
-            long di = (long) c.expand() * w;
-            long heads = di / c.headdim();
-            long inProjRows = 2 * di + 2 * n + heads;
+            long di = c.dInner(w);
+            long heads = c.nHeads(w);
+            long inProjRows = c.inProjRows(w);
             params += 2 * d + inProjRows * d + (di + 2 * n) * (c.dConv() + 1) + 3 * heads + di + d * di;
             macs += tokens * d * (inProjRows + di);
         }

@@ -1,15 +1,22 @@
 package dev.mmr.encoder;
 
-import dev.mmr.encoder.nn.MatMambaNetwork;
-import dev.mmr.encoder.nn.NetworkShape;
+import dev.mmr.encoder.backend.EncoderBackend;
+import dev.mmr.encoder.backend.NetworkOutput;
+import dev.mmr.encoder.backend.Precision;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.StringJoiner;
+import java.util.stream.IntStream;
 
 /**
- * A loaded MatMamba-Vision checkpoint that encodes images with any nested submodel.
- * Thread-safe: one instance serves any number of threads at once.
+ * A loaded MatMamba-Vision checkpoint that encodes images with any nested submodel, on the backend of the device
+ * chosen at load time ({@link BackendChoice}). Thread-safe: one instance serves any number of threads at once; callers
+ * size their batches and encode workers from {@link #preferredBatch()} and {@link #concurrency()}.
  */
 public final class MatMambaModel implements AutoCloseable {
     private static final int[] TRAINED_LEVELS = {1, 2, 4, 8};
@@ -17,20 +24,49 @@ public final class MatMambaModel implements AutoCloseable {
     private final ModelConfig config;
     private final Preprocessing preprocessing;
     private final String fingerprint;
-    private final MatMambaNetwork network;
     private final ImagePreprocessor preprocessor;
+    private final String device;
+    private final EncoderBackend backend;
 
-    private MatMambaModel(Checkpoint checkpoint) {
+    private MatMambaModel(Checkpoint checkpoint, Device requested, Precision precision) {
         this.config = checkpoint.config();
         this.preprocessing = checkpoint.preprocessing();
         this.fingerprint = checkpoint.fingerprint();
         this.preprocessor = new ImagePreprocessor(config.imageSize(), preprocessing);
-        this.network = new MatMambaNetwork(NetworkShape.of(config), name -> checkpoint.tensor(name).data());
+        BackendChoice choice = BackendChoice.choose(requested);
+        this.backend = choice.provider().open(config, name -> checkpoint.tensor(name).data(), precision);
+        this.device = choice.describe() + "; " + backend.description() + "; precision " + precision.name().toLowerCase(Locale.ROOT);
+        System.err.println("encoder device: " + device);
     }
 
-    /** Loads {@code config.json}, the weights and the optional {@code preprocessing.json} of a model directory. */
+    /** {@link #load(Path, Device, Precision)} on the {@code auto} device in fp32. */
     public static MatMambaModel load(Path modelDir) throws CheckpointException {
-        return new MatMambaModel(Checkpoint.read(modelDir));
+        return load(modelDir, Device.AUTO, Precision.FP32);
+    }
+
+    /**
+     * Loads {@code config.json}, the weights and the optional {@code preprocessing.json} of a model directory onto the
+     * backend of {@code device}, printing the device chosen and why to standard error.
+     *
+     * @throws IllegalArgumentException when the device is not usable here or does not compute at {@code precision}
+     */
+    public static MatMambaModel load(Path modelDir, Device device, Precision precision) throws CheckpointException {
+        return new MatMambaModel(Checkpoint.read(modelDir), device, precision);
+    }
+
+    /** The device chosen, why, and what runs the network there: the line printed at load time. */
+    public String device() {
+        return device;
+    }
+
+    /** The batch size at which the backend reaches its throughput. */
+    public int preferredBatch() {
+        return backend.preferredBatch();
+    }
+
+    /** How many encode calls may usefully run at once on the backend. */
+    public int concurrency() {
+        return backend.concurrency();
     }
 
     public ModelConfig config() {
@@ -69,7 +105,7 @@ public final class MatMambaModel implements AutoCloseable {
         int w = config.dModel() / level;
         checkWidth(w, -1);
         int[] perLayer = new int[config.nLayer()];
-        java.util.Arrays.fill(perLayer, w);
+        Arrays.fill(perLayer, w);
         return new Widths(perLayer, "level" + level);
     }
 
@@ -104,6 +140,11 @@ public final class MatMambaModel implements AutoCloseable {
         return Cost.of(config, widths);
     }
 
+    /** The submodel of {@code widths} on this model, with its cost. */
+    public Submodel submodel(Widths widths) {
+        return new Submodel(widths, cost(widths));
+    }
+
     /**
      * Encodes {@code batch} preprocessed images ({@code batch x 3 x S x S} floats, NCHW row-major, as
      * {@link ImagePreprocessor} makes them) with the submodel {@code widths}.
@@ -118,7 +159,7 @@ public final class MatMambaModel implements AutoCloseable {
                     + (long) batch * 3 * s * s + " floats, got " + pixels.length);
         }
         checkWidths(widths);
-        MatMambaNetwork.Output out = network.forward(pixels, batch, widths.perLayer());
+        NetworkOutput out = backend.forward(pixels, batch, widths.perLayer());
         int d = config.dModel();
         float[] embeddings = out.features().clone();
         for (int b = 0; b < batch; b++) {
@@ -134,9 +175,69 @@ public final class MatMambaModel implements AutoCloseable {
         return new Encoding(batch, d, config.nClasses(), out.features(), embeddings, out.logits());
     }
 
-    /** Releases the native memory that holds the weights; the model must not be used afterwards. */
+    /** {@link #encode(EncodeBatch, List)} by one submodel. */
+    public EncodeResult encode(EncodeBatch batch, Submodel submodel) {
+        return encode(batch, List.of(submodel)).get(submodel);
+    }
+
+    /**
+     * Decodes and preprocesses the images of {@code batch} once (in parallel), then encodes the usable ones by each
+     * submodel in one call. An image that cannot be decoded, or pixels of the wrong size, fail alone.
+     */
+    public Map<Submodel, EncodeResult> encode(EncodeBatch batch, List<Submodel> submodels) {
+        submodels.forEach(s -> checkWidths(s.widths()));
+        int imageFloats = 3 * config.imageSize() * config.imageSize();
+        List<EncodeBatch.Image> images = batch.images();
+        float[][] pixels = new float[images.size()][];
+        Exception[] errors = new Exception[images.size()];
+        IntStream.range(0, images.size()).parallel().forEach(i -> {
+            try {
+                pixels[i] = pixelsOf(images.get(i), imageFloats);
+            } catch (ImageDecodeException | RuntimeException e) {
+                errors[i] = e;
+            }
+        });
+        List<Integer> usable = IntStream.range(0, images.size()).filter(i -> errors[i] == null).boxed().toList();
+        List<EncodeResult.Failure> failures = IntStream.range(0, images.size()).filter(i -> errors[i] != null)
+                .mapToObj(i -> new EncodeResult.Failure(i, images.get(i).id(), errors[i])).toList();
+        float[] packed = new float[usable.size() * imageFloats];
+        for (int j = 0; j < usable.size(); j++) {
+            System.arraycopy(pixels[usable.get(j)], 0, packed, j * imageFloats, imageFloats);
+        }
+        Map<Submodel, EncodeResult> results = new LinkedHashMap<>();
+        for (Submodel submodel : submodels) {
+            List<EncodeResult.Embedded> embedded = new ArrayList<>(usable.size());
+            long nanos = 0;
+            if (!usable.isEmpty()) {
+                long start = System.nanoTime();
+                Encoding e = encode(packed, usable.size(), submodel.widths());
+                nanos = System.nanoTime() - start;
+                for (int j = 0; j < usable.size(); j++) {
+                    int i = usable.get(j);
+                    embedded.add(new EncodeResult.Embedded(i, images.get(i).id(), e.embedding(j), e.logits(j)));
+                }
+            }
+            results.put(submodel, new EncodeResult(submodel, embedded, failures, nanos));
+        }
+        return results;
+    }
+
+    private float[] pixelsOf(EncodeBatch.Image image, int imageFloats) throws ImageDecodeException {
+        return switch (image) {
+            case EncodeBatch.ImageBytes b -> preprocessor.preprocess(b.bytes());
+            case EncodeBatch.ImagePixels p -> {
+                if (p.pixels().length != imageFloats) {
+                    throw new IllegalArgumentException("image " + p.id() + ": " + p.pixels().length + " floats, the model needs 3 x "
+                            + config.imageSize() + " x " + config.imageSize() + " = " + imageFloats);
+                }
+                yield p.pixels();
+            }
+        };
+    }
+
+    /** Releases the memory that holds the weights (native or device); the model must not be used afterwards. */
     @Override public void close() {
-        network.close();
+        backend.close();
     }
 
     private void checkWidths(Widths widths) {

@@ -82,6 +82,31 @@ public record ModelConfig(int dModel, int nLayer, int nClasses, int patchSize, i
         return dInner() / headdim();
     }
 
+    /** SSM channels of a mixer of width {@code w}: {@code expand·w}. */
+    public int dInner(int width) {
+        return expand * width;
+    }
+
+    /** SSM heads of a mixer of width {@code w}. */
+    public int nHeads(int width) {
+        return dInner(width) / headdim();
+    }
+
+    /** Rows of in_proj at full width: z and x ({@code dInner} each), B and C ({@code d_state} each), dt (one per head). */
+    public int inProjRows() {
+        return inProjRows(dModel);
+    }
+
+    /** Rows of in_proj a mixer of width {@code w} uses: its slices of z, x and dt, and all of B and C. */
+    public int inProjRows(int width) {
+        return 2 * dInner(width) + 2 * dState + nHeads(width);
+    }
+
+    /** Channels of the causal convolution: x ({@code dInner}), then B and C ({@code d_state} each). */
+    public int convChannels() {
+        return dInner() + 2 * dState;
+    }
+
     /** Image patches, {@code (S/p)²}. */
     public int nPatches() {
         int side = imageSize / patchSize;

@@ -16,10 +16,6 @@ public record Widths(int[] perLayer, String name) {
         return perLayer.clone();
     }
 
-    int width(int layer) {
-        return perLayer[layer];
-    }
-
     @Override public boolean equals(Object o) {
         return o instanceof Widths w && Arrays.equals(perLayer, w.perLayer) && name.equals(w.name);
     }

@@ -1,8 +1,7 @@
 package dev.mmr.eval;
 
-import dev.mmr.encoder.Encoding;
-import dev.mmr.encoder.ImageDecodeException;
-import dev.mmr.encoder.ImagePreprocessor;
+import dev.mmr.encoder.EncodeBatch;
+import dev.mmr.encoder.EncodeResult;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.encoder.Widths;
 import java.io.IOException;
@@ -10,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 
 /**
  * Encodes a corpus by several submodels of one model in a single read: each batch of images is
@@ -40,56 +38,43 @@ public final class EmbeddingPass {
 
     /** The state of one read: the batch being filled and what every submodel produced so far. */
     private final class Run {
-        private final List<Widths> submodels;
+        private final List<dev.mmr.encoder.Submodel> submodels;
         private final Progress progress;
-        private final ImagePreprocessor preprocessor = model.preprocessor();
         private final Map<String, Accumulator> results = new LinkedHashMap<>();
         private final List<String> ids = new ArrayList<>();
         private final List<String> labels = new ArrayList<>();
-        private final List<String> pendingIds = new ArrayList<>();
+        private final List<EncodeBatch.Image> pending = new ArrayList<>();
         private final List<String> pendingLabels = new ArrayList<>();
-        private final List<byte[]> pendingBytes = new ArrayList<>();
         private int skipped;
 
         Run(List<Widths> submodels, Progress progress) {
-            this.submodels = submodels;
+            this.submodels = submodels.stream().map(model::submodel).toList();
             this.progress = progress;
             submodels.forEach(w -> results.put(w.name(), new Accumulator()));
         }
 
         void add(String id, String label, byte[] bytes) {
-            pendingIds.add(id);
+            pending.add(new EncodeBatch.ImageBytes(id, bytes));
             pendingLabels.add(label);
-            pendingBytes.add(bytes);
-            if (pendingBytes.size() == batchSize) {
+            if (pending.size() == batchSize) {
                 flush();
             }
         }
 
         void flush() {
-            float[][] pixels = preprocessAll(preprocessor, pendingBytes);
-            List<float[]> decoded = new ArrayList<>();
-            for (int i = 0; i < pixels.length; i++) {
-                if (pixels[i] == null) {
-                    skipped++;
-                } else {
-                    decoded.add(pixels[i]);
-                    ids.add(pendingIds.get(i));
-                    labels.add(pendingLabels.get(i));
+            if (!pending.isEmpty()) {
+                Map<dev.mmr.encoder.Submodel, EncodeResult> encoded = model.encode(new EncodeBatch(pending), submodels);
+                EncodeResult first = encoded.get(submodels.getFirst());
+                skipped += first.failures().size();
+                for (EncodeResult.Embedded e : first.embedded()) {
+                    ids.add(e.id());
+                    labels.add(pendingLabels.get(e.index()));
                 }
+                encoded.forEach((submodel, result) -> results.get(submodel.name()).add(result, model.embeddingDim()));
             }
-            if (!decoded.isEmpty()) {
-                float[] batch = concatenate(decoded);
-                for (Widths widths : submodels) {
-                    long start = System.nanoTime();
-                    Encoding encoding = model.encode(batch, decoded.size(), widths);
-                    results.get(widths.name()).add(encoding, System.nanoTime() - start, model.embeddingDim());
-                }
-            }
-            progress.advance(pendingBytes.size());
-            pendingIds.clear();
+            progress.advance(pending.size());
+            pending.clear();
             pendingLabels.clear();
-            pendingBytes.clear();
         }
 
         Map<String, Embeddings> finish() {
@@ -99,27 +84,6 @@ public final class EmbeddingPass {
         }
     }
 
-    private static float[][] preprocessAll(ImagePreprocessor preprocessor, List<byte[]> images) {
-        float[][] pixels = new float[images.size()][];
-        IntStream.range(0, images.size()).parallel().forEach(i -> {
-            try {
-                pixels[i] = preprocessor.preprocess(images.get(i));
-            } catch (ImageDecodeException e) {
-                pixels[i] = null;
-            }
-        });
-        return pixels;
-    }
-
-    private static float[] concatenate(List<float[]> rows) {
-        int width = rows.get(0).length;
-        float[] all = new float[rows.size() * width];
-        for (int i = 0; i < rows.size(); i++) {
-            System.arraycopy(rows.get(i), 0, all, i * width, width);
-        }
-        return all;
-    }
-
     /** Grows one submodel's vectors and predictions batch by batch. */
     private static final class Accumulator {
         private float[] vectors = new float[0];
@@ -127,33 +91,22 @@ public final class EmbeddingPass {
         private int count;
         private long encodeNanos;
 
-        void add(Encoding encoding, long nanos, int dim) {
-            int n = encoding.batch();
+        void add(EncodeResult result, int dim) {
+            int n = result.embedded().size();
             if (vectors.length < (count + n) * dim) {
                 vectors = java.util.Arrays.copyOf(vectors, Math.max((count + n) * dim, vectors.length * 2));
                 predicted = java.util.Arrays.copyOf(predicted, Math.max(count + n, predicted.length * 2));
             }
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(encoding.embedding(i), 0, vectors, (count + i) * dim, dim);
-                predicted[count + i] = argmax(encoding.logits(i));
+            for (EncodeResult.Embedded e : result.embedded()) {
+                System.arraycopy(e.embedding(), 0, vectors, count * dim, dim);
+                predicted[count++] = e.predictedClass();
             }
-            count += n;
-            encodeNanos += nanos;
+            encodeNanos += result.encodeNanos();
         }
 
         Embeddings finish(List<String> ids, List<String> labels, int dim, int skipped) {
             return new Embeddings(List.copyOf(ids), List.copyOf(labels), dim, java.util.Arrays.copyOf(vectors, count * dim),
                     java.util.Arrays.copyOf(predicted, count), encodeNanos / 1e9, skipped);
-        }
-
-        private static int argmax(float[] values) {
-            int best = 0;
-            for (int i = 1; i < values.length; i++) {
-                if (values[i] > values[best]) {
-                    best = i;
-                }
-            }
-            return best;
         }
     }
 }

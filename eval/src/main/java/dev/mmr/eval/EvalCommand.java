@@ -1,5 +1,6 @@
 package dev.mmr.eval;
 
+import dev.mmr.cli.EncoderOptions;
 import dev.mmr.cli.MmrCommand;
 import dev.mmr.indexer.IndexSettings;
 import dev.mmr.indexer.Quantization;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code bin/mmr eval}: runs the adaptive-retrieval protocol and writes a report folder. */
@@ -50,8 +52,11 @@ public final class EvalCommand implements Callable<Integer>, MmrCommand {
     @Option(names = "--cache", paramLabel = "DIR", description = "Embedding cache (default: ~/.cache/mmr/embeddings).")
     Path cache = Path.of(System.getProperty("user.home"), ".cache", "mmr", "embeddings");
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "Images per encoder call (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "0", description = "Images per encoder call (default: the device's preferred batch).")
     int batch;
+
+    @Mixin
+    EncoderOptions encoder;
 
     @Option(names = "--hnsw-candidates", paramLabel = "N", defaultValue = "100",
             description = "HNSW candidates explored per query for the recall figure (default ${DEFAULT-VALUE}).")
@@ -63,8 +68,8 @@ public final class EvalCommand implements Callable<Integer>, MmrCommand {
 
     @Override
     public Integer call() throws Exception {
-        if (limit < 0 || batch < 1 || hnswCandidates < Evaluation.K) {
-            System.err.println("eval: --limit must be >= 0, --batch >= 1 and --hnsw-candidates >= " + Evaluation.K);
+        if (limit < 0 || batch < 0 || hnswCandidates < Evaluation.K) {
+            System.err.println("eval: --limit must be >= 0, --batch >= 1 (or 0: the device's) and --hnsw-candidates >= " + Evaluation.K);
             return 2;
         }
         Report report;
@@ -78,7 +83,7 @@ public final class EvalCommand implements Callable<Integer>, MmrCommand {
             Evaluation.Settings settings = new Evaluation.Settings(model, parsed, ImageCorpora.open(database, databaseUnder),
                     ImageCorpora.open(queries, queriesUnder), limit, new EmbeddingCache(cache), batch,
                     new IndexSettings(IndexSettings.DEFAULT.maxConnections(), IndexSettings.DEFAULT.beamWidth(), Quantization.parse(quantization)),
-                    hnswCandidates);
+                    hnswCandidates, encoder.device(), encoder.precision());
             report = new Evaluation(settings).run();
         } catch (IllegalArgumentException | IOException e) {
             System.err.println("eval: " + e.getMessage());

@@ -1,8 +1,10 @@
 package dev.mmr.eval;
 
 import dev.mmr.encoder.Cost;
+import dev.mmr.encoder.Device;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.encoder.Widths;
+import dev.mmr.encoder.backend.Precision;
 import dev.mmr.indexer.IndexSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,12 +28,18 @@ import java.util.TreeSet;
 public final class Evaluation {
     static final int K = 10;
 
-    /** What to measure and where; {@code limit} 0 means every image. */
+    /**
+     * What to measure and where; {@code limit} 0 means every image, {@code batchSize} 0 the encoder device's preferred
+     * batch; every model runs on {@code device} at {@code precision}.
+     */
     public record Settings(Path modelDir, List<BaselineModel> baselines, ImageCorpus database, ImageCorpus queries,
-                           int limit, EmbeddingCache cache, int batchSize, IndexSettings hnsw, int hnswCandidates) {
+                           int limit, EmbeddingCache cache, int batchSize, IndexSettings hnsw, int hnswCandidates,
+                           Device device, Precision precision) {
     }
 
     private final Settings settings;
+    /** Images per encoder call: the settings' batch, or the device's preferred one. */
+    private int batchSize;
 
     public Evaluation(Settings settings) {
         this.settings = settings;
@@ -42,7 +50,8 @@ public final class Evaluation {
         Map<String, Object> modelInfo;
         Embeddings database;
         Embeddings queriesFull;
-        try (MatMambaModel model = MatMambaModel.load(settings.modelDir())) {
+        try (MatMambaModel model = load(settings.modelDir())) {
+            batchSize = settings.batchSize() > 0 ? settings.batchSize() : model.preferredBatch();
             modelInfo = describe(settings.modelDir(), model);
             List<Submodel> submodels = SubmodelSweep.of(model);
             database = encode(model, List.of(model.full()), settings.database(), "database").get(model.full().name());
@@ -72,13 +81,13 @@ public final class Evaluation {
     private List<ReportRow> measureBaselines(List<Map<String, Object>> info) throws IOException {
         List<BaselineModel> ordered = settings.baselines().stream().sorted(Comparator.comparingInt(BaselineModel::level)).toList();
         BaselineModel largest = ordered.get(0);
-        try (MatMambaModel databaseModel = MatMambaModel.load(largest.dir())) {
+        try (MatMambaModel databaseModel = load(largest.dir())) {
             Widths databaseWidths = databaseModel.level(largest.level());
             Embeddings database = encode(databaseModel, List.of(databaseWidths), settings.database(), "baseline database")
                     .get(databaseWidths.name());
             List<Measured> measured = new ArrayList<>();
             for (BaselineModel baseline : ordered) {
-                try (MatMambaModel model = MatMambaModel.load(baseline.dir())) {
+                try (MatMambaModel model = load(baseline.dir())) {
                     Widths widths = model.level(baseline.level());
                     Map<String, Object> described = describe(baseline.dir(), model);
                     described.put("level", baseline.level());
@@ -137,7 +146,7 @@ public final class Evaluation {
         if (!missing.isEmpty()) {
             int total = settings.limit() > 0 ? Math.min(settings.limit(), corpus.size()) : corpus.size();
             String stage = "encode " + what + " (" + missing.size() + (missing.size() == 1 ? " submodel)" : " submodels)");
-            Map<String, Embeddings> encoded = new EmbeddingPass(model, settings.batchSize())
+            Map<String, Embeddings> encoded = new EmbeddingPass(model, batchSize)
                     .run(missing, corpus, settings.limit(), Progress.of(stage, total));
             for (Widths w : missing) {
                 settings.cache().put(key(model, w, corpus), encoded.get(w.name()));
@@ -145,6 +154,10 @@ public final class Evaluation {
             }
         }
         return out;
+    }
+
+    private MatMambaModel load(Path modelDir) throws IOException {
+        return MatMambaModel.load(modelDir, settings.device(), settings.precision());
     }
 
     private String key(MatMambaModel model, Widths widths, ImageCorpus corpus) {
@@ -188,7 +201,7 @@ public final class Evaluation {
         info.put("hnsw", "the indexer's Lucene HNSW index (max connections " + settings.hnsw().maxConnections() + ", beam width "
                 + settings.hnsw().beamWidth() + ", quantization " + settings.hnsw().quantization().key()
                 + ", dot product, exact rescoring of candidates); " + settings.hnswCandidates() + " candidates per query");
-        info.put("images_per_s", "encoder only (preprocessed batches of " + settings.batchSize() + "), this machine, "
+        info.put("images_per_s", "encoder only (preprocessed batches of " + batchSize + "), this machine, "
                 + Runtime.getRuntime().availableProcessors() + " cores");
         info.put("limit", settings.limit());
         return info;

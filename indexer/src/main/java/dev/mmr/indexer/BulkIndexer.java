@@ -1,9 +1,10 @@
 package dev.mmr.indexer;
 
-import dev.mmr.encoder.Encoding;
+import dev.mmr.encoder.EncodeBatch;
+import dev.mmr.encoder.EncodeResult;
 import dev.mmr.encoder.ImagePreprocessor;
 import dev.mmr.encoder.MatMambaModel;
-import dev.mmr.encoder.Widths;
+import dev.mmr.encoder.Submodel;
 import dev.mmr.indexer.source.ImageEntry;
 import dev.mmr.indexer.source.ImageSource;
 import java.io.IOException;
@@ -69,7 +70,7 @@ public final class BulkIndexer {
     private record Decoded(ImageEntry entry, float[] pixels) {
     }
 
-    private record Encoded(List<ImageEntry> entries, Encoding encoding) {
+    private record Encoded(List<ImageEntry> entries, EncodeResult result) {
     }
 
     private static final Object END = new Object();
@@ -217,7 +218,7 @@ public final class BulkIndexer {
         }
 
         private void encode() throws InterruptedException {
-            Widths full = model.full();
+            Submodel full = model.submodel(model.full());
             int ended = 0;
             List<Decoded> batch = new ArrayList<>(options.batchSize);
             while (ended < options.decodeThreads) {
@@ -225,14 +226,10 @@ public final class BulkIndexer {
                 if (item == END) ended++;
                 else batch.add((Decoded) item);
                 if (batch.size() == options.batchSize || (ended == options.decodeThreads && !batch.isEmpty())) {
-                    int pixelsPerImage = batch.get(0).pixels.length;
-                    float[] pixels = new float[batch.size() * pixelsPerImage];
-                    List<ImageEntry> entries = new ArrayList<>(batch.size());
-                    for (int i = 0; i < batch.size(); i++) {
-                        System.arraycopy(batch.get(i).pixels, 0, pixels, i * pixelsPerImage, pixelsPerImage);
-                        entries.add(batch.get(i).entry);
-                    }
-                    toWrite.put(new Encoded(entries, model.encode(pixels, batch.size(), full)));
+                    List<ImageEntry> entries = batch.stream().map(Decoded::entry).toList();
+                    EncodeBatch images = new EncodeBatch(batch.stream()
+                            .<EncodeBatch.Image>map(d -> new EncodeBatch.ImagePixels(d.entry.id(), d.pixels)).toList());
+                    toWrite.put(new Encoded(entries, model.encode(images, full)));
                     batch.clear();
                 }
             }
@@ -244,9 +241,10 @@ public final class BulkIndexer {
             long sinceCommit = 0;
             for (Object item = toWrite.take(); item != END; item = toWrite.take()) {
                 Encoded encoded = (Encoded) item;
-                for (int i = 0; i < encoded.entries.size(); i++) writer.put(encoded.entries.get(i), encoded.encoding.embedding(i));
-                counters.indexed.addAndGet(encoded.entries.size());
-                sinceCommit += encoded.entries.size();
+                for (EncodeResult.Embedded e : encoded.result.embedded()) writer.put(encoded.entries.get(e.index()), e.embedding());
+                for (EncodeResult.Failure f : encoded.result.failures()) reject(encoded.entries.get(f.index()), f.message());
+                counters.indexed.addAndGet(encoded.result.embedded().size());
+                sinceCommit += encoded.result.embedded().size();
                 if (sinceCommit >= options.commitEvery || System.nanoTime() - lastCommit >= options.commitInterval.toNanos()) {
                     commit(IndexSchema.STATE_PARTIAL);
                     lastCommit = System.nanoTime();

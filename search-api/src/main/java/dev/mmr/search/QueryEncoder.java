@@ -1,12 +1,12 @@
 package dev.mmr.search;
 
-import dev.mmr.encoder.Encoding;
+import dev.mmr.encoder.EncodeBatch;
+import dev.mmr.encoder.EncodeResult;
 import dev.mmr.encoder.ImageDecodeException;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.encoder.Widths;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -107,28 +107,17 @@ final class QueryEncoder implements AutoCloseable {
 
     /** Decodes each image of the batch (a bad one fails alone), then encodes the rest in one call. */
     private void encode(List<Job> batch) {
-        int imageFloats = 3 * model.config().imageSize() * model.config().imageSize();
-        List<Job> decoded = new ArrayList<>(batch.size());
-        float[] pixels = new float[batch.size() * imageFloats];
-        for (Job job : batch) {
-            if (job.result().isDone()) {
-                continue;
-            }
-            try {
-                System.arraycopy(model.preprocessor().preprocess(job.image()), 0, pixels, decoded.size() * imageFloats, imageFloats);
-                decoded.add(job);
-            } catch (ImageDecodeException | RuntimeException e) {
-                job.result().completeExceptionally(e);
-            }
-        }
-        if (decoded.isEmpty()) {
+        List<Job> pending = batch.stream().filter(job -> !job.result().isDone()).toList();
+        if (pending.isEmpty()) {
             return;
         }
-        float[] input = decoded.size() == batch.size() ? pixels : Arrays.copyOf(pixels, decoded.size() * imageFloats);
-        Encoding encoding = model.encode(input, decoded.size(), decoded.getFirst().widths());
-        for (int i = 0; i < decoded.size(); i++) {
-            decoded.get(i).result().complete(new Encoded(encoding.embedding(i), decoded.size()));
+        List<EncodeBatch.Image> images = new ArrayList<>(pending.size());
+        for (int i = 0; i < pending.size(); i++) {
+            images.add(new EncodeBatch.ImageBytes(Integer.toString(i), pending.get(i).image()));
         }
+        EncodeResult result = model.encode(new EncodeBatch(images), model.submodel(pending.getFirst().widths()));
+        result.failures().forEach(f -> pending.get(f.index()).result().completeExceptionally(f.cause()));
+        result.embedded().forEach(e -> pending.get(e.index()).result().complete(new Encoded(e.embedding(), result.embedded().size())));
     }
 
     /** Stops the workers; images still waiting fail with a {@link RejectedExecutionException}. */

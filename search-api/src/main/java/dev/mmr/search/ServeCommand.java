@@ -1,5 +1,6 @@
 package dev.mmr.search;
 
+import dev.mmr.cli.EncoderOptions;
 import dev.mmr.cli.MmrCommand;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -19,9 +20,17 @@ public final class ServeCommand implements Callable<Integer>, MmrCommand {
     @Mixin
     ServerOptions server;
 
+    @Mixin
+    EncoderOptions device;
+
     @Override
     public Integer call() throws Exception {
-        Serving.serveUntilStopped(model, index, server.reportsDir(), server.limits(), server.host, server.port, System.out);
+        try {
+            Serving.serveUntilStopped(model, device, index, server, System.out);
+        } catch (IllegalArgumentException e) {
+            System.err.println("serve: " + e.getMessage());
+            return 1;
+        }
         return 0;
     }
 }

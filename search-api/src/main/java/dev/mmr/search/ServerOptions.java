@@ -1,5 +1,6 @@
 package dev.mmr.search;
 
+import dev.mmr.encoder.MatMambaModel;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -14,13 +15,15 @@ public final class ServerOptions {
     @Option(names = "--reports", description = "Folder of eval reports (report.json + HTML) to show. Default: reports/ of the project.")
     Path reports;
 
-    @Option(names = "--workers", description = "Threads decoding and encoding query images. Default: the number of cores.")
+    @Option(names = "--workers", description = "Threads decoding and encoding query images. Default: the number of cores,"
+            + " or the encoder device's concurrency if that is more.")
     Integer workers;
 
     @Option(names = "--queue", defaultValue = "64", description = "Query images that may wait for a worker; more get 503 queue_full. Default: ${DEFAULT-VALUE}.")
     int queue;
 
-    @Option(names = "--batch", description = "Most waiting query images of one submodel encoded together. Default: 16.")
+    @Option(names = "--batch", description = "Most waiting query images of one submodel encoded together. Default: the encoder device's"
+            + " preferred batch (on the cpu: 64 at 32px, 21 at 224px).")
     Integer batch;
 
     @Option(names = "--max-body-mb", defaultValue = "8", description = "Largest upload in MiB. Default: ${DEFAULT-VALUE}.")
@@ -33,9 +36,11 @@ public final class ServerOptions {
         return reports != null ? reports : ProjectRoot.find().resolve("reports");
     }
 
-    ServiceLimits limits() {
+    /** The limits asked for, with workers and batch sized from the model's backend where not given. */
+    ServiceLimits limits(MatMambaModel model) {
         ServiceLimits d = ServiceLimits.defaults();
-        return new ServiceLimits((long) maxBodyMb << 20, d.maxK(), d.maxEf(), workers == null ? d.workers() : workers, queue, batch == null ? d.maxBatch() : batch,
+        return new ServiceLimits((long) maxBodyMb << 20, d.maxK(), d.maxEf(), workers == null ? Math.max(d.workers(), model.concurrency()) : workers,
+                queue, batch == null ? model.preferredBatch() : batch,
                 (long) cacheMb << 20);
     }
 }

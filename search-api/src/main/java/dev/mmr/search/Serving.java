@@ -1,5 +1,6 @@
 package dev.mmr.search;
 
+import dev.mmr.cli.EncoderOptions;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.indexer.ImageIndex;
 import java.io.IOException;
@@ -12,9 +13,11 @@ final class Serving {
     private Serving() {
     }
 
-    static void serveUntilStopped(Path modelDir, Path indexDir, Path reportsDir, ServiceLimits limits, String host, int port,
-                                  PrintStream out) throws IOException, InterruptedException {
-        MatMambaModel model = MatMambaModel.load(modelDir);
+    static void serveUntilStopped(Path modelDir, EncoderOptions device, Path indexDir, ServerOptions server, PrintStream out)
+            throws IOException, InterruptedException {
+        MatMambaModel model = device.load(modelDir);
+        ServiceLimits limits = server.limits(model);
+        String host = server.host;
         ImageIndex index;
         try {
             index = ImageIndex.open(indexDir, model);
@@ -23,11 +26,11 @@ final class Serving {
             throw e;
         }
         out.println("Measuring each submodel's encode latency...");
-        SearchService service = new SearchService(model, index, new Reports(reportsDir), limits);
-        SearchServer server = SearchServer.start(service, host, port);
+        SearchService service = new SearchService(model, index, new Reports(server.reportsDir()), limits);
+        SearchServer running = SearchServer.start(service, host, server.port);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
+            running.close();
             service.close();
             try {
                 index.close();
@@ -41,7 +44,7 @@ final class Serving {
         for (SearchService.Submodel s : service.submodels()) {
             out.printf("  %-8s %7.3f GFLOP  %7.2f ms per query image%n", s.name(), s.gflop(), s.latencyMs());
         }
-        out.println("Open http://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + server.port() + "/  (Ctrl-C stops)");
+        out.println("Open http://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + running.port() + "/  (Ctrl-C stops)");
         out.flush();
         stopped.await();
     }

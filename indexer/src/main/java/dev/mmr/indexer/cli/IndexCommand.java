@@ -1,5 +1,6 @@
 package dev.mmr.indexer.cli;
 
+import dev.mmr.cli.EncoderOptions;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.indexer.BulkIndexer;
 import dev.mmr.indexer.ImageIndexWriter;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "index", mixinStandardHelpOptions = true,
@@ -37,8 +39,11 @@ public final class IndexCommand extends IndexerCommand {
     @Option(names = "--limit", defaultValue = "0", description = "only the first N images of the source (0: all)")
     long limit;
 
-    @Option(names = "--batch", defaultValue = "64", description = "images per encoder batch (default: ${DEFAULT-VALUE})")
-    int batch;
+    @Option(names = "--batch", description = "images per encoder batch (default: the device's preferred batch)")
+    Integer batch;
+
+    @Mixin
+    EncoderOptions device;
 
     @Option(names = "--threads", description = "decoding threads (default: half the cores)")
     Integer threads;
@@ -70,13 +75,13 @@ public final class IndexCommand extends IndexerCommand {
                 maxConnections != null ? maxConnections : IndexSettings.DEFAULT.maxConnections(),
                 beamWidth != null ? beamWidth : IndexSettings.DEFAULT.beamWidth(),
                 quantization != null ? Quantization.parse(quantization) : IndexSettings.DEFAULT.quantization());
-        BulkIndexer.Options options = new BulkIndexer.Options(batch,
-                threads != null ? threads : BulkIndexer.Options.DEFAULT.decodeThreads(), commitEvery, Duration.ofSeconds(commitSeconds), limit);
         PrintWriter out = spec.commandLine().getOut();
         try (ImageSource images = ImageSource.open(source, under);
-             MatMambaModel encoder = MatMambaModel.load(model);
+             MatMambaModel encoder = device.load(model);
              ImageIndexWriter writer = ImageIndexWriter.open(index, encoder, requested)) {
             checkSettings(writer.settings());
+            BulkIndexer.Options options = new BulkIndexer.Options(batch != null ? batch : encoder.preferredBatch(),
+                    threads != null ? threads : BulkIndexer.Options.DEFAULT.decodeThreads(), commitEvery, Duration.ofSeconds(commitSeconds), limit);
             BulkIndexer indexer = new BulkIndexer(encoder, writer, options);
             BulkIndexer.Result result;
             try (Progress progress = quiet ? null

@@ -1,4 +1,4 @@
-package dev.mmr.encoder.nn;
+package dev.mmr.encoder.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;

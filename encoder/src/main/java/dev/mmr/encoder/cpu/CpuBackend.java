@@ -1,6 +1,11 @@
-package dev.mmr.encoder.nn;
+package dev.mmr.encoder.cpu;
 
+import dev.mmr.encoder.ModelConfig;
+import dev.mmr.encoder.backend.EncoderBackend;
+import dev.mmr.encoder.backend.NetworkOutput;
+import dev.mmr.encoder.backend.WeightSource;
 import java.util.Arrays;
+import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -8,11 +13,18 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * The MatMamba-Vision network (docs/model.md, "Forward pass at a nested width") over one set of weights.
- * Immutable once built: any number of threads may call {@link #forward} at once; every call allocates its own buffers
- * (once, for all layers).
+ * The CPU backend: the MatMamba-Vision network (docs/model.md, "Forward pass at a nested width") over one set of weights,
+ * its large products on ND4J (OpenBLAS), the per-token steps as Java Vector API kernels ({@link Kernels}). Each
+ * {@link #forward} call already spreads over every core, so one call at a time is what pays ({@link #concurrency()} 1);
+ * calls may still come from any number of threads at once, each allocating its own buffers (once, for all layers).
  */
-public final class MatMambaNetwork implements AutoCloseable {
+public final class CpuBackend implements EncoderBackend {
+    /**
+     * Rows of the products (batch x tokens) from which a larger batch gains little: 21 images of 197 tokens (224px),
+     * 64 of 65 (CIFAR's 32px). docs/encoder.md, "Backends and devices", gives the measurements.
+     */
+    private static final int PREFERRED_ROWS = 4096;
+    private static final int MAX_PREFERRED_BATCH = 256;
     /** Rows per parallel task of the row-wise kernels. */
     private static final int ROW_BLOCK = 64;
     /**
@@ -24,21 +36,11 @@ public final class MatMambaNetwork implements AutoCloseable {
     private static final int PAGE_BYTES = 4096;
     private static final float GATED_NORM_EPS = 1e-5f;
 
-    /** Where the network's weights come from: a state-dict tensor by name, as float32 in row-major order. */
-    @FunctionalInterface
-    public interface WeightSource {
-        float[] tensor(String name);
-    }
-
-    /** The outputs for a batch: {@code features} (batch x D, norm_f at the [CLS] token) and {@code logits} (batch x classes). */
-    public record Output(float[] features, float[] logits) {
-    }
-
     private record Layer(float[] normWeight, float[] normBias, INDArray inProj, float[] convWeightT, float[] convBias,
                          float[] dtBias, float[] a, float[] skip, float[] gateNormWeight, INDArray outProjT) {
     }
 
-    private final NetworkShape shape;
+    private final ModelConfig shape;
     private final INDArray patchWeight;
     private final float[] patchBias;
     private final float[] clsToken;
@@ -49,7 +51,7 @@ public final class MatMambaNetwork implements AutoCloseable {
     private final float[] headWeight;
     private final float[] headBias;
 
-    public MatMambaNetwork(NetworkShape shape, WeightSource weights) {
+    public CpuBackend(ModelConfig shape, WeightSource weights) {
         this.shape = shape;
         int d = shape.dModel();
         int p = shape.patchSize();
@@ -58,8 +60,6 @@ public final class MatMambaNetwork implements AutoCloseable {
         clsToken = weights.tensor("cls_token");
         posEmbed = weights.tensor("pos_embed");
         layers = new Layer[shape.nLayer()];
-        int inner = shape.dInner();
-        int convChannels = inner + 2 * shape.dState();
         for (int i = 0; i < layers.length; i++) {
             String m = "layers." + i + ".mixer.";
             float[] aLog = weights.tensor(m + "A_log");
@@ -69,10 +69,10 @@ public final class MatMambaNetwork implements AutoCloseable {
             }
             layers[i] = new Layer(weights.tensor("layers." + i + ".norm.weight"), weights.tensor("layers." + i + ".norm.bias"),
                     matrix(weights.tensor(m + "in_proj.weight"), shape.inProjRows(), d),
-                    transpose(weights.tensor(m + "conv1d.weight"), convChannels, shape.dConv()),
+                    transpose(weights.tensor(m + "conv1d.weight"), shape.convChannels(), shape.dConv()),
                     weights.tensor(m + "conv1d.bias"), weights.tensor(m + "dt_bias"), a, weights.tensor(m + "D"),
                     weights.tensor(m + "norm.weight"),
-                    matrix(transpose(weights.tensor(m + "out_proj.weight"), d, inner), inner, d));
+                    matrix(transpose(weights.tensor(m + "out_proj.weight"), d, shape.dInner()), shape.dInner(), d));
         }
         finalNormWeight = weights.tensor("norm_f.weight");
         finalNormBias = weights.tensor("norm_f.bias");
@@ -80,8 +80,17 @@ public final class MatMambaNetwork implements AutoCloseable {
         headBias = weights.tensor("head.bias");
     }
 
-    public NetworkShape shape() {
-        return shape;
+    @Override public String description() {
+        return "cpu: ND4J/OpenBLAS " + Nd4j.getEnvironment().maxThreads() + " threads + Java Vector API kernels "
+                + (ForkJoinPool.getCommonPoolParallelism() + 1) + " threads";
+    }
+
+    @Override public int preferredBatch() {
+        return Math.min(MAX_PREFERRED_BATCH, (PREFERRED_ROWS + shape.nTokens() - 1) / shape.nTokens());
+    }
+
+    @Override public int concurrency() {
+        return 1;
     }
 
     /** Frees the native weight matrices. */
@@ -93,16 +102,12 @@ public final class MatMambaNetwork implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs the network on {@code batch} preprocessed images ({@code batch x 3 x S x S}, row-major) with mixer width
-     * {@code widths[i]} in layer i. Widths must already be valid (0 &lt; w &lt;= D, expand * w divisible by headdim).
-     */
-    public Output forward(float[] pixels, int batch, int[] widths) {
+    @Override public NetworkOutput forward(float[] pixels, int batch, int[] widths) {
         int d = shape.dModel();
-        int rows = batch * shape.tokens();
+        int rows = batch * shape.nTokens();
         float[] residual = embed(pixels, batch);
         float eps = (float) shape.normEpsilon();
-        try (Buffers buf = new Buffers(batch, shape.expand() * Arrays.stream(widths).max().orElseThrow())) {
+        try (Buffers buf = new Buffers(batch, shape.dInner(Arrays.stream(widths).max().orElseThrow()))) {
             for (int i = 0; i < layers.length; i++) {
                 Layer layer = layers[i];
                 boolean first = i == 0;
@@ -138,7 +143,7 @@ public final class MatMambaNetwork implements AutoCloseable {
         final INDArray gemmOut;
 
         Buffers(int batch, int maxInner) {
-            int rows = batch * shape.tokens();
+            int rows = batch * shape.nTokens();
             int d = shape.dModel();
             int n = shape.dState();
             int maxHeads = maxInner / shape.headdim();
@@ -168,8 +173,8 @@ public final class MatMambaNetwork implements AutoCloseable {
         int p = shape.patchSize();
         int s = shape.imageSize();
         int side = s / p;
-        int t = shape.patches();
-        int l = shape.tokens();
+        int t = shape.nPatches();
+        int l = shape.nTokens();
         int k = 3 * p * p;
         float[] patches = new float[batch * t * k];
         IntStream.range(0, batch * t).parallel().forEach(row -> {
@@ -211,18 +216,18 @@ public final class MatMambaNetwork implements AutoCloseable {
     private void mix(Layer layer, Buffers buf, int batch, int w) {
         int d = shape.dModel();
         int n = shape.dState();
-        int l = shape.tokens();
+        int l = shape.nTokens();
         int rows = batch * l;
         int inner = shape.dInner();
-        int di = shape.expand() * w;
-        int heads = di / shape.headdim();
+        int di = shape.dInner(w);
+        int heads = shape.nHeads(w);
         int bcdtWidth = 2 * n + heads;
         INDArray u = load(buf.gemmIn, buf.u, rows, d);
         product(u, rows(layer.inProj(), 0, di), true, buf.gemmOut, buf.z);
         product(u, rows(layer.inProj(), inner, di), true, buf.gemmOut, buf.x);
         product(u, rows(layer.inProj(), 2 * inner, bcdtWidth), true, buf.gemmOut, buf.bcdt);
 
-        int convChannels = inner + 2 * n;
+        int convChannels = shape.convChannels();
         int taps = shape.dConv();
         float[] bcdt = buf.bcdt;
         IntStream.range(0, batch).parallel().forEach(b -> {
@@ -245,9 +250,9 @@ public final class MatMambaNetwork implements AutoCloseable {
     }
 
     /** norm_f at each image's [CLS] token (the last), then the classifier. */
-    private Output head(float[] residual, int batch) {
+    private NetworkOutput head(float[] residual, int batch) {
         int d = shape.dModel();
-        int l = shape.tokens();
+        int l = shape.nTokens();
         int classes = shape.nClasses();
         float[] cls = new float[batch * d];
         for (int b = 0; b < batch; b++) {
@@ -265,7 +270,7 @@ public final class MatMambaNetwork implements AutoCloseable {
             }
             logits[i] = (float) acc;
         });
-        return new Output(features, logits);
+        return new NetworkOutput(features, logits);
     }
 
     private static void forEachBlock(int rows, RowRange body) {

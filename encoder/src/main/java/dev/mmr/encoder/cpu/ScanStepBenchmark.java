@@ -1,4 +1,4 @@
-package dev.mmr.encoder.nn;
+package dev.mmr.encoder.cpu;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;

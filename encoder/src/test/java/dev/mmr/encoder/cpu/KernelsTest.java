@@ -1,4 +1,4 @@
-package dev.mmr.encoder.nn;
+package dev.mmr.encoder.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,0 +1,55 @@
+package dev.mmr.encoder;
+
+import dev.mmr.encoder.backend.WeightSource;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The model shapes encoder benchmarks run, with random weights: the released 35M and 135M MatMamba-Vision shapes at
+ * 224px and the shipped CIFAR-10 shape at 32px. Throughput depends on the shape alone, so no checkpoint is needed.
+ */
+public final class BenchmarkModels {
+    private BenchmarkModels() {
+    }
+
+    /**
+     * The shape named {@code name} ({@code 35M}, {@code 135M}, {@code cifar}); {@code layers} and {@code imageSize}
+     * replace the shape's own (20 layers at 224px; cifar 6 at 32px) when not null.
+     */
+    public static ModelConfig shape(String name, Integer layers, Integer imageSize) {
+        return switch (name) {
+            case "35M" -> new ModelConfig(512, or(layers, 20), 1000, 16, or(imageSize, 224), 128, 4, 2, 1e-5);
+            case "135M" -> new ModelConfig(1024, or(layers, 20), 1000, 16, or(imageSize, 224), 128, 4, 2, 1e-5);
+            case "cifar" -> new ModelConfig(256, or(layers, 6), 10, 4, or(imageSize, 32), 64, 4, 2, 1e-5);
+            default -> throw new IllegalArgumentException("unknown shape " + name + " (known: 35M, 135M, cifar)");
+        };
+    }
+
+    /** Random weights of the right shapes and a plausible scale (unit norms, decays spread like the authors' initialisation). */
+    public static WeightSource randomWeights(ModelConfig c) {
+        Map<String, long[]> shapes = Checkpoint.expectedShapes(c);
+        SplittableRandom random = new SplittableRandom(42);
+        return name -> {
+            long[] shape = shapes.get(name);
+            float[] data = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact))];
+            if (name.endsWith("norm.weight") || name.endsWith("norm_f.weight") || name.endsWith(".D")) {
+                Arrays.fill(data, 1f);
+            } else if (name.endsWith("A_log")) {
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = (float) Math.log(1 + 15 * random.nextDouble());
+                }
+            } else if (!name.endsWith("bias")) {
+                float scale = (float) (1 / Math.sqrt(shape[shape.length - 1] * (shape.length > 2 ? shape[1] : 1)));
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = scale * (float) random.nextGaussian();
+                }
+            }
+            return data;
+        };
+    }
+
+    private static int or(Integer option, int shapeDefault) {
+        return option == null ? shapeDefault : option;
+    }
+}

@@ -24,7 +24,7 @@ import java.util.TreeSet;
  * top-1, the recall@10 of a Lucene HNSW index against exact search, parameters, GFLOP, images/s.
  */
 public final class Evaluation {
-    static final int K = 10;
+    public static final int K = 10;
 
     /** What to measure and where; {@code limit} 0 means every image. */
     public record Settings(Path modelDir, List<BaselineModel> baselines, ImageCorpus database, ImageCorpus queries,

@@ -17,17 +17,17 @@ import java.nio.file.Path;
  * weights make meaningless but working results) into {@code runs/demo/index-<fingerprint>}. Built once, resumed if
  * interrupted, reused afterwards; a new model gets a new index.
  */
-final class DemoCorpus {
+public final class DemoCorpus {
     static final String ARCHIVE = "data/cifar10.tar.xz";
     static final String SPLIT = "test";
 
-    record Setup(Path model, Path index) {
+    public record Setup(Path model, Path index) {
     }
 
     private DemoCorpus() {
     }
 
-    static Setup prepare(Path root, PrintStream out) throws IOException, InterruptedException {
+    public static Setup prepare(Path root, PrintStream out) throws IOException, InterruptedException {
         Path model = root.resolve("models/cifar10");
         if (!Files.isRegularFile(model.resolve("config.json"))) {
             model = root.resolve("models/golden-tiny");

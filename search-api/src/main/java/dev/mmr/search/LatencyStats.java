@@ -3,7 +3,7 @@ package dev.mmr.search;
 import java.util.Arrays;
 
 /** Latencies of one kind of work: a count, a mean and percentiles over the most recent samples (a fixed ring). */
-final class LatencyStats {
+public final class LatencyStats {
     private static final int WINDOW = 2048;
     private final double[] recent = new double[WINDOW];
     private long count;
@@ -23,7 +23,7 @@ final class LatencyStats {
         return new Snapshot(count, count == 0 ? 0 : totalMs / count, percentile(sorted, 0.50), percentile(sorted, 0.99));
     }
 
-    static double percentile(double[] sorted, double q) {
+    public static double percentile(double[] sorted, double q) {
         if (sorted.length == 0) {
             return 0;
         }

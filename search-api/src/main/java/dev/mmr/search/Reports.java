@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * submodel's measured quality is the row whose per-layer widths equal its own. Read anew on each call, so a
  * report written while the service runs shows up.
  */
-final class Reports {
+public final class Reports {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path folder;
 
@@ -26,7 +26,7 @@ final class Reports {
     record Report(String name, String htmlUrl, List<Map<String, Object>> rows) {
     }
 
-    Reports(Path folder) {
+    public Reports(Path folder) {
         this.folder = folder;
     }
 

@@ -8,11 +8,11 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
 /** Opens a model and its index, serves them, and keeps serving until the process is stopped (Ctrl-C). */
-final class Serving {
+public final class Serving {
     private Serving() {
     }
 
-    static void serveUntilStopped(Path modelDir, Path indexDir, Path reportsDir, ServiceLimits limits, String host, int port,
+    public static void serveUntilStopped(Path modelDir, Path indexDir, Path reportsDir, ServiceLimits limits, String host, int port,
                                   PrintStream out) throws IOException, InterruptedException {
         MatMambaModel model = MatMambaModel.load(modelDir);
         ImageIndex index;

@@ -22,7 +22,7 @@ public final class Mmr implements Runnable {
                 .map(ServiceLoader.Provider::get)
                 .sorted(Comparator.comparing(c -> new CommandLine(c).getCommandName()))
                 .forEach(c -> root.addSubcommand(new CommandLine(c)));
-        return root;
+        return CommandErrors.install(root);
     }
 
     public static void main(String[] args) {

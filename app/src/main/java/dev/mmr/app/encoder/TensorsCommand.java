@@ -39,7 +39,7 @@ public final class TensorsCommand implements Callable<Integer>, MmrCommand {
     @Option(names = "--widths", description = "one Mix'n'Match case: a comma-separated width per layer; repeatable, cases numbered mix0, mix1, ...")
     List<String> widths = new ArrayList<>();
 
-    @Override public Integer call() {
+    @Override public Integer call() throws IOException {
         try (MatMambaModel m = MatMambaModel.load(model)) {
             Map<String, Widths> cases = new LinkedHashMap<>();
             List<Integer> uniform = levels != null ? levels : widths.isEmpty() ? List.of(1, 2, 4, 8) : List.of();
@@ -61,9 +61,6 @@ public final class TensorsCommand implements Callable<Integer>, MmrCommand {
             SafeTensorsWriter.write(out, outputs);
             System.out.println("wrote " + outputs.size() + " tensors to " + out);
             return 0;
-        } catch (IOException | IllegalArgumentException e) {
-            System.err.println("tensors: " + e.getMessage());
-            return 1;
         }
     }
 

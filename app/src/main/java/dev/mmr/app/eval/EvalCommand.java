@@ -18,7 +18,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code bin/mmr eval}: runs the adaptive-retrieval protocol and writes a report folder. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
@@ -26,6 +29,8 @@ import picocli.CommandLine.Option;
                 + "and Mix'n'Match submodel (each baseline against the largest baseline's database); write report.json, CSVs, "
                 + "accuracy-vs-GFLOP plots (SVG, PNG) and index.html into --out. Embeddings are cached, so reruns skip encoding.")
 public final class EvalCommand implements Callable<Integer>, MmrCommand {
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "The nested model (config.json + weights).")
     Path model;
@@ -71,26 +76,19 @@ public final class EvalCommand implements Callable<Integer>, MmrCommand {
     @Override
     public Integer call() throws Exception {
         if (limit < 0 || batch < 1 || hnswCandidates < Evaluation.K) {
-            System.err.println("eval: --limit must be >= 0, --batch >= 1 and --hnsw-candidates >= " + Evaluation.K);
-            return 2;
+            throw new ParameterException(spec.commandLine(), "--limit must be >= 0, --batch >= 1 and --hnsw-candidates >= " + Evaluation.K);
         }
-        Report report;
-        try {
-            List<BaselineModel> parsed = baselines.stream().map(BaselineModel::parse).toList();
-            for (Path dir : Stream.concat(Stream.of(model), parsed.stream().map(BaselineModel::dir)).toList()) {
-                if (!Files.isRegularFile(dir.resolve("config.json"))) {
-                    throw new IOException("not a model directory (no config.json): " + dir);
-                }
+        List<BaselineModel> parsed = baselines.stream().map(BaselineModel::parse).toList();
+        for (Path dir : Stream.concat(Stream.of(model), parsed.stream().map(BaselineModel::dir)).toList()) {
+            if (!Files.isRegularFile(dir.resolve("config.json"))) {
+                throw new IOException("not a model directory (no config.json): " + dir);
             }
-            Evaluation.Settings settings = new Evaluation.Settings(model, parsed, ImageCorpora.open(database, databaseUnder),
-                    ImageCorpora.open(queries, queriesUnder), limit, new EmbeddingCache(cache), batch,
-                    new IndexSettings(IndexSettings.DEFAULT.maxConnections(), IndexSettings.DEFAULT.beamWidth(), Quantization.parse(quantization)),
-                    hnswCandidates);
-            report = new Evaluation(settings).run();
-        } catch (IllegalArgumentException | IOException e) {
-            System.err.println("eval: " + e.getMessage());
-            return 1;
         }
+        Evaluation.Settings settings = new Evaluation.Settings(model, parsed, ImageCorpora.open(database, databaseUnder),
+                ImageCorpora.open(queries, queriesUnder), limit, new EmbeddingCache(cache), batch,
+                new IndexSettings(IndexSettings.DEFAULT.maxConnections(), IndexSettings.DEFAULT.beamWidth(), Quantization.parse(quantization)),
+                hnswCandidates);
+        Report report = new Evaluation(settings).run();
         List<Path> files = ReportWriter.write(report, out);
         System.out.println(summary(report));
         System.out.println("report: " + out.resolve(ReportWriter.HTML) + " (" + files.size() + " files)");

@@ -1,5 +1,6 @@
 package dev.mmr.app.indexer;
 
+import dev.mmr.app.MmrCommand;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.indexer.BulkIndexer;
 import dev.mmr.indexer.ImageIndexWriter;
@@ -10,13 +11,19 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "add", mixinStandardHelpOptions = true,
         description = {"Encodes one image at full width and adds it to an index, replacing any image with the same id.",
                 "A bad image or a model other than the index's changes nothing."})
-public final class AddCommand extends IndexerCommand {
+public final class AddCommand implements Callable<Integer>, MmrCommand {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--model", required = true, description = "model folder; must be the one that built the index")
     Path model;
 
@@ -36,7 +43,7 @@ public final class AddCommand extends IndexerCommand {
     Map<String, String> fields = new LinkedHashMap<>();
 
     @Override
-    int execute() throws IOException {
+    public Integer call() throws IOException {
         for (String name : fields.keySet())
             if (ManifestSource.RESERVED.contains(name)) throw new IllegalArgumentException("field name '" + name + "' is reserved");
         try (MatMambaModel encoder = MatMambaModel.load(model)) {

@@ -1,5 +1,6 @@
 package dev.mmr.app.indexer;
 
+import dev.mmr.app.MmrCommand;
 import dev.mmr.encoder.ImageDecodeException;
 import dev.mmr.encoder.ImagePreprocessor;
 import dev.mmr.encoder.MatMambaModel;
@@ -17,15 +18,21 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "bench-index", mixinStandardHelpOptions = true,
         description = {"Measures the indexer's own overhead: end-to-end indexing images/s (read, decode, encode, Lucene, commits)",
                 "beside encoder-only images/s (the same images preprocessed in memory, encoded in the same batches), in one run.",
                 "The images are held in memory preprocessed: use --limit for large sources."})
-public final class BenchIndexCommand extends IndexerCommand {
+public final class BenchIndexCommand implements Callable<Integer>, MmrCommand {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--model", required = true, description = "model folder")
     Path model;
 
@@ -45,7 +52,7 @@ public final class BenchIndexCommand extends IndexerCommand {
     Integer threads;
 
     @Override
-    int execute() throws IOException, InterruptedException {
+    public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         try (MatMambaModel encoder = MatMambaModel.load(model)) {
             EncoderOnly encoderOnly = encoderOnly(encoder);

@@ -3,6 +3,7 @@ package dev.mmr.app.indexer;
 import com.fasterxml.jackson.databind.SequenceWriter;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.mmr.app.MmrCommand;
 import dev.mmr.indexer.ImageIndex;
 import dev.mmr.indexer.Npy;
 import java.io.BufferedOutputStream;
@@ -11,14 +12,20 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Writes an index's embeddings for analysis: <out>/embeddings.npy (float32, rows x dimension)",
                 "and <out>/images.csv (row, id, label, path), row i of one matching row i of the other.",
                 "In Python: np.load('embeddings.npy'), pandas.read_csv('images.csv')."})
-public final class ExportCommand extends IndexerCommand {
+public final class ExportCommand implements Callable<Integer>, MmrCommand {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--index", required = true, description = "index folder")
     Path index;
 
@@ -26,7 +33,7 @@ public final class ExportCommand extends IndexerCommand {
     Path out;
 
     @Override
-    int execute() throws IOException {
+    public Integer call() throws IOException {
         Files.createDirectories(out);
         CsvSchema schema = CsvSchema.builder().addColumn("row").addColumn("id").addColumn("label").addColumn("path").build().withHeader();
         int rows;

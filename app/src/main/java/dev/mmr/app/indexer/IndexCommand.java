@@ -1,5 +1,6 @@
 package dev.mmr.app.indexer;
 
+import dev.mmr.app.MmrCommand;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.indexer.BulkIndexer;
 import dev.mmr.indexer.ImageIndexWriter;
@@ -13,14 +14,20 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "index", mixinStandardHelpOptions = true,
         description = {"Encodes every image of a source at full width into a Lucene HNSW index.",
                 "Resumable: rerun the same command after an interruption; committed images are skipped.",
                 "Unreadable images are listed in the rejects file (id<TAB>reason) and never stop the run."})
-public final class IndexCommand extends IndexerCommand {
+public final class IndexCommand implements Callable<Integer>, MmrCommand {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--model", required = true, description = "model folder (config.json, weights)")
     Path model;
 
@@ -65,7 +72,7 @@ public final class IndexCommand extends IndexerCommand {
     boolean quiet;
 
     @Override
-    int execute() throws IOException, InterruptedException {
+    public Integer call() throws IOException, InterruptedException {
         IndexSettings requested = new IndexSettings(
                 maxConnections != null ? maxConnections : IndexSettings.DEFAULT.maxConnections(),
                 beamWidth != null ? beamWidth : IndexSettings.DEFAULT.beamWidth(),

@@ -5,6 +5,7 @@ import dev.mmr.encoder.ImageDecodeException;
 import dev.mmr.encoder.ImagePreprocessor;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.encoder.Widths;
+import dev.mmr.indexer.Progress;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,7 +35,7 @@ public final class EmbeddingPass {
         Run run = new Run(submodels, progress);
         corpus.forEach(limit, run::add);
         run.flush();
-        progress.done();
+        progress.close();
         return run.finish();
     }
 

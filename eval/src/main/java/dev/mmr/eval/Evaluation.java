@@ -4,6 +4,7 @@ import dev.mmr.encoder.Cost;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.encoder.Widths;
 import dev.mmr.indexer.IndexSettings;
+import dev.mmr.indexer.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,8 +106,8 @@ public final class Evaluation {
         Path hnswDir = Files.createTempDirectory("mmr-eval-hnsw").resolve("index");
         List<ReportRow> rows = new ArrayList<>();
         try (HnswIndex hnsw = HnswIndex.build(database, databaseModel, settings.hnsw(), hnswDir,
-                Progress.of("HNSW index of the " + what, database.size()))) {
-            Progress progress = Progress.of("search " + what, (long) encoders.size() * encoders.get(0).queries().size());
+                Progress.start("HNSW index of the " + what, " vectors", database.size()))) {
+            Progress progress = Progress.start("search " + what, " queries", (long) encoders.size() * encoders.get(0).queries().size());
             for (Measured m : encoders) {
                 Embeddings queries = m.queries();
                 int[] queryLabels = labelIndices(queries, classes);
@@ -120,7 +121,7 @@ public final class Evaluation {
                         head, RetrievalMetrics.recall(exact, approximate, K), queries.imagesPerSecond()));
                 progress.advance(queries.size());
             }
-            progress.done();
+            progress.close();
         } finally {
             deleteTree(hnswDir.getParent());
         }
@@ -138,7 +139,7 @@ public final class Evaluation {
             int total = settings.limit() > 0 ? Math.min(settings.limit(), corpus.size()) : corpus.size();
             String stage = "encode " + what + " (" + missing.size() + (missing.size() == 1 ? " submodel)" : " submodels)");
             Map<String, Embeddings> encoded = new EmbeddingPass(model, settings.batchSize())
-                    .run(missing, corpus, settings.limit(), Progress.of(stage, total));
+                    .run(missing, corpus, settings.limit(), Progress.start(stage, " images", total));
             for (Widths w : missing) {
                 settings.cache().put(key(model, w, corpus), encoded.get(w.name()));
                 out.put(w.name(), encoded.get(w.name()));

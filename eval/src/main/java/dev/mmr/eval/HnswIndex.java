@@ -5,6 +5,7 @@ import dev.mmr.indexer.Hit;
 import dev.mmr.indexer.ImageIndex;
 import dev.mmr.indexer.ImageIndexWriter;
 import dev.mmr.indexer.IndexSettings;
+import dev.mmr.indexer.Progress;
 import dev.mmr.indexer.source.ImageEntry;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ public final class HnswIndex implements AutoCloseable {
             }
             writer.commit(Map.of());
         }
-        progress.done();
+        progress.close();
         return new HnswIndex(ImageIndex.open(dir, model), rowOfId);
     }
 

@@ -86,8 +86,7 @@ public final class IndexCommand implements Callable<Integer>, MmrCommand {
             checkSettings(writer.settings());
             BulkIndexer indexer = new BulkIndexer(encoder, writer, options);
             BulkIndexer.Result result;
-            try (Progress progress = quiet ? null
-                    : new Progress(indexer.counters(), () -> indexer.fractionDone(images), out, System.console() != null, 10)) {
+            try (Progress progress = quiet ? Progress.silent() : Progress.of(indexer, images)) {
                 result = indexer.run(images, rejects != null ? rejects : index.resolve("rejects.tsv"));
             }
             out.printf(Locale.ROOT, "indexed %,d, skipped %,d (already indexed), rejected %,d in %.1f s (%,.0f images/s); index %s%n",

@@ -18,10 +18,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -113,11 +111,10 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
         long end = System.nanoTime() + durationSeconds * 1_000_000_000L;
         AtomicLong errors = new AtomicLong();
         AtomicLong next = new AtomicLong();
-        ConcurrentLinkedQueue<double[]> latencies = new ConcurrentLinkedQueue<>();
+        LatencyStats latencies = new LatencyStats();
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             threads.add(Thread.ofPlatform().name("bench-client-" + c).start(() -> {
-                List<Double> mine = new ArrayList<>();
                 while (System.nanoTime() < end) {
                     byte[] image = queries.get((int) (next.getAndIncrement() % queries.size()));
                     long start = System.nanoTime();
@@ -130,9 +127,8 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
                     } catch (Exception e) {
                         errors.incrementAndGet();
                     }
-                    mine.add((System.nanoTime() - start) / 1e6);
+                    latencies.record((System.nanoTime() - start) / 1e6);
                 }
-                latencies.add(mine.stream().mapToDouble(Double::doubleValue).toArray());
             }));
         }
         Runtime rt = Runtime.getRuntime();
@@ -141,8 +137,8 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
             peak = Math.max(peak, rt.totalMemory() - rt.freeMemory());
             Thread.sleep(100);
         }
-        double[] all = latencies.stream().flatMapToDouble(Arrays::stream).sorted().toArray();
-        return new Result(all.length, errors.get(), LatencyStats.percentile(all, 0.50), LatencyStats.percentile(all, 0.99), peak);
+        LatencyStats.Snapshot all = latencies.snapshot();
+        return new Result(all.count(), errors.get(), all.p50Ms(), all.p99Ms(), peak);
     }
 
     /** The stored images of the first {@code count} items of the index, as query images. */

@@ -51,7 +51,7 @@ public final class SearchService implements AutoCloseable {
     }
 
     public record Submodel(String name, int[] widths, long params, double gflop, Double latencyMs,
-                           List<Map<String, Object>> quality) {
+                           List<Reports.Quality> quality) {
     }
 
     public record Hit(String id, float score, String label, Map<String, String> fields, String thumbnailUrl) {
@@ -160,7 +160,7 @@ public final class SearchService implements AutoCloseable {
         return levels.stream().map(this::describe).toList();
     }
 
-    public List<Reports.Report> reports() {
+    public List<Reports.Listed> reports() {
         return reports.list();
     }
 

@@ -7,6 +7,7 @@ import dev.mmr.indexer.ImageIndexWriter;
 import dev.mmr.indexer.IndexSettings;
 import dev.mmr.indexer.Progress;
 import dev.mmr.indexer.source.ImageEntry;
+import dev.mmr.indexer.source.ImageLocation;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -36,7 +37,7 @@ public final class HnswIndex implements AutoCloseable {
         try (ImageIndexWriter writer = ImageIndexWriter.open(dir, model, settings)) {
             for (int row = 0; row < database.size(); row++) {
                 String id = database.ids().get(row);
-                writer.put(new ImageEntry(id, id, database.labels().get(row), Map.of()),
+                writer.put(new ImageEntry(id, new ImageLocation.File(Path.of(id)), database.labels().get(row), Map.of()),
                         Arrays.copyOfRange(database.vectors(), row * dim, (row + 1) * dim));
                 rowOfId.put(id, row);
                 progress.advance(1);

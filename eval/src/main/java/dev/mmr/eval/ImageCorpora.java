@@ -1,5 +1,6 @@
 package dev.mmr.eval;
 
+import dev.mmr.indexer.source.ImageLocation;
 import dev.mmr.indexer.source.ImageSource;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -39,7 +40,9 @@ public final class ImageCorpora {
                     throw new IOException("image " + entry.id() + " has no label; eval needs labelled images (ImageFolder layout or a label column)");
                 }
                 sha.update((entry.id() + '\t' + entry.label() + '\n').getBytes(StandardCharsets.UTF_8));
-                stat(sha, Path.of(entry.path()));
+                if (entry.location() instanceof ImageLocation.File file) {
+                    stat(sha, file.path());
+                }
                 count[0]++;
                 return true;
             });

@@ -148,11 +148,11 @@ public final class SearchService implements AutoCloseable {
     public StoredImages.Image image(String id, Integer maxSide) {
         ImageRecord entry = record(id).orElseThrow(() -> ApiException.unknownItem(id));
         try {
-            StoredImages.Image original = images.read(entry.path());
+            StoredImages.Image original = images.read(entry.location());
             return maxSide == null ? original : images.thumbnail(original, maxSide);
         } catch (IOException e) {
             throw new ApiException(410, "image_unavailable", "the stored image of '" + id + "' cannot be read from "
-                    + entry.path() + ": " + e.getMessage());
+                    + entry.location().stored() + ": " + e.getMessage());
         }
     }
 
@@ -324,7 +324,7 @@ public final class SearchService implements AutoCloseable {
     }
 
     private Item item(ImageRecord image) {
-        return new Item(image.id(), image.label(), image.fields(), image.path(), imageUrl(image.id()), thumbnailUrl(image.id()));
+        return new Item(image.id(), image.label(), image.fields(), image.location().stored(), imageUrl(image.id()), thumbnailUrl(image.id()));
     }
 
     static String imageUrl(String id) {

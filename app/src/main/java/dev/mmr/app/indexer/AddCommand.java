@@ -6,6 +6,7 @@ import dev.mmr.indexer.BulkIndexer;
 import dev.mmr.indexer.ImageIndexWriter;
 import dev.mmr.indexer.IndexSettings;
 import dev.mmr.indexer.source.ImageEntry;
+import dev.mmr.indexer.source.ImageLocation;
 import dev.mmr.indexer.source.ManifestSource;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -50,7 +51,7 @@ public final class AddCommand implements Callable<Integer>, MmrCommand {
             float[] pixels = encoder.preprocessor().preprocess(image);
             float[] embedding = encoder.encode(pixels, 1, encoder.full()).embedding(0);
             try (ImageIndexWriter writer = ImageIndexWriter.open(index, encoder, IndexSettings.DEFAULT)) {
-                writer.put(new ImageEntry(id, image.toAbsolutePath().normalize().toString(), label, fields), embedding);
+                writer.put(new ImageEntry(id, new ImageLocation.File(image.toAbsolutePath().normalize()), label, fields), embedding);
                 writer.commit(Map.of());
             }
         }

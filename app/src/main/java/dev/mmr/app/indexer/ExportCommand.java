@@ -45,7 +45,7 @@ public final class ExportCommand implements Callable<Integer>, MmrCommand {
                 int[] row = {0};
                 opened.forEach((image, embedding) -> {
                     npy.writeRow(embedding);
-                    table.write(Arrays.asList(row[0]++, image.id(), image.label() == null ? "" : image.label(), image.path()));
+                    table.write(Arrays.asList(row[0]++, image.id(), image.label() == null ? "" : image.label(), image.location().stored()));
                 });
             }
         }

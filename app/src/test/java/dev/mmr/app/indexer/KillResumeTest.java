@@ -3,6 +3,7 @@ package dev.mmr.app.indexer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.indexer.BulkIndexer;
 import dev.mmr.indexer.ImageIndex;

@@ -34,7 +34,7 @@ final class FolderSource implements ImageSource {
     public void scan(Visitor visitor) throws IOException, InterruptedException {
         for (String id : ids) {
             Path file = root.resolve(id);
-            ImageEntry entry = new ImageEntry(id, file.toString(), ImageSource.parentName(id), Map.of());
+            ImageEntry entry = new ImageEntry(id, new ImageLocation.File(file), ImageSource.parentName(id), Map.of());
             visited++;
             if (!visitor.visit(entry, () -> readImage(file))) return;
         }

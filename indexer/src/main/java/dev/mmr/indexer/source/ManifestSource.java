@@ -62,7 +62,7 @@ public final class ManifestSource implements ImageSource {
                 if (!FIELD_NAME.matcher(field).matches() || RESERVED.contains(field))
                     throw new IOException(where + ": field name '" + field + "' is not allowed (letters, digits, _ . -; not one of " + RESERVED + ")");
             }
-            entries.add(new ImageEntry(id, base.resolve(path).normalize().toString(),
+            entries.add(new ImageEntry(id, new ImageLocation.File(base.resolve(path).normalize()),
                     label == null || label.isEmpty() ? null : label, row));
         }
         return new ManifestSource(file, entries);
@@ -121,7 +121,7 @@ public final class ManifestSource implements ImageSource {
     public void scan(Visitor visitor) throws IOException, InterruptedException {
         for (ImageEntry entry : entries) {
             visited++;
-            Path file = Path.of(entry.path());
+            Path file = ((ImageLocation.File) entry.location()).path();
             if (!visitor.visit(entry, () -> FolderSource.readImage(file))) return;
         }
     }

@@ -24,10 +24,10 @@ import org.apache.lucene.index.VectorSimilarityFunction;
  * </ul>
  */
 public final class IndexSchema {
-    public static final String ID = "id";
-    public static final String PATH = "path";
-    public static final String LABEL = "label";
-    public static final String EMBEDDING = "embedding";
+    public static final String ID = ImageEntry.ID;
+    public static final String PATH = ImageEntry.PATH;
+    public static final String LABEL = ImageEntry.LABEL;
+    public static final String EMBEDDING = ImageEntry.EMBEDDING;
     public static final VectorSimilarityFunction SIMILARITY = VectorSimilarityFunction.DOT_PRODUCT;
 
     /** Commit-data keys. */
@@ -73,7 +73,7 @@ public final class IndexSchema {
         Map<String, String> fields = new TreeMap<>();
         for (IndexableField f : doc.getFields()) {
             String name = f.name();
-            if (!name.equals(ID) && !name.equals(PATH) && !name.equals(LABEL) && f.stringValue() != null) fields.put(name, f.stringValue());
+            if (!ImageEntry.RESERVED_FIELDS.contains(name) && f.stringValue() != null) fields.put(name, f.stringValue());
         }
         return new ImageRecord(doc.get(ID), ImageLocation.parse(doc.get(PATH)), doc.get(LABEL), fields);
     }

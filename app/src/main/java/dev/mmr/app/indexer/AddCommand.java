@@ -7,7 +7,6 @@ import dev.mmr.indexer.ImageIndexWriter;
 import dev.mmr.indexer.IndexSettings;
 import dev.mmr.indexer.source.ImageEntry;
 import dev.mmr.indexer.source.ImageLocation;
-import dev.mmr.indexer.source.ManifestSource;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -46,7 +45,7 @@ public final class AddCommand implements Callable<Integer>, MmrCommand {
     @Override
     public Integer call() throws IOException {
         for (String name : fields.keySet())
-            if (ManifestSource.RESERVED.contains(name)) throw new IllegalArgumentException("field name '" + name + "' is reserved");
+            if (ImageEntry.RESERVED_FIELDS.contains(name)) throw new IllegalArgumentException("field name '" + name + "' is reserved");
         try (MatMambaModel encoder = MatMambaModel.load(model)) {
             float[] pixels = encoder.preprocessor().preprocess(image);
             float[] embedding = encoder.encode(pixels, 1, encoder.full()).embedding(0);

@@ -2,6 +2,7 @@ package dev.mmr.indexer.source;
 
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * One image of a source, before its bytes are read.
@@ -12,6 +13,13 @@ import java.util.Objects;
  * @param fields extra manifest fields, name to value; empty for folder and archive sources
  */
 public record ImageEntry(String id, ImageLocation location, String label, Map<String, String> fields) {
+    /** The index's own field names (the document layout of {@code IndexSchema}); an extra field may not take them. */
+    public static final String ID = "id";
+    public static final String PATH = "path";
+    public static final String LABEL = "label";
+    public static final String EMBEDDING = "embedding";
+    public static final Set<String> RESERVED_FIELDS = Set.of(ID, PATH, LABEL, EMBEDDING);
+
     public ImageEntry {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(location, "location");

@@ -1,4 +1,5 @@
-// The reports page: each eval report's table of submodels and its own HTML page with the plots.
+// The reports page: each eval report's tables (one per kind of query encoder, each saying what its rows are)
+// as /api/reports serves them, and the report's own HTML page with the plots.
 "use strict";
 
 const COLUMNS = ["name", "kind", "widths", "gflop", "top1_1nn", "map10", "head_top1"];
@@ -23,17 +24,24 @@ async function show() {
     const section = document.createElement("section");
     section.className = "report";
     const h = document.createElement("h2");
-    h.textContent = report.name;
+    h.textContent = report.title ? `${report.name}: ${report.title}` : report.name;
     section.appendChild(h);
-    const table = document.createElement("table");
-    const head = table.createTHead().insertRow();
-    COLUMNS.forEach((c) => { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); });
-    const body = table.createTBody();
-    for (const row of report.rows) {
-      const tr = body.insertRow();
-      COLUMNS.forEach((c) => { const td = tr.insertCell(); td.textContent = cell(row, c); if (c === "name" || c === "kind" || c === "widths") td.className = "text"; });
+    for (const t of report.tables) {
+      const heading = document.createElement("h3");
+      heading.textContent = t.kind;
+      const explanation = document.createElement("p");
+      explanation.className = "explanation";
+      explanation.textContent = t.explanation;
+      const table = document.createElement("table");
+      const head = table.createTHead().insertRow();
+      COLUMNS.forEach((c) => { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); });
+      const body = table.createTBody();
+      for (const row of t.rows) {
+        const tr = body.insertRow();
+        COLUMNS.forEach((c) => { const td = tr.insertCell(); td.textContent = cell(row, c); if (c === "name" || c === "kind" || c === "widths") td.className = "text"; });
+      }
+      section.append(heading, explanation, table);
     }
-    section.appendChild(table);
     if (report.htmlUrl) {
       const link = document.createElement("p");
       link.innerHTML = `<a href="${encodeURI(report.htmlUrl)}">The full report with its plots</a>`;

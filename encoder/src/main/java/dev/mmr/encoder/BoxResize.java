@@ -7,6 +7,8 @@ import java.awt.image.BufferedImage;
  * images: separable, horizontal pass then vertical; each output pixel averages the input pixels whose centres fall
  * in its footprint ({@code precompute_coeffs} of PIL's Resample.c), with double accumulation and no rounding between
  * the passes. Enlarging degrades to nearest-neighbour, as in PIL.
+ * Written here rather than taken from an imaging library because the trained models saw PIL's exact pixels: Java2D's
+ * and the common Java resizers filter differently, and the parity tests hold the encoder to PIL's output.
  */
 final class BoxResize {
 

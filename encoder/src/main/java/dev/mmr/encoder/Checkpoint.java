@@ -1,19 +1,18 @@
 package dev.mmr.encoder;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.apache.commons.codec.binary.Hex;
+import org.apache.commons.codec.digest.DigestUtils;
 
 /**
  * A model directory read and checked: {@code config.json}, an optional {@code preprocessing.json}, and the
@@ -205,24 +204,16 @@ public final class Checkpoint {
     }
 
     private static String fingerprint(byte[] config, byte[] preprocessing, Path weights) throws CheckpointException {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform provides SHA-256", e);
-        }
+        MessageDigest sha = DigestUtils.getSha256Digest();
         sha.update(config);
         if (preprocessing != null) {
             sha.update(preprocessing);
         }
-        byte[] buffer = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(weights)) {
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                sha.update(buffer, 0, n);
-            }
+        try {
+            DigestUtils.updateDigest(sha, weights);
         } catch (IOException e) {
             throw new CheckpointException(weights.getFileName() + ": cannot read: " + e, e);
         }
-        return HexFormat.of().formatHex(sha.digest());
+        return Hex.encodeHexString(sha.digest());
     }
 }

@@ -1,70 +1,34 @@
 package dev.mmr.encoder;
 
+import com.drew.imaging.jpeg.JpegMetadataReader;
+import com.drew.imaging.jpeg.JpegProcessingException;
+import com.drew.metadata.Metadata;
+import com.drew.metadata.exif.ExifIFD0Directory;
+import com.drew.metadata.exif.ExifReader;
 import java.awt.image.BufferedImage;
-import java.nio.charset.StandardCharsets;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.List;
 
 /**
- * EXIF orientation (TIFF tag 0x0112, values 1 to 8) of a JPEG, and turning an image upright by it, as PIL's
- * {@code ImageOps.exif_transpose} does. A missing or damaged EXIF block counts as orientation 1 (as taken).
+ * EXIF orientation (TIFF tag 0x0112, values 1 to 8) of a JPEG, read with metadata-extractor, and turning an image
+ * upright by it, as PIL's {@code ImageOps.exif_transpose} does. A missing or damaged EXIF block counts as
+ * orientation 1 (as taken).
  */
 final class Orientation {
-    private static final int TAG_ORIENTATION = 0x0112;
-
     private Orientation() {
     }
 
     /** The EXIF orientation of JPEG bytes; 1 for any other format or when absent or unreadable. */
-    static int ofJpeg(byte[] b) {
-        if (b.length < 4 || (b[0] & 0xff) != 0xff || (b[1] & 0xff) != 0xd8) {
-            return 1;
+    static int ofJpeg(byte[] bytes) {
+        try {
+            Metadata metadata = JpegMetadataReader.readMetadata(new ByteArrayInputStream(bytes), List.of(new ExifReader()));
+            ExifIFD0Directory exif = metadata.getFirstDirectoryOfType(ExifIFD0Directory.class);
+            Integer value = exif == null ? null : exif.getInteger(ExifIFD0Directory.TAG_ORIENTATION);
+            return value != null && value >= 1 && value <= 8 ? value : 1;
+        } catch (JpegProcessingException | IOException | RuntimeException damaged) {
+            return 1; // not a JPEG, or a damaged EXIF block: as taken, like PIL
         }
-        int pos = 2;
-        while (pos + 4 <= b.length && (b[pos] & 0xff) == 0xff) {
-            int marker = b[pos + 1] & 0xff;
-            if (marker == 0xda || marker == 0xd9) {
-                return 1; // start of scan or end of image: no EXIF before the pixels
-            }
-            int length = u16(b, pos + 2, false);
-            if (length < 2) {
-                return 1;
-            }
-            int segment = pos + 4;
-            if (marker == 0xe1 && segment + 6 <= b.length && new String(b, segment, 6, StandardCharsets.ISO_8859_1).equals("Exif\0\0")) {
-                return fromTiff(b, segment + 6, Math.min(b.length, pos + 2 + length));
-            }
-            pos += 2 + length;
-        }
-        return 1;
-    }
-
-    private static int fromTiff(byte[] b, int tiff, int end) {
-        if (tiff + 8 > end) {
-            return 1;
-        }
-        boolean little;
-        if (b[tiff] == 'I' && b[tiff + 1] == 'I') {
-            little = true;
-        } else if (b[tiff] == 'M' && b[tiff + 1] == 'M') {
-            little = false;
-        } else {
-            return 1;
-        }
-        long ifd = tiff + (u32(b, tiff + 4, little) & 0xffffffffL);
-        if (ifd + 2 > end) {
-            return 1;
-        }
-        int entries = u16(b, (int) ifd, little);
-        for (int i = 0; i < entries; i++) {
-            int entry = (int) ifd + 2 + 12 * i;
-            if (entry + 12 > end) {
-                return 1;
-            }
-            if (u16(b, entry, little) == TAG_ORIENTATION) {
-                int value = u16(b, entry + 8, little);
-                return value >= 1 && value <= 8 ? value : 1;
-            }
-        }
-        return 1;
     }
 
     /** The image turned upright for an EXIF orientation; the same image for orientation 1. */
@@ -96,15 +60,5 @@ final class Orientation {
             }
         }
         return out;
-    }
-
-    private static int u16(byte[] b, int at, boolean little) {
-        int lo = little ? b[at] & 0xff : b[at + 1] & 0xff;
-        int hi = little ? b[at + 1] & 0xff : b[at] & 0xff;
-        return hi << 8 | lo;
-    }
-
-    private static int u32(byte[] b, int at, boolean little) {
-        return little ? u16(b, at, true) | u16(b, at + 2, true) << 16 : u16(b, at, false) << 16 | u16(b, at + 2, false);
     }
 }

@@ -18,6 +18,8 @@ import java.util.Map;
  * {@code collections.OrderedDict}, {@code torch._utils._rebuild_tensor_v2} and the float storage types.
  * Any other global is refused by name before it could be used ("refusing pickle global os.system").
  * The result is the state dict: keys to {@link TensorRef}s that point into the archive's storages.
+ * Written here rather than taken from a Java pickle library because those execute or instantiate what a pickle
+ * names, which is how a hostile checkpoint runs code; this one can only build a state dict.
  */
 final class RestrictedUnpickler {
 

@@ -6,16 +6,13 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import org.apache.commons.codec.digest.DigestUtils;
 
 /**
  * Encoded image sets on disk, one file per key, so a rerun skips the encoder. The key is a SHA-256
@@ -35,13 +32,8 @@ public final class EmbeddingCache {
     }
 
     public static String key(String modelFingerprint, String widthsName, String sourceIdentity, int limit) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            String material = String.join("\n", "format " + FORMAT, modelFingerprint, widthsName, sourceIdentity, "limit " + limit);
-            return HexFormat.of().formatHex(sha.digest(material.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        String material = String.join("\n", "format " + FORMAT, modelFingerprint, widthsName, sourceIdentity, "limit " + limit);
+        return DigestUtils.sha256Hex(material);
     }
 
     public Path file(String key) {

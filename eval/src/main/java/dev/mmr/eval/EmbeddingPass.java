@@ -4,6 +4,7 @@ import dev.mmr.encoder.EncodeBatch;
 import dev.mmr.encoder.EncodeResult;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.encoder.Widths;
+import dev.mmr.indexer.Progress;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,7 +33,7 @@ public final class EmbeddingPass {
         Run run = new Run(submodels, progress);
         corpus.forEach(limit, run::add);
         run.flush();
-        progress.done();
+        progress.close();
         return run.finish();
     }
 

@@ -6,6 +6,7 @@ import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.encoder.Widths;
 import dev.mmr.encoder.backend.Precision;
 import dev.mmr.indexer.IndexSettings;
+import dev.mmr.indexer.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ import java.util.TreeSet;
  * top-1, the recall@10 of a Lucene HNSW index against exact search, parameters, GFLOP, images/s.
  */
 public final class Evaluation {
-    static final int K = 10;
+    public static final int K = 10;
 
     /**
      * What to measure and where; {@code limit} 0 means every image, {@code batchSize} 0 the encoder device's preferred
@@ -114,8 +115,8 @@ public final class Evaluation {
         Path hnswDir = Files.createTempDirectory("mmr-eval-hnsw").resolve("index");
         List<ReportRow> rows = new ArrayList<>();
         try (HnswIndex hnsw = HnswIndex.build(database, databaseModel, settings.hnsw(), hnswDir,
-                Progress.of("HNSW index of the " + what, database.size()))) {
-            Progress progress = Progress.of("search " + what, (long) encoders.size() * encoders.get(0).queries().size());
+                Progress.start("HNSW index of the " + what, " vectors", database.size()))) {
+            Progress progress = Progress.start("search " + what, " queries", (long) encoders.size() * encoders.get(0).queries().size());
             for (Measured m : encoders) {
                 Embeddings queries = m.queries();
                 int[] queryLabels = labelIndices(queries, classes);
@@ -129,7 +130,7 @@ public final class Evaluation {
                         head, RetrievalMetrics.recall(exact, approximate, K), queries.imagesPerSecond()));
                 progress.advance(queries.size());
             }
-            progress.done();
+            progress.close();
         } finally {
             deleteTree(hnswDir.getParent());
         }
@@ -147,7 +148,7 @@ public final class Evaluation {
             int total = settings.limit() > 0 ? Math.min(settings.limit(), corpus.size()) : corpus.size();
             String stage = "encode " + what + " (" + missing.size() + (missing.size() == 1 ? " submodel)" : " submodels)");
             Map<String, Embeddings> encoded = new EmbeddingPass(model, batchSize)
-                    .run(missing, corpus, settings.limit(), Progress.of(stage, total));
+                    .run(missing, corpus, settings.limit(), Progress.start(stage, " images", total));
             for (Widths w : missing) {
                 settings.cache().put(key(model, w, corpus), encoded.get(w.name()));
                 out.put(w.name(), encoded.get(w.name()));

@@ -5,7 +5,9 @@ import dev.mmr.indexer.Hit;
 import dev.mmr.indexer.ImageIndex;
 import dev.mmr.indexer.ImageIndexWriter;
 import dev.mmr.indexer.IndexSettings;
+import dev.mmr.indexer.Progress;
 import dev.mmr.indexer.source.ImageEntry;
+import dev.mmr.indexer.source.ImageLocation;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -35,14 +37,14 @@ public final class HnswIndex implements AutoCloseable {
         try (ImageIndexWriter writer = ImageIndexWriter.open(dir, model, settings)) {
             for (int row = 0; row < database.size(); row++) {
                 String id = database.ids().get(row);
-                writer.put(new ImageEntry(id, id, database.labels().get(row), Map.of()),
+                writer.put(new ImageEntry(id, new ImageLocation.File(Path.of(id)), database.labels().get(row), Map.of()),
                         Arrays.copyOfRange(database.vectors(), row * dim, (row + 1) * dim));
                 rowOfId.put(id, row);
                 progress.advance(1);
             }
             writer.commit(Map.of());
         }
-        progress.done();
+        progress.close();
         return new HnswIndex(ImageIndex.open(dir, model), rowOfId);
     }
 

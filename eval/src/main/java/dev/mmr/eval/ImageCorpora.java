@@ -1,5 +1,6 @@
 package dev.mmr.eval;
 
+import dev.mmr.indexer.source.ImageLocation;
 import dev.mmr.indexer.source.ImageSource;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -7,8 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import org.apache.commons.codec.binary.Hex;
+import org.apache.commons.codec.digest.DigestUtils;
 
 /**
  * Opens the indexer's image sources (ImageFolder tree, tar/tar.gz/tar.xz archive of one, manifest)
@@ -28,7 +29,7 @@ public final class ImageCorpora {
 
     /** @param under only the subtree under this relative folder of a tree or archive (e.g. {@code train}); may be null */
     public static ImageCorpus open(Path source, String under) throws IOException {
-        MessageDigest sha = sha256();
+        MessageDigest sha = DigestUtils.getSha256Digest();
         stat(sha, source);
         int[] count = {0};
         String description;
@@ -39,7 +40,9 @@ public final class ImageCorpora {
                     throw new IOException("image " + entry.id() + " has no label; eval needs labelled images (ImageFolder layout or a label column)");
                 }
                 sha.update((entry.id() + '\t' + entry.label() + '\n').getBytes(StandardCharsets.UTF_8));
-                stat(sha, Path.of(entry.path()));
+                if (entry.location() instanceof ImageLocation.File file) {
+                    stat(sha, file.path());
+                }
                 count[0]++;
                 return true;
             });
@@ -47,7 +50,7 @@ public final class ImageCorpora {
         if (count[0] == 0) {
             throw new IOException("no images in " + description);
         }
-        String identity = description + " (" + count[0] + " images, " + HexFormat.of().formatHex(sha.digest()).substring(0, 16) + ")";
+        String identity = description + " (" + count[0] + " images, " + Hex.encodeHexString(sha.digest()).substring(0, 16) + ")";
         return new SourceCorpus(source, under, identity, count[0]);
     }
 
@@ -94,11 +97,4 @@ public final class ImageCorpora {
         }
     }
 
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
-    }
 }

@@ -1,13 +1,20 @@
 package dev.mmr.eval;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Everything {@code report.json} holds: what was measured (model, baselines, corpora, protocol) and
- * one row per query encoder.
+ * one row per query encoder. Written by {@link ReportWriter}, read back by {@link #read} (the search service does).
  */
 @JsonPropertyOrder({"title", "created", "model", "baselines", "database", "queries", "protocol", "rows"})
 public record Report(
@@ -24,7 +31,53 @@ public record Report(
             "mAP@10: per query, the sum of precision@i over the ranks i <= 10 holding an item of the query's label, divided by 10 "
                     + "(not by the number of relevant items), averaged over queries (as in MRL / AdANNS)";
 
+    /** Reads what it writes; fields a later version adds are ignored, so older readers keep working. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** One table of the report: the rows of one kind and one sentence saying what they are. */
+    public record Table(String kind, String explanation, List<ReportRow> rows) {
+    }
+
+    public static Report read(Path file) throws IOException {
+        return JSON.readValue(file.toFile(), Report.class);
+    }
+
+    void write(Path file) throws IOException {
+        JSON.writeValue(file.toFile(), this);
+    }
+
     public List<ReportRow> rows(Submodel.Kind kind) {
         return rows.stream().filter(r -> r.kind().equals(kind.label())).toList();
+    }
+
+    /** The report's tables, one per kind present, in the order nested, Mix'n'Match, baselines. */
+    @JsonIgnore
+    public List<Table> tables() {
+        return Arrays.stream(Submodel.Kind.values()).filter(k -> !rows(k).isEmpty())
+                .map(k -> new Table(k.label(), explanation(k), rows(k))).toList();
+    }
+
+    /** What the rows of one kind are, in one sentence a newcomer can read before the figures. */
+    public String explanation(Submodel.Kind kind) {
+        String d = model != null && model.get("d_model") instanceof Number n ? Integer.toString(n.intValue()) : null;
+        String full = d == null ? "width D" : "width D = " + d;
+        String smallest = d == null ? "D/8" : "D/8 = " + Integer.parseInt(d) / 8;
+        return switch (kind) {
+            case NESTED -> "Each row queries with the nested model cut to one width in every layer: level k uses width D/k, so level 1 is"
+                    + " the full model (" + full + ") and level 8 the smallest (" + smallest + "); the database is encoded once, by the full model.";
+            case MIXNMATCH -> "Each row queries with the nested model at a different width per layer (the widths column, layer by layer,"
+                    + " between " + smallest + " and the full " + full + "), a submodel between two trained levels in cost;"
+                    + " the database is the same full-width one.";
+            case BASELINE -> "Each baseline is a separate model trained at one width only (baseline-lk: width D/k; baseline-l1 is full"
+                    + " width), and each is queried against the database built by " + baselineDatabase() + ", a different model"
+                    + " for every other baseline: independently trained models do not share a metric space, so their low 1-NN"
+                    + " figures are expected; head top-1 is each baseline's own classifier on the queries.";
+        };
+    }
+
+    private String baselineDatabase() {
+        return baselines == null || baselines.isEmpty() || !(baselines.get(0).get("level") instanceof Number level)
+                ? "the widest baseline" : "baseline-l" + level.intValue();
     }
 }

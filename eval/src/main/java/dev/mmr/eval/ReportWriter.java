@@ -1,7 +1,7 @@
 package dev.mmr.eval;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import javax.imageio.ImageIO;
 
 /**
  * Writes a report folder: {@code report.json}, one CSV per kind of query encoder, accuracy-vs-GFLOP
@@ -23,6 +22,7 @@ import javax.imageio.ImageIO;
 public final class ReportWriter {
     public static final String JSON = "report.json";
     public static final String HTML = "index.html";
+    private static final CsvMapper CSV = new CsvMapper();
     static final String[] CSV_HEADER = {"name", "kind", "widths", "params", "gflop", "top1_1nn", "map10", "head_top1", "recall10_hnsw", "images_per_s"};
 
     /** A plotted metric: file stem, title, axis label and how to read it from a row. */
@@ -41,28 +41,15 @@ public final class ReportWriter {
         Files.createDirectories(dir);
         List<Path> written = new ArrayList<>();
         Path json = dir.resolve(JSON);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report);
+        report.write(json);
         written.add(json);
-        for (Submodel.Kind kind : Submodel.Kind.values()) {
-            List<ReportRow> rows = report.rows(kind);
-            if (!rows.isEmpty()) {
-                Path csv = dir.resolve(kind.label() + ".csv");
-                Files.writeString(csv, csv(rows), StandardCharsets.UTF_8);
-                written.add(csv);
-            }
+        for (Report.Table table : report.tables()) {
+            Path csv = dir.resolve(table.kind() + ".csv");
+            Files.writeString(csv, csv(table.rows()), StandardCharsets.UTF_8);
+            written.add(csv);
         }
         for (Plot plot : PLOTS) {
-            AccuracyPlot chart = new AccuracyPlot(plot.title(), plot.yLabel(), report.rows(), plot.metric());
-            SvgCanvas svg = new SvgCanvas(AccuracyPlot.WIDTH, AccuracyPlot.HEIGHT);
-            chart.draw(svg);
-            Path svgFile = dir.resolve(plot.stem() + ".svg");
-            Files.writeString(svgFile, svg.document(), StandardCharsets.UTF_8);
-            PngCanvas png = new PngCanvas(AccuracyPlot.WIDTH, AccuracyPlot.HEIGHT);
-            chart.draw(png);
-            Path pngFile = dir.resolve(plot.stem() + ".png");
-            ImageIO.write(png.image(), "png", pngFile.toFile());
-            written.add(svgFile);
-            written.add(pngFile);
+            written.addAll(AccuracyPlot.save(AccuracyPlot.chart(plot.title(), plot.yLabel(), report.rows(), plot.metric()), dir, plot.stem()));
         }
         Path html = dir.resolve(HTML);
         Files.writeString(html, html(report), StandardCharsets.UTF_8);
@@ -70,12 +57,12 @@ public final class ReportWriter {
         return written;
     }
 
-    static String csv(List<ReportRow> rows) {
-        StringBuilder out = new StringBuilder(String.join(",", CSV_HEADER)).append('\n');
-        for (ReportRow r : rows) {
-            out.append(String.join(",", cells(r).stream().map(ReportWriter::csvCell).toList())).append('\n');
+    static String csv(List<ReportRow> rows) throws IOException {
+        CsvSchema.Builder schema = CsvSchema.builder();
+        for (String column : CSV_HEADER) {
+            schema.addColumn(column);
         }
-        return out.toString();
+        return CSV.writer(schema.build().withHeader()).writeValueAsString(rows.stream().map(ReportWriter::cells).toList());
     }
 
     private static List<String> cells(ReportRow r) {
@@ -88,10 +75,6 @@ public final class ReportWriter {
         return IntStream.of(widths).mapToObj(Integer::toString).collect(Collectors.joining("-"));
     }
 
-    private static String csvCell(String s) {
-        return s.contains(",") || s.contains("\"") || s.contains("\n") ? '"' + s.replace("\"", "\"\"") + '"' : s;
-    }
-
     private static String number(double v, int decimals) {
         return String.format(Locale.ROOT, "%." + decimals + "f", v);
     }
@@ -100,9 +83,13 @@ public final class ReportWriter {
         return String.format(Locale.ROOT, "%.2f", 100 * v);
     }
 
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
     static String html(Report report) {
         StringBuilder out = new StringBuilder();
-        String title = SvgCanvas.escape(report.title());
+        String title = escape(report.title());
         out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>").append(title).append("</title>\n")
                 .append("<style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}"
                         + "th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}"
@@ -115,20 +102,17 @@ public final class ReportWriter {
         definition(out, "Protocol", describe(report.protocol()));
         out.append("</dl>\n");
         for (Plot plot : PLOTS) {
-            out.append("<h2>").append(SvgCanvas.escape(plot.title())).append("</h2>\n<p><img src=\"").append(plot.stem())
-                    .append(".svg\" alt=\"").append(SvgCanvas.escape(plot.title())).append("\"></p>\n<p><a href=\"")
+            out.append("<h2>").append(escape(plot.title())).append("</h2>\n<p><img src=\"").append(plot.stem())
+                    .append(".svg\" alt=\"").append(escape(plot.title())).append("\"></p>\n<p><a href=\"")
                     .append(plot.stem()).append(".png\">PNG</a> · <a href=\"").append(plot.stem()).append(".svg\">SVG</a></p>\n");
         }
-        for (Submodel.Kind kind : Submodel.Kind.values()) {
-            List<ReportRow> rows = report.rows(kind);
-            if (rows.isEmpty()) {
-                continue;
-            }
-            out.append("<h2>").append(kind.label()).append(" (<a href=\"").append(kind.label()).append(".csv\">CSV</a>)</h2>\n<table>\n<tr>")
+        for (Report.Table table : report.tables()) {
+            out.append("<h2>").append(table.kind()).append(" (<a href=\"").append(table.kind()).append(".csv\">CSV</a>)</h2>\n<p>")
+                    .append(escape(table.explanation())).append("</p>\n<table>\n<tr>")
                     .append("<th>name</th><th>widths</th><th>params</th><th>GFLOP</th><th>1-NN top-1 %</th><th>mAP@10 %</th>"
                             + "<th>head top-1 %</th><th>HNSW recall@10 %</th><th>images/s</th></tr>\n");
-            for (ReportRow r : rows) {
-                out.append("<tr><td>").append(SvgCanvas.escape(r.name())).append("</td><td>").append(widths(r.widths()))
+            for (ReportRow r : table.rows()) {
+                out.append("<tr><td>").append(escape(r.name())).append("</td><td>").append(widths(r.widths()))
                         .append("</td><td>").append(r.params()).append("</td><td>").append(number(r.gflop(), 4))
                         .append("</td><td>").append(percent(r.top1Nn())).append("</td><td>").append(percent(r.map10()))
                         .append("</td><td>").append(r.headTop1() == null ? "n/a" : percent(r.headTop1()))
@@ -137,13 +121,13 @@ public final class ReportWriter {
             }
             out.append("</table>\n");
         }
-        out.append("<p>").append(SvgCanvas.escape(Report.MAP_DEFINITION)).append(".</p>\n")
+        out.append("<p>").append(escape(Report.MAP_DEFINITION)).append(".</p>\n")
                 .append("<p>All figures: <a href=\"").append(JSON).append("\">").append(JSON).append("</a></p>\n</body>\n</html>\n");
         return out.toString();
     }
 
     private static void definition(StringBuilder out, String term, String value) {
-        out.append("<dt>").append(term).append("</dt><dd>").append(SvgCanvas.escape(value)).append("</dd>\n");
+        out.append("<dt>").append(term).append("</dt><dd>").append(escape(value)).append("</dd>\n");
     }
 
     private static String describe(Map<String, Object> fields) {

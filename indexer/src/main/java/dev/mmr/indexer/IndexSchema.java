@@ -1,6 +1,7 @@
 package dev.mmr.indexer;
 
 import dev.mmr.indexer.source.ImageEntry;
+import dev.mmr.indexer.source.ImageLocation;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.lucene.document.Document;
@@ -23,10 +24,10 @@ import org.apache.lucene.index.VectorSimilarityFunction;
  * </ul>
  */
 public final class IndexSchema {
-    public static final String ID = "id";
-    public static final String PATH = "path";
-    public static final String LABEL = "label";
-    public static final String EMBEDDING = "embedding";
+    public static final String ID = ImageEntry.ID;
+    public static final String PATH = ImageEntry.PATH;
+    public static final String LABEL = ImageEntry.LABEL;
+    public static final String EMBEDDING = ImageEntry.EMBEDDING;
     public static final VectorSimilarityFunction SIMILARITY = VectorSimilarityFunction.DOT_PRODUCT;
 
     /** Commit-data keys. */
@@ -61,7 +62,7 @@ public final class IndexSchema {
     static Document document(ImageEntry entry, float[] embedding) {
         Document doc = new Document();
         doc.add(new KeywordField(ID, entry.id(), Field.Store.YES));
-        doc.add(new StoredField(PATH, entry.path()));
+        doc.add(new StoredField(PATH, entry.location().stored()));
         if (entry.label() != null) doc.add(new KeywordField(LABEL, entry.label(), Field.Store.YES));
         entry.fields().forEach((name, value) -> doc.add(new KeywordField(name, value, Field.Store.YES)));
         doc.add(new KnnFloatVectorField(EMBEDDING, embedding, SIMILARITY));
@@ -72,8 +73,8 @@ public final class IndexSchema {
         Map<String, String> fields = new TreeMap<>();
         for (IndexableField f : doc.getFields()) {
             String name = f.name();
-            if (!name.equals(ID) && !name.equals(PATH) && !name.equals(LABEL) && f.stringValue() != null) fields.put(name, f.stringValue());
+            if (!ImageEntry.RESERVED_FIELDS.contains(name) && f.stringValue() != null) fields.put(name, f.stringValue());
         }
-        return new ImageRecord(doc.get(ID), doc.get(PATH), doc.get(LABEL), fields);
+        return new ImageRecord(doc.get(ID), ImageLocation.parse(doc.get(PATH)), doc.get(LABEL), fields);
     }
 }

@@ -1,75 +1,111 @@
 package dev.mmr.indexer;
 
-import java.io.PrintWriter;
+import dev.mmr.indexer.source.ImageSource;
+import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.DoubleSupplier;
+import java.util.concurrent.atomic.AtomicLong;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Reports a bulk run while it goes: on a terminal a bar redrawn in place (images, images/s, ETA); otherwise a plain
- * line every {@code plainEverySeconds}. Rates count images finished (indexed or rejected) in this run.
+ * The progress of one long task (indexing, encoding an image set, building a graph, searching), drawn by
+ * {@code me.tongfei:progressbar} on standard error: on a terminal a bar redrawn in place with the count, the rate
+ * and the ETA; otherwise (a log, CI) the same figures as a plain line every ten seconds. Thread-safe.
  */
 public final class Progress implements AutoCloseable {
-    private static final int BAR = 30;
+    private static final int REDRAW_MILLIS = 250;
+    private static final int PLAIN_LINE_MILLIS = 10_000;
+    private static final int PLAIN_LINE_WIDTH = 120;
 
-    private final BulkIndexer.Counters counters;
-    private final DoubleSupplier fraction;
-    private final PrintWriter out;
-    private final boolean terminal;
-    private final long start = System.nanoTime();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "index-progress");
-        t.setDaemon(true);
-        return t;
-    });
-    private double startFraction = -1;
+    private final ProgressBar bar;
+    private final ScheduledExecutorService poller;
+    private final Runnable poll;
+
+    private Progress(ProgressBar bar, ScheduledExecutorService poller, Runnable poll) {
+        this.bar = bar;
+        this.poller = poller;
+        this.poll = poll;
+    }
+
+    /** A task of {@code total} {@code unit}s, reported on standard error: a bar when it is a terminal, plain lines otherwise. */
+    public static Progress start(String task, String unit, long total) {
+        return new Progress(bar(task, unit, total, System.console() != null, System.err), null, null);
+    }
+
+    /** Reports nothing (for library callers and tests that want no output). */
+    public static Progress silent() {
+        return new Progress(null, null, null);
+    }
 
     /**
-     * @param fraction share of the work done so far, in [0, 1]
-     * @param terminal redraw a bar in place (when {@code System.console() != null}) rather than print lines
+     * A bulk indexing run, read from its live counters a few times a second. Its total is estimated from the images
+     * read so far and the share of the source read since the first one (a compressed archive's image count is only known
+     * once it has been read, and a subtree may begin far into it).
      */
-    public Progress(BulkIndexer.Counters counters, DoubleSupplier fraction, PrintWriter out, boolean terminal, int plainEverySeconds) {
-        this.counters = counters;
-        this.fraction = fraction;
-        this.out = out;
-        this.terminal = terminal;
-        long period = terminal ? 250 : plainEverySeconds * 1000L;
-        timer.scheduleAtFixedRate(this::report, period, period, TimeUnit.MILLISECONDS);
+    public static Progress of(BulkIndexer indexer, ImageSource source) {
+        ProgressBar bar = bar("index", " images", -1, System.console() != null, System.err);
+        ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("index-progress").unstarted(r));
+        BulkIndexer.Counters counters = indexer.counters();
+        AtomicLong startFraction = new AtomicLong(-1);
+        Runnable poll = () -> {
+            long indexed = counters.indexed.get();
+            long skipped = counters.skipped.get();
+            long rejected = counters.rejected.get();
+            long seen = indexed + skipped + rejected;
+            double fraction = Math.min(1, indexer.fractionDone(source));
+            long scanned = counters.scanned.get();
+            if (scanned > 0) {
+                startFraction.compareAndSet(-1, Double.doubleToLongBits(fraction));
+            }
+            double progressed = fraction - Double.longBitsToDouble(startFraction.get());
+            if (scanned > 0 && progressed > 0) {
+                bar.maxHint(Math.max(seen, scanned + Math.round((1 - fraction) * scanned / progressed)));
+            }
+            bar.stepTo(seen);
+            bar.setExtraMessage(String.format(Locale.ROOT, " | %,d indexed, %,d skipped, %,d rejected", indexed, skipped, rejected));
+        };
+        poller.scheduleAtFixedRate(poll, 0, REDRAW_MILLIS, TimeUnit.MILLISECONDS);
+        return new Progress(bar, poller, poll);
     }
 
-    private synchronized void report() {
-        double seconds = (System.nanoTime() - start) / 1e9;
-        double f = Math.max(0, Math.min(1, fraction.getAsDouble()));
-        if (startFraction < 0) startFraction = f;
-        long done = counters.indexed.get() + counters.rejected.get();
-        double rate = seconds > 0 ? done / seconds : 0;
-        double fractionRate = seconds > 0 ? (f - startFraction) / seconds : 0;
-        String eta = fractionRate > 0 ? duration((1 - f) / fractionRate) : "--:--";
-        String counts = String.format(Locale.ROOT, "%,d indexed, %,d skipped, %,d rejected | %,.0f img/s | ETA %s",
-                counters.indexed.get(), counters.skipped.get(), counters.rejected.get(), rate, eta);
+    static ProgressBar bar(String task, String unit, long total, boolean terminal, PrintStream out) {
+        ProgressBarBuilder builder = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setUnit(unit, 1).showSpeed()
+                .setStyle(ProgressBarStyle.ASCII).continuousUpdate();
         if (terminal) {
-            int filled = (int) Math.round(f * BAR);
-            out.print("\r[" + "#".repeat(filled) + ".".repeat(BAR - filled) + "] "
-                    + String.format(Locale.ROOT, "%3.0f%% ", f * 100) + counts + "   ");
+            builder.setConsumer(new ConsoleProgressBarConsumer(out)).setUpdateIntervalMillis(REDRAW_MILLIS);
         } else {
-            out.println(String.format(Locale.ROOT, "%5.1f%% ", f * 100) + counts);
+            builder.setConsumer(new DelegatingProgressBarConsumer(out::println, PLAIN_LINE_WIDTH)).setUpdateIntervalMillis(PLAIN_LINE_MILLIS);
         }
-        out.flush();
+        return builder.build();
     }
 
-    static String duration(double seconds) {
-        long s = Math.round(seconds);
-        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
-                : String.format(Locale.ROOT, "%02d:%02d", s / 60, s % 60);
+    /** Counts {@code items} more done. */
+    public void advance(long items) {
+        if (bar != null) {
+            bar.stepBy(items);
+        }
     }
 
-    /** Stops reporting after a last report. */
+    /** Stops reporting after a last report of the final figures. */
     @Override
     public void close() {
-        timer.shutdownNow();
-        report();
-        if (terminal) out.println();
+        if (poller != null) {
+            poller.shutdownNow();
+            try {
+                poller.awaitTermination(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            poll.run();
+        }
+        if (bar != null) {
+            bar.close();
+        }
     }
 }

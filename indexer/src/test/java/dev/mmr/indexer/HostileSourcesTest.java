@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmr.encoder.MatMambaModel;
-import dev.mmr.indexer.source.ArchiveMember;
+import dev.mmr.indexer.source.ImageLocation;
 import dev.mmr.indexer.source.ImageSource;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -101,13 +101,13 @@ class HostileSourcesTest {
         Files.write(odd.resolve("a\\b.jpg"), new byte[] {1});
         Map<String, String> outcomes = readAll(ImageSource.open(tmp.resolve("tree"), null));
         assertEquals(Map.of("odd!/a\\b.jpg", "1 bytes"), outcomes);
-        assertEquals(Optional.empty(), ArchiveMember.parse(odd.resolve("a\\b.jpg").toString()), "a plain file");
+        assertEquals(new ImageLocation.File(Path.of(odd.resolve("a\\b.jpg").toString())), ImageLocation.parse(odd.resolve("a\\b.jpg").toString()), "a plain file");
         Path archive = TestCorpus.tarGz(odd.resolve("c.tar.gz"), Map.of("train/cat/1.png", new byte[] {1}));
         try (ImageSource source = ImageSource.open(archive, null)) {
             List<String> paths = new ArrayList<>();
-            source.scan((entry, content) -> paths.add(entry.path()));
+            source.scan((entry, content) -> paths.add(entry.location().stored()));
             assertEquals(List.of(archive + "!/train/cat/1.png"), paths);
-            assertEquals(Optional.of(new ArchiveMember(archive, "train/cat/1.png")), ArchiveMember.parse(paths.get(0)));
+            assertEquals(new ImageLocation.ArchiveMember(archive, "train/cat/1.png"), ImageLocation.parse(paths.get(0)));
         }
     }
 

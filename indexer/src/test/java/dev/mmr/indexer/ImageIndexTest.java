@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmr.encoder.MatMambaModel;
+import dev.mmr.indexer.source.ImageLocation;
 import dev.mmr.indexer.source.ImageSource;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -71,7 +72,7 @@ class ImageIndexTest {
             String id = images.keySet().iterator().next();
             ImageRecord record = index.get(id).orElseThrow();
             assertEquals(id.split("/")[1], record.label());
-            assertEquals(tree.resolve(id).toString(), record.path());
+            assertEquals(new ImageLocation.File(tree.resolve(id)), record.location());
             float[] expected = encode(images.get(id));
             float[] stored = index.vector(id).orElseThrow();
             for (int i = 0; i < expected.length; i++) assertEquals(expected[i], stored[i], 1e-5f, "dimension " + i);
@@ -123,7 +124,7 @@ class ImageIndexTest {
             assertEquals("c0", m0.label());
             assertEquals(Map.of("split", "train", "source", "cifar"), m0.fields());
             String firstId = images.keySet().iterator().next();
-            assertEquals(archive.toAbsolutePath() + "!/" + firstId, a.get(firstId).orElseThrow().path());
+            assertEquals(new ImageLocation.ArchiveMember(archive.toAbsolutePath(), firstId), a.get(firstId).orElseThrow().location());
             assertArrayEquals(a.vector(firstId).orElseThrow(), m.vector("m0").orElseThrow(), 1e-5f);
             List<Hit> val = m.exactSearch(m.vector("m1").orElseThrow(), 100, new TermQuery(new Term("split", "val")));
             assertEquals(images.size() / 2, val.size());
@@ -193,9 +194,9 @@ class ImageIndexTest {
             assertFalse(index.get(ids.get(0)).isPresent());
             assertTrue(index.get(ids.get(2)).isPresent());
             try (ImageIndexWriter writer = ImageIndexWriter.open(dir, model, IndexSettings.DEFAULT)) {
-                writer.put(new dev.mmr.indexer.source.ImageEntry(ids.get(2), "elsewhere.jpg", "relabelled", Map.of()), encode(images.get(ids.get(3))));
+                writer.put(new dev.mmr.indexer.source.ImageEntry(ids.get(2), new ImageLocation.File(Path.of("elsewhere.jpg")), "relabelled", Map.of()), encode(images.get(ids.get(3))));
                 assertThrows(IllegalArgumentException.class,
-                        () -> writer.put(new dev.mmr.indexer.source.ImageEntry("x", "x.jpg", null, Map.of()), new float[model.embeddingDim()]));
+                        () -> writer.put(new dev.mmr.indexer.source.ImageEntry("x", new ImageLocation.File(Path.of("x.jpg")), null, Map.of()), new float[model.embeddingDim()]));
                 writer.commit(Map.of());
             }
             assertTrue(index.refresh());

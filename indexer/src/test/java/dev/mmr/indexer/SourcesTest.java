@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmr.indexer.source.ImageEntry;
+import dev.mmr.indexer.source.ImageLocation;
 import dev.mmr.indexer.source.ImageSource;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,7 +44,7 @@ class SourcesTest {
             assertEquals(List.of("a/dog/1.JPG", "b/cat/2.jpg", "top.png"), entries.stream().map(ImageEntry::id).toList());
             assertEquals("dog", entries.get(0).label());
             assertNull(entries.get(2).label());
-            assertEquals(tmp.resolve("b/cat/2.jpg").toString(), entries.get(1).path());
+            assertEquals(new ImageLocation.File(tmp.resolve("b/cat/2.jpg")), entries.get(1).location());
             assertEquals(1.0, source.fractionScanned());
         }
         assertArrayEquals(new byte[] {2}, read.get("b/cat/2.jpg"));
@@ -62,7 +63,8 @@ class SourcesTest {
             assertEquals(List.copyOf(images.keySet()), entries.stream().map(ImageEntry::id).toList());
             ImageEntry first = entries.get(0);
             assertEquals(first.id().split("/")[1], first.label());
-            assertEquals(archive.toAbsolutePath() + "!/" + first.id(), first.path());
+            assertEquals(new ImageLocation.ArchiveMember(archive.toAbsolutePath(), first.id()), first.location());
+            assertEquals(archive.toAbsolutePath() + "!/" + first.id(), first.location().stored());
         }
         images.forEach((id, bytes) -> assertArrayEquals(bytes, read.get(id), id));
     }
@@ -91,8 +93,8 @@ class SourcesTest {
                 if (entry.id().equals("x1")) read.put(entry.id(), content.read());
                 return true;
             });
-            assertEquals(new ImageEntry("x1", tmp.resolve("img/x.jpg").toString(), "cat", Map.of("split", "train", "photographer", "Doe, J.")), entries.get(0));
-            assertEquals(new ImageEntry("x2", "/abs/y.jpg", null, Map.of("split", "test")), entries.get(1));
+            assertEquals(new ImageEntry("x1", new ImageLocation.File(tmp.resolve("img/x.jpg")), "cat", Map.of("split", "train", "photographer", "Doe, J.")), entries.get(0));
+            assertEquals(new ImageEntry("x2", new ImageLocation.File(Path.of("/abs/y.jpg")), null, Map.of("split", "test")), entries.get(1));
             assertArrayEquals(new byte[] {7}, read.get("x1"));
         }
     }

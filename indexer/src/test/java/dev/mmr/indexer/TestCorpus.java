@@ -13,23 +13,23 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.junit.jupiter.api.Assumptions;
 
 /** Small corpora for tests: real CIFAR-10 JPEGs taken from the demo archive, laid out as trees or archives. */
-final class TestCorpus {
+public final class TestCorpus {
     private TestCorpus() {
     }
 
     /** The project root: the nearest folder up from the working directory that holds {@code models/}. */
-    static Path root() {
+    public static Path root() {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent())
             if (Files.isDirectory(p.resolve("models"))) return p;
         throw new IllegalStateException("no models/ folder above " + Path.of("").toAbsolutePath());
     }
 
-    static Path goldenTiny() {
+    public static Path goldenTiny() {
         return root().resolve("models/golden-tiny");
     }
 
     /** The first {@code n} images of the demo archive, id ({@code train/<class>/<file>}) to JPEG bytes. */
-    static Map<String, byte[]> cifar(int n) throws IOException, InterruptedException {
+    public static Map<String, byte[]> cifar(int n) throws IOException, InterruptedException {
         Map<String, byte[]> images = new LinkedHashMap<>();
         try (ImageSource source = ImageSource.open(root().resolve("data/cifar10.tar.xz"), "train")) {
             source.scan((entry, content) -> {
@@ -41,7 +41,7 @@ final class TestCorpus {
     }
 
     /** Writes the images as a tree under {@code dir} (ids are relative paths). */
-    static Path tree(Path dir, Map<String, byte[]> images) throws IOException {
+    public static Path tree(Path dir, Map<String, byte[]> images) throws IOException {
         for (var image : images.entrySet()) {
             Path file = dir.resolve(image.getKey());
             Files.createDirectories(file.getParent());
@@ -64,7 +64,7 @@ final class TestCorpus {
     }
 
     /** Writes the images as a {@code .tar.gz} with members {@code ./<id>}. */
-    static Path tarGz(Path file, Map<String, byte[]> images) throws IOException {
+    public static Path tarGz(Path file, Map<String, byte[]> images) throws IOException {
         try (OutputStream out = Files.newOutputStream(file);
              TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(out))) {
             for (var image : images.entrySet()) {

@@ -5,6 +5,7 @@ import dev.mmr.indexer.BulkIndexer;
 import dev.mmr.indexer.ImageIndex;
 import dev.mmr.indexer.ImageIndexWriter;
 import dev.mmr.indexer.IndexSettings;
+import dev.mmr.indexer.Progress;
 import dev.mmr.indexer.source.ImageSource;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -17,17 +18,17 @@ import java.nio.file.Path;
  * weights make meaningless but working results) into {@code runs/demo/index-<fingerprint>}. Built once, resumed if
  * interrupted, reused afterwards; a new model gets a new index.
  */
-final class DemoCorpus {
+public final class DemoCorpus {
     static final String ARCHIVE = "data/cifar10.tar.xz";
     static final String SPLIT = "test";
 
-    record Setup(Path model, Path index) {
+    public record Setup(Path model, Path index) {
     }
 
     private DemoCorpus() {
     }
 
-    static Setup prepare(Path root, PrintStream out) throws IOException, InterruptedException {
+    public static Setup prepare(Path root, PrintStream out) throws IOException, InterruptedException {
         Path model = root.resolve("models/cifar10");
         if (!Files.isRegularFile(model.resolve("config.json"))) {
             model = root.resolve("models/golden-tiny");
@@ -48,9 +49,10 @@ final class DemoCorpus {
             try (ImageIndexWriter writer = ImageIndexWriter.open(index, loaded, IndexSettings.DEFAULT);
                  ImageSource source = ImageSource.open(archive, SPLIT)) {
                 BulkIndexer indexer = new BulkIndexer(loaded, writer, BulkIndexer.Options.DEFAULT);
-                Thread progress = Thread.ofPlatform().daemon().start(() -> report(indexer, out));
-                BulkIndexer.Result result = indexer.run(source, index.resolve("rejects.tsv"));
-                progress.interrupt();
+                BulkIndexer.Result result;
+                try (Progress progress = Progress.of(indexer, source)) {
+                    result = indexer.run(source, index.resolve("rejects.tsv"));
+                }
                 out.printf("Indexed %d images (%d rejected) in %.1f s, %.0f images/s%n", result.indexed(), result.rejected(),
                         result.seconds(), result.imagesPerSecond());
             }
@@ -66,17 +68,6 @@ final class DemoCorpus {
             return opened.info().complete();
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static void report(BulkIndexer indexer, PrintStream out) {
-        try {
-            while (true) {
-                Thread.sleep(5000);
-                out.printf("  %d images indexed%n", indexer.counters().indexed.get());
-            }
-        } catch (InterruptedException done) {
-            Thread.currentThread().interrupt();
         }
     }
 }

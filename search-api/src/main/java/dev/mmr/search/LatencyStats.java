@@ -1,36 +1,27 @@
 package dev.mmr.search;
 
-import java.util.Arrays;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
 
-/** Latencies of one kind of work: a count, a mean and percentiles over the most recent samples (a fixed ring). */
-final class LatencyStats {
-    private static final int WINDOW = 2048;
-    private final double[] recent = new double[WINDOW];
-    private long count;
-    private double totalMs;
+/**
+ * Latencies of one kind of work since start: an HdrHistogram of microseconds (three significant digits, any range),
+ * so the count, mean and percentiles cover every sample at a fixed memory cost. Thread-safe, recording never blocks.
+ */
+public final class LatencyStats {
+    private final Histogram micros = new ConcurrentHistogram(3);
 
-    synchronized void record(double millis) {
-        recent[(int) (count % WINDOW)] = millis;
-        count++;
-        totalMs += millis;
+    public void record(double millis) {
+        micros.recordValue(Math.max(0, Math.round(millis * 1000)));
     }
 
-    /** Count, mean and the p50/p99 of the last {@value #WINDOW} samples, in milliseconds. */
-    synchronized Snapshot snapshot() {
-        int n = (int) Math.min(count, WINDOW);
-        double[] sorted = Arrays.copyOf(recent, n);
-        Arrays.sort(sorted);
-        return new Snapshot(count, count == 0 ? 0 : totalMs / count, percentile(sorted, 0.50), percentile(sorted, 0.99));
+    /** Count, mean, p50 and p99 in milliseconds. */
+    public Snapshot snapshot() {
+        Histogram copy = micros.copy();
+        long count = copy.getTotalCount();
+        return count == 0 ? new Snapshot(0, 0, 0, 0)
+                : new Snapshot(count, copy.getMean() / 1000, copy.getValueAtPercentile(50) / 1000.0, copy.getValueAtPercentile(99) / 1000.0);
     }
 
-    static double percentile(double[] sorted, double q) {
-        if (sorted.length == 0) {
-            return 0;
-        }
-        int rank = (int) Math.ceil(q * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, rank))];
-    }
-
-    record Snapshot(long count, double meanMs, double p50Ms, double p99Ms) {
+    public record Snapshot(long count, double meanMs, double p50Ms, double p99Ms) {
     }
 }

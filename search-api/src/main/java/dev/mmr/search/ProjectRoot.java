@@ -4,11 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The project folder (the one holding {@code models/}): {@code -Dmmr.home} as set by {@code bin/mmr}, else found upwards from the working directory. */
-final class ProjectRoot {
+public final class ProjectRoot {
     private ProjectRoot() {
     }
 
-    static Path find() {
+    public static Path find() {
         String home = System.getProperty("mmr.home");
         if (home != null) {
             return Path.of(home).toAbsolutePath();

@@ -1,32 +1,45 @@
 package dev.mmr.search;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.mmr.eval.Report;
+import dev.mmr.eval.ReportRow;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
- * The eval reports under a folder: each {@code report.json} (in the folder itself or one level down) with the
- * HTML page beside it. Rows carry at least {@code name, kind, widths, gflop, top1_1nn, map10, head_top1}; a
- * submodel's measured quality is the row whose per-layer widths equal its own. Read anew on each call, so a
- * report written while the service runs shows up.
+ * The eval reports under a folder: each {@code report.json} (in the folder itself or one level down), read as eval's
+ * typed {@link Report}, with the HTML page beside it. A submodel's measured quality is the row whose per-layer widths
+ * equal its own. Reports are kept in memory and read again only when a file's modification time or size changes, so
+ * a report written while the service runs shows up without every search reading every report.
  */
-final class Reports {
-    private static final ObjectMapper JSON = new ObjectMapper();
+public final class Reports {
     private final Path folder;
+    private final Map<Path, Loaded> loaded = new ConcurrentHashMap<>();
 
-    /** One report: its folder name relative to the reports folder, its HTML page's URL (if any), its rows. */
-    record Report(String name, String htmlUrl, List<Map<String, Object>> rows) {
+    /** One report as the API serves it: its folder name relative to the reports folder, its HTML page's URL (if any), its tables. */
+    public record Listed(String name, String htmlUrl, String title, List<Report.Table> tables) {
     }
 
-    Reports(Path folder) {
+    /** A submodel's figures in one report. */
+    public record Quality(@JsonProperty("report") String report, @JsonProperty("top1_1nn") double top1Nn,
+                          @JsonProperty("map10") double map10, @JsonProperty("head_top1") Double headTop1) {
+    }
+
+    /** A report file as last read: what identified that version of the file, and what it held (empty if unreadable). */
+    private record Loaded(FileTime modified, long size, Optional<Listed> report) {
+    }
+
+    public Reports(Path folder) {
         this.folder = folder;
     }
 
@@ -34,14 +47,14 @@ final class Reports {
         return folder;
     }
 
-    List<Report> list() {
+    List<Listed> list() {
         if (!Files.isDirectory(folder)) {
             return List.of();
         }
-        List<Report> reports = new ArrayList<>();
+        List<Listed> reports = new ArrayList<>();
         try (Stream<Path> files = Files.find(folder, 2, (p, a) -> a.isRegularFile() && p.getFileName().toString().equals("report.json"))) {
             for (Path file : files.sorted().toList()) {
-                read(file).ifPresent(reports::add);
+                current(file).ifPresent(reports::add);
             }
         } catch (IOException e) {
             return reports;
@@ -49,51 +62,49 @@ final class Reports {
         return reports;
     }
 
-    /** The report rows measured for a submodel with these per-layer widths, one per report that has it. */
-    List<Map<String, Object>> qualityOf(int[] perLayer) {
-        List<Map<String, Object>> found = new ArrayList<>();
-        for (Report report : list()) {
-            for (Map<String, Object> row : report.rows()) {
-                if (!"baseline".equals(row.get("kind")) && Arrays.equals(widthsOf(row.get("widths")), perLayer)) {
-                    Map<String, Object> quality = new java.util.LinkedHashMap<>();
-                    quality.put("report", report.name());
-                    for (String metric : List.of("top1_1nn", "map10", "head_top1")) {
-                        quality.put(metric, row.get(metric));
+    /** The figures measured for a submodel with these per-layer widths, one per report that has it (baselines are other models). */
+    List<Quality> qualityOf(int[] perLayer) {
+        List<Quality> found = new ArrayList<>();
+        for (Listed report : list()) {
+            for (Report.Table table : report.tables()) {
+                for (ReportRow row : table.rows()) {
+                    if (!"baseline".equals(row.kind()) && Arrays.equals(row.widths(), perLayer)) {
+                        found.add(new Quality(report.name(), row.top1Nn(), row.map10(), row.headTop1()));
                     }
-                    found.add(quality);
                 }
             }
         }
         return found;
     }
 
-    private Optional<Report> read(Path file) {
+    private Optional<Listed> current(Path file) {
         try {
-            JsonNode root = JSON.readTree(file.toFile());
-            JsonNode rows = root.isArray() ? root : root.path("rows");
-            if (!rows.isArray()) {
-                return Optional.empty();
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            Loaded known = loaded.get(file);
+            if (known == null || !known.modified().equals(attributes.lastModifiedTime()) || known.size() != attributes.size()) {
+                known = new Loaded(attributes.lastModifiedTime(), attributes.size(), read(file));
+                loaded.put(file, known);
             }
-            List<Map<String, Object>> parsed = new ArrayList<>();
-            for (JsonNode row : rows) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> map = JSON.convertValue(row, Map.class);
-                parsed.add(map);
+            return known.report();
+        } catch (IOException e) {
+            loaded.remove(file);
+            return Optional.empty();
+        }
+    }
+
+    private Optional<Listed> read(Path file) {
+        try {
+            Report report = Report.read(file);
+            if (report.rows() == null) {
+                return Optional.empty();
             }
             Path dir = file.getParent();
             String name = folder.relativize(dir).toString().replace('\\', '/');
             Path html = dir.resolve("index.html");
             String htmlUrl = Files.isRegularFile(html) ? "/reports/" + (name.isEmpty() ? "" : name + "/") + "index.html" : null;
-            return Optional.of(new Report(name.isEmpty() ? "." : name, htmlUrl, parsed));
+            return Optional.of(new Listed(name.isEmpty() ? "." : name, htmlUrl, report.title(), report.tables()));
         } catch (IOException | IllegalArgumentException e) {
             return Optional.empty();
         }
-    }
-
-    private static int[] widthsOf(Object value) {
-        if (value instanceof List<?> list) {
-            return list.stream().mapToInt(v -> v instanceof Number n ? n.intValue() : -1).toArray();
-        }
-        return null;
     }
 }

@@ -51,7 +51,7 @@ public final class SearchService implements AutoCloseable {
     }
 
     public record Submodel(String name, int[] widths, long params, double gflop, Double latencyMs,
-                           List<Map<String, Object>> quality) {
+                           List<Reports.Quality> quality) {
     }
 
     public record Hit(String id, float score, String label, Map<String, String> fields, String thumbnailUrl) {
@@ -148,11 +148,11 @@ public final class SearchService implements AutoCloseable {
     public StoredImages.Image image(String id, Integer maxSide) {
         ImageRecord entry = record(id).orElseThrow(() -> ApiException.unknownItem(id));
         try {
-            StoredImages.Image original = images.read(entry.path());
+            StoredImages.Image original = images.read(entry.location());
             return maxSide == null ? original : images.thumbnail(original, maxSide);
         } catch (IOException e) {
             throw new ApiException(410, "image_unavailable", "the stored image of '" + id + "' cannot be read from "
-                    + entry.path() + ": " + e.getMessage());
+                    + entry.location().stored() + ": " + e.getMessage());
         }
     }
 
@@ -160,7 +160,7 @@ public final class SearchService implements AutoCloseable {
         return levels.stream().map(this::describe).toList();
     }
 
-    public List<Reports.Report> reports() {
+    public List<Reports.Listed> reports() {
         return reports.list();
     }
 
@@ -324,7 +324,7 @@ public final class SearchService implements AutoCloseable {
     }
 
     private Item item(ImageRecord image) {
-        return new Item(image.id(), image.label(), image.fields(), image.path(), imageUrl(image.id()), thumbnailUrl(image.id()));
+        return new Item(image.id(), image.label(), image.fields(), image.location().stored(), imageUrl(image.id()), thumbnailUrl(image.id()));
     }
 
     static String imageUrl(String id) {

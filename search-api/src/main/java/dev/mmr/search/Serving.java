@@ -1,6 +1,5 @@
 package dev.mmr.search;
 
-import dev.mmr.cli.EncoderOptions;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.indexer.ImageIndex;
 import java.io.IOException;
@@ -8,16 +7,14 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
-/** Opens a model and its index, serves them, and keeps serving until the process is stopped (Ctrl-C). */
-final class Serving {
+/** Opens the index of a loaded model, serves them, and keeps serving until the process is stopped (Ctrl-C). */
+public final class Serving {
     private Serving() {
     }
 
-    static void serveUntilStopped(Path modelDir, EncoderOptions device, Path indexDir, ServerOptions server, PrintStream out)
-            throws IOException, InterruptedException {
-        MatMambaModel model = device.load(modelDir);
-        ServiceLimits limits = server.limits(model);
-        String host = server.host;
+    /** Serves {@code model} (which it closes when the process stops) over the index in {@code indexDir}. */
+    public static void serveUntilStopped(MatMambaModel model, Path modelDir, Path indexDir, Path reportsDir, ServiceLimits limits,
+                                         String host, int port, PrintStream out) throws IOException, InterruptedException {
         ImageIndex index;
         try {
             index = ImageIndex.open(indexDir, model);
@@ -26,8 +23,8 @@ final class Serving {
             throw e;
         }
         out.println("Measuring each submodel's encode latency...");
-        SearchService service = new SearchService(model, index, new Reports(server.reportsDir()), limits);
-        SearchServer running = SearchServer.start(service, host, server.port);
+        SearchService service = new SearchService(model, index, new Reports(reportsDir), limits);
+        SearchServer running = SearchServer.start(service, host, port);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             running.close();

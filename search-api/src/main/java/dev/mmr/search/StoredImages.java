@@ -2,6 +2,7 @@ package dev.mmr.search;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.mmr.indexer.source.ImageLocation;
 import dev.mmr.indexer.source.ImageSource;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -21,7 +22,7 @@ import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
- * Reads indexed images back from where the indexer found them: a file, or {@code archive!/member} inside a tar
+ * Reads indexed images back from where the indexer found them ({@link ImageLocation}): a file, or a member of a tar
  * archive. An archive is streamed, so a miss reads every member of the wanted member's folder into a cache bounded
  * by bytes (the result grid asks for many images of the same folders). Thumbnails are PNGs scaled down with Java2D.
  */
@@ -29,19 +30,25 @@ public final class StoredImages {
     /** The longest side of the thumbnails in search results. */
     public static final int THUMBNAIL_SIDE = 128;
     private static final long MAX_PIXELS = 64L << 20;
-    private static final String ARCHIVE_SEPARATOR = "!/";
-    /** Archive folders read so far ({@code archive!/folder} to member path to bytes), bounded by their bytes. */
-    private final Cache<String, Map<String, byte[]>> archiveFolders = Caffeine.newBuilder()
+    /** Archive folders read so far (member path to bytes), bounded by their bytes. */
+    private final Cache<ArchiveFolder, Map<String, byte[]>> archiveFolders = Caffeine.newBuilder()
             .maximumWeight(64L << 20)
-            .<String, Map<String, byte[]>>weigher((k, members) -> members.values().stream().mapToInt(b -> b.length + 100).sum())
+            .<ArchiveFolder, Map<String, byte[]>>weigher((k, members) -> members.values().stream().mapToInt(b -> b.length + 100).sum())
             .build();
+
+    /** One folder of an archive, {@code ""} for its top level. */
+    private record ArchiveFolder(Path archive, String folder) {
+    }
 
     /** Image bytes with their media type. */
     public record Image(byte[] bytes, String contentType) {
     }
 
-    Image read(String path) throws IOException {
-        byte[] bytes = path.contains(ARCHIVE_SEPARATOR) ? readMember(path) : Files.readAllBytes(Path.of(path));
+    Image read(ImageLocation location) throws IOException {
+        byte[] bytes = switch (location) {
+            case ImageLocation.File file -> Files.readAllBytes(file.path());
+            case ImageLocation.ArchiveMember member -> readMember(member);
+        };
         return new Image(bytes, contentType(bytes));
     }
 
@@ -70,13 +77,12 @@ public final class StoredImages {
         return new Image(png.toByteArray(), "image/png");
     }
 
-    private byte[] readMember(String path) throws IOException {
-        int split = path.indexOf(ARCHIVE_SEPARATOR);
-        String member = path.substring(split + ARCHIVE_SEPARATOR.length());
+    private byte[] readMember(ImageLocation.ArchiveMember location) throws IOException {
         try {
-            byte[] bytes = archiveFolders.get(folderOf(path), StoredImages::readArchiveFolder).get(path);
+            byte[] bytes = archiveFolders.get(new ArchiveFolder(location.archive(), location.folder()), StoredImages::readArchiveFolder)
+                    .get(location.member());
             if (bytes == null) {
-                throw new IOException("no member " + member + " in " + path.substring(0, split));
+                throw new IOException("no member " + location.member() + " in " + location.archive());
             }
             return bytes;
         } catch (java.io.UncheckedIOException e) {
@@ -84,22 +90,13 @@ public final class StoredImages {
         }
     }
 
-    /** {@code archive!/folder} of a member path {@code archive!/folder/file}. */
-    private static String folderOf(String memberPath) {
-        int split = memberPath.indexOf(ARCHIVE_SEPARATOR);
-        return memberPath.substring(0, Math.max(split + ARCHIVE_SEPARATOR.length(), memberPath.lastIndexOf('/')));
-    }
-
-    /** Every image member directly in one folder of an archive ({@code archive!/folder}), by its path. */
-    private static Map<String, byte[]> readArchiveFolder(String folderPath) {
-        int split = folderPath.indexOf(ARCHIVE_SEPARATOR);
-        Path archive = Path.of(folderPath.substring(0, split));
-        String folder = folderPath.substring(split + ARCHIVE_SEPARATOR.length());
+    /** Every image member directly in one folder of an archive, by its path in the archive. */
+    private static Map<String, byte[]> readArchiveFolder(ArchiveFolder wanted) {
         Map<String, byte[]> members = new HashMap<>();
-        try (ImageSource source = ImageSource.open(archive, folder.isEmpty() ? null : folder)) {
+        try (ImageSource source = ImageSource.open(wanted.archive(), wanted.folder().isEmpty() ? null : wanted.folder())) {
             source.scan((entry, content) -> {
-                if (folderOf(entry.path()).equals(folderPath)) {
-                    members.put(entry.path(), content.read());
+                if (entry.location() instanceof ImageLocation.ArchiveMember member && member.folder().equals(wanted.folder())) {
+                    members.put(member.member(), content.read());
                 }
                 return true;
             });
@@ -107,7 +104,7 @@ public final class StoredImages {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.UncheckedIOException(new InterruptedIOException("interrupted while reading " + archive));
+            throw new java.io.UncheckedIOException(new InterruptedIOException("interrupted while reading " + wanted.archive()));
         }
         return members;
     }

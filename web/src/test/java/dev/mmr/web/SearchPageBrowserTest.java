@@ -40,8 +40,8 @@ class SearchPageBrowserTest {
         Path reports = temp.resolve("reports");
         Files.createDirectories(reports.resolve("cifar10"));
         Files.writeString(reports.resolve("cifar10/report.json"), """
-                [{"name": "level1", "kind": "nested", "widths": [128, 128, 128, 128], "gflop": 0.2,
-                  "top1_1nn": 0.75, "map10": 0.6, "head_top1": 0.8}]""");
+                {"rows": [{"name": "level1", "kind": "nested", "widths": [128, 128, 128, 128], "gflop": 0.2,
+                  "top1_1nn": 0.75, "map10": 0.6, "head_top1": 0.8}]}""");
         Files.writeString(reports.resolve("cifar10/index.html"), "<html><body><h1>CIFAR-10 report</h1></body></html>");
         running = TestCorpus.start(ServiceLimits.defaults(), reports);
         ChromeOptions options = new ChromeOptions();
@@ -102,6 +102,8 @@ class SearchPageBrowserTest {
         wait.until(d -> !d.findElements(By.cssSelector("#reports table tbody tr")).isEmpty());
         String table = browser.findElement(By.cssSelector("#reports table")).getText();
         assertTrue(table.contains("level1") && table.contains("75.00%"), table);
+        String explanation = browser.findElement(By.cssSelector("#reports p.explanation")).getText();
+        assertTrue(explanation.contains("level 1 is the full model"), explanation);
         assertEquals("/reports/cifar10/index.html", browser.findElement(By.cssSelector("#reports iframe")).getDomAttribute("src"));
     }
 }

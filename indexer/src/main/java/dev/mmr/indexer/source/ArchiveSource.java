@@ -15,7 +15,7 @@ import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 /**
  * A tar archive (plain, gzip or xz) of an ImageFolder tree, streamed in place without unpacking. The id is the member's
  * path inside the archive with any leading {@code ./} removed (e.g. {@code train/cat/0001.jpg}); the label its parent
- * folder's name; the path {@code <archive>!/<member>} ({@link ArchiveMember}). Members are visited in archive order.
+ * folder's name; the location the archive member. Members are visited in archive order.
  */
 final class ArchiveSource implements ImageSource {
     private final Path archive;
@@ -49,7 +49,7 @@ final class ArchiveSource implements ImageSource {
                 while (id.startsWith("/")) id = id.substring(1);
                 if (prefix != null && !id.startsWith(prefix)) continue;
                 if (!ImageSource.isImageName(id.substring(id.lastIndexOf('/') + 1))) continue;
-                ImageEntry entry = new ImageEntry(id, new ArchiveMember(archive, id).path(), ImageSource.parentName(id), Map.of());
+                ImageEntry entry = new ImageEntry(id, new ImageLocation.ArchiveMember(archive, id), ImageSource.parentName(id), Map.of());
                 long memberSize = member.getSize();
                 if (!visitor.visit(entry, () -> readMember(tar, memberSize))) return;
             }

@@ -87,7 +87,7 @@ final class FolderSource implements ImageSource {
     @Override
     public void scan(Visitor visitor) throws IOException, InterruptedException {
         for (Found f : found) {
-            ImageEntry entry = new ImageEntry(f.id, f.file.toString(), ImageSource.parentName(f.id), Map.of());
+            ImageEntry entry = new ImageEntry(f.id, new ImageLocation.File(f.file), ImageSource.parentName(f.id), Map.of());
             visited++;
             Content content = f.problem == null ? () -> readImage(f.file) : () -> {
                 throw new IOException(f.problem);

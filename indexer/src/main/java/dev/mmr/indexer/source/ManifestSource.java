@@ -29,8 +29,6 @@ import java.util.regex.Pattern;
  * missing columns, bad field names), so a bad manifest changes nothing. Rows are visited in file order.
  */
 public final class ManifestSource implements ImageSource {
-    /** Names the index uses itself; a manifest field may not take them. */
-    public static final Set<String> RESERVED = Set.of("id", "path", "label", "embedding");
     /** Largest manifest read (every row is held in memory while the whole manifest is validated). */
     public static final long MAX_MANIFEST_BYTES = 256L << 20;
     private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,63}");
@@ -54,18 +52,18 @@ public final class ManifestSource implements ImageSource {
         for (int i = 0; i < rows.size(); i++) {
             String where = file.getFileName() + " row " + (i + 1);
             Map<String, String> row = new LinkedHashMap<>(rows.get(i));
-            String id = row.remove("id");
-            String path = row.remove("path");
-            String label = row.remove("label");
+            String id = row.remove(ImageEntry.ID);
+            String path = row.remove(ImageEntry.PATH);
+            String label = row.remove(ImageEntry.LABEL);
             if (id == null || id.isBlank()) throw new IOException(where + ": missing id");
             if (path == null || path.isBlank()) throw new IOException(where + ": missing path");
             if (!ids.add(id)) throw new IOException(where + ": duplicate id '" + id + "'");
             row.values().removeIf(String::isEmpty);
             for (String field : row.keySet()) {
-                if (!FIELD_NAME.matcher(field).matches() || RESERVED.contains(field))
-                    throw new IOException(where + ": field name '" + field + "' is not allowed (letters, digits, _ . -; not one of " + RESERVED + ")");
+                if (!FIELD_NAME.matcher(field).matches() || ImageEntry.RESERVED_FIELDS.contains(field))
+                    throw new IOException(where + ": field name '" + field + "' is not allowed (letters, digits, _ . -; not one of " + ImageEntry.RESERVED_FIELDS + ")");
             }
-            entries.add(new ImageEntry(id, base.resolve(path).normalize().toString(),
+            entries.add(new ImageEntry(id, new ImageLocation.File(base.resolve(path).normalize()),
                     label == null || label.isEmpty() ? null : label, row));
         }
         return new ManifestSource(file, entries);
@@ -129,7 +127,7 @@ public final class ManifestSource implements ImageSource {
     public void scan(Visitor visitor) throws IOException, InterruptedException {
         for (ImageEntry entry : entries) {
             visited++;
-            Path file = Path.of(entry.path());
+            Path file = ((ImageLocation.File) entry.location()).path();
             if (!visitor.visit(entry, () -> FolderSource.readImage(file))) return;
         }
     }

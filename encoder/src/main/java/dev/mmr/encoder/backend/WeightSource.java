@@ -1,0 +1,7 @@
+package dev.mmr.encoder.backend;
+
+/** A checkpoint's state-dict tensors by name, as float32 in row-major order. */
+@FunctionalInterface
+public interface WeightSource {
+    float[] tensor(String name);
+}

@@ -7,6 +7,7 @@ import static org.bytedeco.cuda.global.cudart.cudaGetErrorString;
 import static org.bytedeco.cuda.global.cudart.cudaRuntimeGetVersion;
 import static org.bytedeco.cuda.global.nvrtc.nvrtcVersion;
 
+import java.util.List;
 import java.util.Optional;
 import org.bytedeco.cuda.cudart.cudaDeviceProp;
 import org.bytedeco.cuda.global.cublas;
@@ -57,8 +58,10 @@ public record CudaDevice(String name, int arch, int multiprocessors, long memory
         try {
             return probeLoaded();
         } catch (LinkageError e) {
-            return new Probe(null, "the CUDA 13 libraries could not be loaded (the driver's libcuda.so.1, libcudart.so.13,"
-                    + " libcublas.so.13, libcublasLt.so.13 and libnvrtc.so.13 must be on the library path): " + e);
+            List<String> missing = NativeLibraries.missing();
+            return new Probe(null, "the CUDA 13 libraries could not be loaded"
+                    + (missing.isEmpty() ? "" : " (not found on LD_LIBRARY_PATH or in the system's library folders: "
+                    + String.join(", ", missing) + ")") + ": " + e.getMessage());
         } catch (RuntimeException e) {
             return new Probe(null, "probing the CUDA device failed: " + e);
         }

@@ -51,10 +51,11 @@ final class Cuda {
     }
 
     /** A pointer object for a device address, to hand to the libraries (never dereferenced on the host). */
-    static Pointer at(long address) {
+    static Pointer at(long deviceAddress) {
+        // Inside the subclass the field "address" shadows any parameter of that name: hence deviceAddress.
         return new Pointer() {
             {
-                this.address = address;
+                address = deviceAddress;
             }
         };
     }

@@ -37,6 +37,7 @@ public final class CudaBackend implements EncoderBackend {
         this.precision = precision;
         this.device = CudaDevice.get();
         useDevice();
+        Cuda.check(cudaFree(null), "initialising the CUDA context");
         KernelBuild build = KernelBuild.of(config, device.arch(), precision);
         this.kernels = new DeviceKernels(build);
         DeviceWeights uploaded;
@@ -118,6 +119,5 @@ public final class CudaBackend implements EncoderBackend {
     /** Makes device 0's primary context current on the calling thread (the kernels live in it). */
     private static void useDevice() {
         Cuda.check(cudaSetDevice(0), "cudaSetDevice");
-        Cuda.check(cudaFree(null), "initialising the CUDA context");
     }
 }

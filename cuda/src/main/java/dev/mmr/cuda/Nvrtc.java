@@ -9,18 +9,29 @@ import static org.bytedeco.cuda.global.nvrtc.nvrtcGetProgramLog;
 import static org.bytedeco.cuda.global.nvrtc.nvrtcGetProgramLogSize;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.cuda.nvrtc._nvrtcProgram;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacpp.SizeTPointer;
 
-/** Compiles one kernel source to machine code (a cubin) for the device's architecture with NVRTC. */
+/**
+ * Compiles one kernel source to machine code (a cubin) for the device's architecture with NVRTC, once per source and
+ * build in a process (every model of one shape and precision shares them).
+ */
 final class Nvrtc {
+    private static final Map<List<Object>, byte[]> COMPILED = new ConcurrentHashMap<>();
+
     private Nvrtc() {
     }
 
     /** The cubin of {@code sourceName} (one of {@link KernelBuild#SOURCES}) built with {@code build}'s options. */
     static byte[] compile(String sourceName, KernelBuild build) {
+        return COMPILED.computeIfAbsent(List.of(sourceName, build), key -> compileNow(sourceName, build));
+    }
+
+    private static byte[] compileNow(String sourceName, KernelBuild build) {
         _nvrtcProgram program = new _nvrtcProgram();
         List<String> options = build.options();
         try (PointerPointer<BytePointer> headers = new PointerPointer<>(KernelBuild.source(KernelBuild.HEADER));

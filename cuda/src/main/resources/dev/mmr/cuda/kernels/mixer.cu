@@ -26,7 +26,7 @@ extern "C" __global__ void conv_silu(const float* __restrict__ in, int inStride,
     int t = (int) (row % tokens);
     const float* w = weight + (long long) (convCol + c) * taps;
     float acc = bias[convCol + c];
-    for (int k = max(0, taps - 1 - t); k < taps; k++) {
+    for (int k = t < taps - 1 ? taps - 1 - t : 0; k < taps; k++) {
         acc = fmaf(in[(row - taps + 1 + k) * inStride + c], w[k], acc);
     }
     out[i] = silu(acc);

@@ -54,7 +54,7 @@ public final class CudaBackend implements EncoderBackend {
             throw e;
         }
         this.weights = uploaded;
-        this.pass = new ForwardPass(config, weights, kernels, build, precision);
+        this.pass = new ForwardPass(config, weights.addresses(), kernels, build, precision);
     }
 
     @Override public String description() {

@@ -18,6 +18,7 @@ import org.bytedeco.javacpp.BytePointer;
 final class DeviceKernels implements AutoCloseable {
     private final List<CUmod_st> modules = new ArrayList<>();
     private final Map<Kernel, CUfunc_st> functions = new EnumMap<>(Kernel.class);
+    private final Map<Kernel, String> signatures = new EnumMap<>(Kernel.class);
 
     DeviceKernels(KernelBuild build) {
         try {
@@ -32,6 +33,7 @@ final class DeviceKernels implements AutoCloseable {
                         CUfunc_st function = new CUfunc_st();
                         Cuda.checkDriver(cuModuleGetFunction(function, module, k.symbol), "cuModuleGetFunction " + k.symbol);
                         functions.put(k, function);
+                        signatures.put(k, KernelSignature.of(k));
                     }
                 }
             }
@@ -43,6 +45,9 @@ final class DeviceKernels implements AutoCloseable {
 
     /** Queues {@code kernel} on {@code stream} with the arguments {@code args} holds. */
     void launch(Kernel kernel, LaunchGeometry geometry, CUstream_st stream, KernelArgs args) {
+        if (!args.kinds().equals(signatures.get(kernel))) {
+            throw new IllegalStateException(kernel.symbol + " takes (" + signatures.get(kernel) + "), given (" + args.kinds() + ")");
+        }
         Cuda.checkDriver(cuLaunchKernel(functions.get(kernel), geometry.grid(), 1, 1, geometry.block(), 1, 1, 0, stream,
                 args.params(), null), "cuLaunchKernel " + kernel.symbol);
     }

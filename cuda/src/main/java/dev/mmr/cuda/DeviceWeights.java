@@ -15,37 +15,24 @@ import java.util.Map;
  * {@code A = -exp(A_log)} is computed here once, as the CPU network does.
  */
 final class DeviceWeights implements AutoCloseable {
-    /** Device addresses of one layer's tensors. */
-    record Layer(long normWeight, long normBias, long inProj, long convWeight, long convBias, long dtBias, long a,
-                 long skip, long gateNormWeight, long outProj) {
-    }
-
     private final List<Long> allocations = new ArrayList<>();
     private final Map<String, long[]> shapes;
     private final WeightSource source;
     private final boolean bf16;
     private long bytes;
 
-    final long patchWeight;
-    final long patchBias;
-    final long clsToken;
-    final long posEmbed;
-    final Layer[] layers;
-    final long finalNormWeight;
-    final long finalNormBias;
-    final long headWeight;
-    final long headBias;
+    private final WeightAddresses addresses;
 
     DeviceWeights(ModelConfig config, WeightSource source, boolean bf16) {
         this.shapes = Checkpoint.expectedShapes(config);
         this.source = source;
         this.bf16 = bf16;
         try {
-            patchWeight = product("patch_embed.proj.weight");
-            patchBias = plain("patch_embed.proj.bias");
-            clsToken = plain("cls_token");
-            posEmbed = plain("pos_embed");
-            layers = new Layer[config.nLayer()];
+            long patchWeight = product("patch_embed.proj.weight");
+            long patchBias = plain("patch_embed.proj.bias");
+            long clsToken = plain("cls_token");
+            long posEmbed = plain("pos_embed");
+            WeightAddresses.Layer[] layers = new WeightAddresses.Layer[config.nLayer()];
             for (int i = 0; i < layers.length; i++) {
                 String m = "layers." + i + ".mixer.";
                 float[] aLog = tensor(m + "A_log");
@@ -53,19 +40,21 @@ final class DeviceWeights implements AutoCloseable {
                 for (int j = 0; j < a.length; j++) {
                     a[j] = (float) -Math.exp(aLog[j]);
                 }
-                layers[i] = new Layer(plain("layers." + i + ".norm.weight"), plain("layers." + i + ".norm.bias"),
+                layers[i] = new WeightAddresses.Layer(plain("layers." + i + ".norm.weight"), plain("layers." + i + ".norm.bias"),
                         product(m + "in_proj.weight"), plain(m + "conv1d.weight"), plain(m + "conv1d.bias"),
                         plain(m + "dt_bias"), upload(a), plain(m + "D"), plain(m + "norm.weight"),
                         product(m + "out_proj.weight"));
             }
-            finalNormWeight = plain("norm_f.weight");
-            finalNormBias = plain("norm_f.bias");
-            headWeight = plain("head.weight");
-            headBias = plain("head.bias");
+            addresses = new WeightAddresses(patchWeight, patchBias, clsToken, posEmbed, layers, plain("norm_f.weight"),
+                    plain("norm_f.bias"), plain("head.weight"), plain("head.bias"));
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+    }
+
+    WeightAddresses addresses() {
+        return addresses;
     }
 
     /** Device bytes the weights hold. */

@@ -1,5 +1,6 @@
 package dev.mmr.cuda;
 
+import java.util.List;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.LongPointer;
 
@@ -14,28 +15,30 @@ final class KernelArgs implements AutoCloseable {
 
     private final BytePointer slots = new BytePointer((long) SLOT * MAX_ARGS);
     private final LongPointer addresses = new LongPointer(MAX_ARGS);
+    private final StringBuilder kinds = new StringBuilder();
     private int count;
 
     /** Starts a new argument list. */
     KernelArgs clear() {
         count = 0;
+        kinds.setLength(0);
         return this;
     }
 
     /** A device address (a pointer argument). */
     KernelArgs ptr(long address) {
         slots.putLong((long) SLOT * count, address);
-        return next();
+        return next('p');
     }
 
     KernelArgs i32(int value) {
         slots.putInt((long) SLOT * count, value);
-        return next();
+        return next('i');
     }
 
     KernelArgs f32(float value) {
         slots.putFloat((long) SLOT * count, value);
-        return next();
+        return next('f');
     }
 
     /** The {@code void**} kernelParams array. */
@@ -43,11 +46,31 @@ final class KernelArgs implements AutoCloseable {
         return addresses;
     }
 
-    private KernelArgs next() {
+    /** Starts a new list holding {@code args}. */
+    KernelArgs set(List<PassPlan.Arg> args) {
+        clear();
+        for (PassPlan.Arg a : args) {
+            switch (a.kind()) {
+                case 'p' -> ptr(a.value());
+                case 'i' -> i32((int) a.value());
+                case 'f' -> f32(Float.intBitsToFloat((int) a.value()));
+                default -> throw new IllegalArgumentException("argument kind " + a.kind());
+            }
+        }
+        return this;
+    }
+
+    /** The kinds of the arguments so far, as {@link KernelSignature} spells them. */
+    String kinds() {
+        return kinds.toString();
+    }
+
+    private KernelArgs next(char kind) {
         if (count == MAX_ARGS) {
             throw new IllegalStateException("more than " + MAX_ARGS + " kernel arguments");
         }
         addresses.put(count, slots.address() + (long) SLOT * count);
+        kinds.append(kind);
         count++;
         return this;
     }

@@ -10,6 +10,8 @@ import dev.mmr.encoder.backend.Precision;
 import dev.mmr.encoder.backend.WeightSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -85,11 +87,25 @@ public final class CudaBackend implements EncoderBackend {
         }
     }
 
-    /** Device bytes of the weights, and of one slot's workspace at {@code batch} images. */
+    /** One forward call with each step timed on the device: milliseconds per kernel name, and "gemm" for products. */
+    Map<String, Double> profile(float[] pixels, int batch, int[] widths) {
+        Map<String, Double> millis = new TreeMap<>();
+        Slot slot = take();
+        try {
+            useDevice();
+            pass.run(slot, pixels, batch, widths, millis);
+            return millis;
+        } finally {
+            idle.add(slot);
+        }
+    }
+
+    /** Device bytes of the uploaded weights. */
     long weightBytes() {
         return weights.bytes();
     }
 
+    /** Device bytes of one slot's workspace at {@code batch} images. */
     long workspaceBytes(int batch) {
         return new WorkspaceLayout(config, batch, ForwardPass.actBytes(precision)).total();
     }

@@ -87,6 +87,8 @@ public final class CudaBenchmark implements Callable<Integer> {
                 Precision precision = Precision.valueOf(name.toUpperCase(Locale.ROOT));
                 long freeBefore = freeDeviceBytes();
                 try (CudaBackend backend = new CudaBackend(config, weights, precision)) {
+                    System.out.printf("%s %s: weights on the device %.2f GB; %s%n", shape, name, backend.weightBytes() / 1e9,
+                            backend.description());
                     for (int level : levels) {
                         int[] widths = new int[config.nLayer()];
                         Arrays.fill(widths, config.dModel() / level);
@@ -101,6 +103,7 @@ public final class CudaBenchmark implements Callable<Integer> {
                                 "level" + level, batch, gflop, rate, latency * 1e3, tflops,
                                 peak == null ? "n/a" : String.format("%.1f%%", 100 * tflops / peak),
                                 backend.workspaceBytes(batch) / 1e9, used / 1e9);
+                        System.out.println("      device ms per step, one call: " + steps(backend.profile(pixels, batch, widths)));
                         Map<String, Object> row = new LinkedHashMap<>();
                         row.put("shape", shape);
                         row.put("precision", name);
@@ -122,6 +125,14 @@ public final class CudaBenchmark implements Callable<Integer> {
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report);
         System.out.println("wrote " + json);
         return 0;
+    }
+
+    private static String steps(Map<String, Double> millis) {
+        StringBuilder line = new StringBuilder();
+        double total = millis.values().stream().mapToDouble(Double::doubleValue).sum();
+        millis.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(e -> line.append(String.format("%s %.2f, ", e.getKey(), e.getValue())));
+        return line.append(String.format("total %.2f", total)).toString();
     }
 
     /** Seconds of the fastest of three single calls, after one warm-up call. */

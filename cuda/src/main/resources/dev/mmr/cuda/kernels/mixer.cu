@@ -32,11 +32,55 @@ extern "C" __global__ void conv_silu(const float* __restrict__ in, int inStride,
     out[i] = silu(acc);
 }
 
+// One round of warp_sum_scatter: lanes whose OFFSET bit is set keep channels [HALF, 2 HALF) of v[0, 2 HALF), the
+// others channels [0, HALF); each adds its partner's values of the kept channels into v[0, HALF). Then the next round.
+template <int HALF, int OFFSET, int K>
+__device__ __forceinline__ void exchange_halves(float (&v)[K], int l) {
+    const bool upper = (l & OFFSET) != 0;
+#pragma unroll
+    for (int j = 0; j < HALF; j++) {
+        float send = upper ? v[j] : v[j + HALF];
+        float keep = upper ? v[j + HALF] : v[j];
+        v[j] = keep + __shfl_xor_sync(0xffffffffu, send, OFFSET);
+    }
+    if constexpr (HALF > 1) {
+        exchange_halves<HALF / 2, OFFSET / 2>(v, l);
+    }
+}
+
+// Sums v[p] over the warp for each of the K channels p (K a power of two, at most 32) with K - 1 + 5 - log2(K)
+// shuffles instead of 5 K: each round, a lane keeps half of its channels and hands the other half to its partner.
+// Lane l ends holding, in v[0], the total of channel scattered_channel<K>(l).
+template <int K>
+__device__ __forceinline__ float warp_sum_scatter(float (&v)[K]) {
+    if constexpr (K > 1) {
+        exchange_halves<K / 2, 16>(v, lane());
+    }
+#pragma unroll
+    for (int offset = 16 / K; offset >= 1; offset /= 2) {
+        v[0] += __shfl_xor_sync(0xffffffffu, v[0], offset);
+    }
+    return v[0];
+}
+
+// The channel whose total warp_sum_scatter<K> leaves in lane l: bit 4 of l picks the upper K/2 channels, bit 3 the
+// upper K/4 of those, and so on (lanes differing only in bits below 32 / K agree).
+template <int K>
+__device__ __forceinline__ int scattered_channel(int l) {
+    int p = 0;
+#pragma unroll
+    for (int half = K / 2, offset = 16; half >= 1; half /= 2, offset /= 2) {
+        p += (l & offset) ? half : 0;
+    }
+    return p;
+}
+
 // The selective scan over each image's tokens: per head j, state S (headdim x N),
 //   dt_t = softplus(raw_t + dtBias_j) (identity above 20),  S_t = exp(dt_t * A_j) * S_{t-1} + dt_t * x_t (outer) B_t,
 //   y_t = S_t . C_t + skip_j * x_t.
 // x and y are (rows, di); bc is (rows, 2N): B then C; raw dt of head j is bcdt[row * bcdtStride + 2N + j].
-// One warp per (image, group of MMR_SCAN_CHANNELS channels of one head); lane l holds state rows l, l + 32, ...
+// One warp per (image, group of MMR_SCAN_CHANNELS channels of one head); lane l holds state rows l, l + 32, ... of
+// those channels; the sums over the state rows end scattered over the lanes (warp_sum_scatter), one store per channel.
 extern "C" __global__ void ssm_scan(const float* __restrict__ x, float* __restrict__ y,
                                     const float* __restrict__ bc, const float* __restrict__ bcdt, int bcdtStride,
                                     const float* __restrict__ dtBias, const float* __restrict__ a,
@@ -89,12 +133,26 @@ extern "C" __global__ void ssm_scan(const float* __restrict__ x, float* __restri
                 }
             }
         }
-        float* yr = y + row * di + c0;
+        // The skip term joins lane 0's partial sums, so each channel's total is y.
+        if (lane() == 0) {
 #pragma unroll
-        for (int p = 0; p < MMR_SCAN_CHANNELS; p++) {
-            float total = warp_sum(partial[p]);
-            if (lane() == p % 32) {
-                yr[p] = fmaf(dj, xv[p], total);
+            for (int p = 0; p < MMR_SCAN_CHANNELS; p++) {
+                partial[p] = fmaf(dj, xv[p], partial[p]);
+            }
+        }
+        float* yr = y + row * di + c0;
+        if constexpr ((MMR_SCAN_CHANNELS & (MMR_SCAN_CHANNELS - 1)) == 0) {
+            float total = warp_sum_scatter<MMR_SCAN_CHANNELS>(partial);
+            if ((lane() & (32 / MMR_SCAN_CHANNELS - 1)) == 0) {
+                yr[scattered_channel<MMR_SCAN_CHANNELS>(lane())] = total;
+            }
+        } else {
+#pragma unroll
+            for (int p = 0; p < MMR_SCAN_CHANNELS; p++) {
+                float total = warp_sum(partial[p]);
+                if (lane() == p) {
+                    yr[p] = total;
+                }
             }
         }
     }

@@ -48,11 +48,14 @@ final class GpuTests {
         return home().resolve("encoder/src/test/resources").resolve(name);
     }
 
-    /** Opens the model in {@code models/<name>} on the cuda backend, found as any caller finds it. */
+    /**
+     * Opens the model in {@code models/<name>} on the cuda backend, found through its service registration (only the
+     * cuda provider is instantiated: the CPU backend's ND4J is not on this module's classpath).
+     */
     static EncoderBackend open(String model, Precision precision) throws CheckpointException {
         Checkpoint checkpoint = Checkpoint.read(home().resolve("models").resolve(model));
-        BackendProvider cuda = ServiceLoader.load(BackendProvider.class).stream().map(ServiceLoader.Provider::get)
-                .filter(p -> p.device().equals("cuda")).findFirst().orElseThrow();
+        BackendProvider cuda = ServiceLoader.load(BackendProvider.class).stream()
+                .filter(p -> p.type() == CudaProvider.class).map(ServiceLoader.Provider::get).findFirst().orElseThrow();
         return cuda.open(checkpoint.config(), name -> checkpoint.tensor(name).data(), precision);
     }
 

@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench-gpu", mixinStandardHelpOptions = true,
         description = {"Measures the cuda backend's images/s for the 35M and 135M shapes (random weights), 224px, per precision and level.",
-                "Throughput runs backend.concurrency() threads of whole batches (pixels copied in, features and logits copied out);",
+                "Throughput (the JSON's img_per_s) runs backend.concurrency() threads of whole batches (pixels copied in, features and",
+                "logits copied out); each row also gives the device-only rate of one call (the sum of its kernels' and products' times);",
                 "latency is the best single call. Peak fractions count matrix-multiply work only (Cost), against the datasheet dense peak."})
 public final class CudaBenchmark implements Callable<Integer> {
     /** Dense datasheet peaks of the H100/H200 SXM, TFLOP/s, by precision. */
@@ -103,7 +104,10 @@ public final class CudaBenchmark implements Callable<Integer> {
                                 "level" + level, batch, gflop, rate, latency * 1e3, tflops,
                                 peak == null ? "n/a" : String.format("%.1f%%", 100 * tflops / peak),
                                 backend.workspaceBytes(batch) / 1e9, used / 1e9);
-                        System.out.println("      device ms per step, one call: " + steps(backend.profile(pixels, batch, widths)));
+                        Map<String, Double> stepMillis = backend.profile(pixels, batch, widths);
+                        double deviceMillis = stepMillis.values().stream().mapToDouble(Double::doubleValue).sum();
+                        System.out.printf("      on the device alone (no copies): %.0f images/s; ms per step, one call: %s%n",
+                                batch / (deviceMillis / 1e3), steps(stepMillis));
                         Map<String, Object> row = new LinkedHashMap<>();
                         row.put("shape", shape);
                         row.put("precision", name);
@@ -129,10 +133,10 @@ public final class CudaBenchmark implements Callable<Integer> {
 
     private static String steps(Map<String, Double> millis) {
         StringBuilder line = new StringBuilder();
-        double total = millis.values().stream().mapToDouble(Double::doubleValue).sum();
         millis.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                 .forEach(e -> line.append(String.format("%s %.2f, ", e.getKey(), e.getValue())));
-        return line.append(String.format("total %.2f", total)).toString();
+        return line.append(String.format("total %.2f", millis.values().stream().mapToDouble(Double::doubleValue).sum()))
+                .toString();
     }
 
     /** Seconds of the fastest of three single calls, after one warm-up call. */

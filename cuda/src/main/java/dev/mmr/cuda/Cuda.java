@@ -1,0 +1,88 @@
+package dev.mmr.cuda;
+
+import static org.bytedeco.cuda.global.cublas.cublasGetStatusString;
+import static org.bytedeco.cuda.global.cudart.cuGetErrorString;
+import static org.bytedeco.cuda.global.cudart.cudaFree;
+import static org.bytedeco.cuda.global.cudart.cudaGetErrorString;
+import static org.bytedeco.cuda.global.cudart.cudaMalloc;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpy;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
+import static org.bytedeco.cuda.global.nvrtc.nvrtcGetErrorString;
+
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.javacpp.ShortPointer;
+
+/** Status checks of the four CUDA libraries, and device memory as plain addresses. */
+final class Cuda {
+    private Cuda() {
+    }
+
+    /** A CUDA runtime status: 0 or a {@link CudaException} naming the call and the error. */
+    static void check(int status, String call) {
+        if (status != 0) {
+            throw new CudaException(call + ": " + cudaGetErrorString(status).getString() + " (cudaError " + status + ")");
+        }
+    }
+
+    /** A CUDA driver API status. */
+    static void checkDriver(int status, String call) {
+        if (status != 0) {
+            try (PointerPointer<?> text = new PointerPointer<>(1)) {
+                String message = cuGetErrorString(status, text) == 0 && text.get(0) != null ? text.getString(0) : "unknown";
+                throw new CudaException(call + ": " + message + " (CUresult " + status + ")");
+            }
+        }
+    }
+
+    /** A cuBLAS status. */
+    static void checkBlas(int status, String call) {
+        if (status != 0) {
+            throw new CudaException(call + ": " + cublasGetStatusString(status).getString() + " (cublasStatus " + status + ")");
+        }
+    }
+
+    /** An NVRTC status. */
+    static void checkNvrtc(int status, String call) {
+        if (status != 0) {
+            throw new CudaException(call + ": " + nvrtcGetErrorString(status).getString() + " (nvrtcResult " + status + ")");
+        }
+    }
+
+    /** A pointer object for a device address, to hand to the libraries (never dereferenced on the host). */
+    static Pointer at(long deviceAddress) {
+        // Inside the subclass the field "address" shadows any parameter of that name: hence deviceAddress.
+        return new Pointer() {
+            {
+                address = deviceAddress;
+            }
+        };
+    }
+
+    static long malloc(long bytes, String what) {
+        Pointer p = new Pointer();
+        check(cudaMalloc(p, bytes), "cudaMalloc(" + bytes + " bytes for " + what + ")");
+        return p.address();
+    }
+
+    static void free(long address) {
+        if (address != 0) {
+            cudaFree(at(address));
+        }
+    }
+
+    /** Copies float32 values to a device address (synchronously). */
+    static void upload(long address, float[] values) {
+        try (FloatPointer host = new FloatPointer(values)) {
+            check(cudaMemcpy(at(address), host, (long) values.length * Float.BYTES, cudaMemcpyHostToDevice), "cudaMemcpy");
+        }
+    }
+
+    /** Copies 16-bit values (bfloat16 bits) to a device address (synchronously). */
+    static void upload(long address, short[] values) {
+        try (ShortPointer host = new ShortPointer(values)) {
+            check(cudaMemcpy(at(address), host, (long) values.length * Short.BYTES, cudaMemcpyHostToDevice), "cudaMemcpy");
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.mmr.cuda;
+
+import static org.bytedeco.cuda.global.cudart.cudaFree;
+import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
+
+import dev.mmr.encoder.ModelConfig;
+import dev.mmr.encoder.backend.EncoderBackend;
+import dev.mmr.encoder.backend.NetworkOutput;
+import dev.mmr.encoder.backend.Precision;
+import dev.mmr.encoder.backend.WeightSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * The network on the GPU: weights uploaded once, kernels compiled for the device when opened, and {@link #concurrency()}
+ * slots (a stream, a cuBLAS handle and a workspace each) so that one call's copies and host work overlap another's
+ * kernels.
+ */
+public final class CudaBackend implements EncoderBackend {
+    /** The batch the backend is sized and benchmarked for (the 224px batch). */
+    static final int PREFERRED_BATCH = 256;
+    static final int SLOTS = 2;
+
+    private final ModelConfig config;
+    private final Precision precision;
+    private final CudaDevice device;
+    private final DeviceKernels kernels;
+    private final DeviceWeights weights;
+    private final ForwardPass pass;
+    private final List<Slot> allSlots = new ArrayList<>();
+    private final BlockingQueue<Slot> idle = new ArrayBlockingQueue<>(SLOTS);
+
+    public CudaBackend(ModelConfig config, WeightSource source, Precision precision) {
+        this.config = config;
+        this.precision = precision;
+        this.device = CudaDevice.get();
+        useDevice();
+        Cuda.check(cudaFree(null), "initialising the CUDA context");
+        KernelBuild build = KernelBuild.of(config, device.arch(), precision);
+        this.kernels = new DeviceKernels(build);
+        DeviceWeights uploaded;
+        try {
+            uploaded = new DeviceWeights(config, source, precision == Precision.BF16);
+            for (int i = 0; i < SLOTS; i++) {
+                Slot slot = new Slot(config, ForwardPass.actBytes(precision));
+                allSlots.add(slot);
+                idle.add(slot);
+            }
+        } catch (RuntimeException e) {
+            allSlots.forEach(Slot::close);
+            kernels.close();
+            throw e;
+        }
+        this.weights = uploaded;
+        this.pass = new ForwardPass(config, weights.addresses(), kernels, build, precision);
+    }
+
+    @Override public String description() {
+        return "cuda: " + device.describe() + ", " + precision.name().toLowerCase() + " products (cuBLAS), NVRTC kernels, "
+                + SLOTS + " streams";
+    }
+
+    @Override public int preferredBatch() {
+        return PREFERRED_BATCH;
+    }
+
+    @Override public int concurrency() {
+        return SLOTS;
+    }
+
+    @Override public NetworkOutput forward(float[] pixels, int batch, int[] widths) {
+        int s = config.imageSize();
+        if (batch <= 0 || pixels.length != (long) batch * 3 * s * s || widths.length != config.nLayer()) {
+            throw new IllegalArgumentException("expected " + batch + " x 3 x " + s + " x " + s + " pixels and "
+                    + config.nLayer() + " widths, got " + pixels.length + " pixels and " + widths.length + " widths");
+        }
+        Slot slot = take();
+        try {
+            useDevice();
+            return pass.run(slot, pixels, batch, widths);
+        } finally {
+            idle.add(slot);
+        }
+    }
+
+    /** One forward call with each step timed on the device: milliseconds per kernel name, and "gemm" for products. */
+    Map<String, Double> profile(float[] pixels, int batch, int[] widths) {
+        Map<String, Double> millis = new TreeMap<>();
+        Slot slot = take();
+        try {
+            useDevice();
+            pass.run(slot, pixels, batch, widths, millis);
+            return millis;
+        } finally {
+            idle.add(slot);
+        }
+    }
+
+    /** Device bytes of the uploaded weights. */
+    long weightBytes() {
+        return weights.bytes();
+    }
+
+    /** Device bytes of one slot's workspace at {@code batch} images. */
+    long workspaceBytes(int batch) {
+        return new WorkspaceLayout(config, batch, ForwardPass.actBytes(precision)).total();
+    }
+
+    public CudaDevice device() {
+        return device;
+    }
+
+    @Override public void close() {
+        for (int i = 0; i < SLOTS; i++) {
+            take();
+        }
+        allSlots.forEach(Slot::close);
+        weights.close();
+        kernels.close();
+    }
+
+    private Slot take() {
+        try {
+            return idle.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a free CUDA stream", e);
+        }
+    }
+
+    /** Makes device 0's primary context current on the calling thread (the kernels live in it). */
+    private static void useDevice() {
+        Cuda.check(cudaSetDevice(0), "cudaSetDevice");
+    }
+}

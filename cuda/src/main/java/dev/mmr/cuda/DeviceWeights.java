@@ -1,0 +1,114 @@
+package dev.mmr.cuda;
+
+import dev.mmr.encoder.Checkpoint;
+import dev.mmr.encoder.ModelConfig;
+import dev.mmr.encoder.backend.WeightSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A checkpoint's weights on the device, uploaded once. The three product weights (patch embedding, in_proj, out_proj)
+ * are kept in the product precision (float32, or bfloat16 in bf16 mode) in their stored row-major layout, so every
+ * nested slice is a pointer offset and leading dimension ({@link LayerProducts}); everything else is float32.
+ * {@code A = -exp(A_log)} is computed here once, as the CPU network does.
+ */
+final class DeviceWeights implements AutoCloseable {
+    private final List<Long> allocations = new ArrayList<>();
+    private final Map<String, long[]> shapes;
+    private final WeightSource source;
+    private final boolean bf16;
+    private long bytes;
+
+    private final WeightAddresses addresses;
+
+    DeviceWeights(ModelConfig config, WeightSource source, boolean bf16) {
+        this.shapes = Checkpoint.expectedShapes(config);
+        this.source = source;
+        this.bf16 = bf16;
+        try {
+            long patchWeight = product("patch_embed.proj.weight");
+            long patchBias = plain("patch_embed.proj.bias");
+            long clsToken = plain("cls_token");
+            long posEmbed = plain("pos_embed");
+            WeightAddresses.Layer[] layers = new WeightAddresses.Layer[config.nLayer()];
+            for (int i = 0; i < layers.length; i++) {
+                String m = "layers." + i + ".mixer.";
+                float[] aLog = tensor(m + "A_log");
+                float[] a = new float[aLog.length];
+                for (int j = 0; j < a.length; j++) {
+                    a[j] = (float) -Math.exp(aLog[j]);
+                }
+                layers[i] = new WeightAddresses.Layer(plain("layers." + i + ".norm.weight"), plain("layers." + i + ".norm.bias"),
+                        product(m + "in_proj.weight"), plain(m + "conv1d.weight"), plain(m + "conv1d.bias"),
+                        plain(m + "dt_bias"), upload(a), plain(m + "D"), plain(m + "norm.weight"),
+                        product(m + "out_proj.weight"));
+            }
+            addresses = new WeightAddresses(patchWeight, patchBias, clsToken, posEmbed, layers, plain("norm_f.weight"),
+                    plain("norm_f.bias"), plain("head.weight"), plain("head.bias"));
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    WeightAddresses addresses() {
+        return addresses;
+    }
+
+    /** Device bytes the weights hold. */
+    long bytes() {
+        return bytes;
+    }
+
+    /** A tensor's values, checked against the shape the config implies. */
+    private float[] tensor(String name) {
+        long[] shape = shapes.get(name);
+        if (shape == null) {
+            throw new IllegalArgumentException("no tensor " + name + " in this architecture");
+        }
+        float[] data = source.tensor(name);
+        long expected = Arrays.stream(shape).reduce(1, Math::multiplyExact);
+        if (data == null || data.length != expected) {
+            throw new IllegalArgumentException(name + ": expected " + expected + " values " + Arrays.toString(shape)
+                    + ", got " + (data == null ? "none" : data.length));
+        }
+        return data;
+    }
+
+    private long plain(String name) {
+        return upload(tensor(name));
+    }
+
+    private long product(String name) {
+        float[] data = tensor(name);
+        if (!bf16) {
+            return upload(data);
+        }
+        short[] packed = Bf16.pack(data);
+        long address = allocate((long) packed.length * Short.BYTES, name);
+        Cuda.upload(address, packed);
+        return address;
+    }
+
+    private long upload(float[] data) {
+        long address = allocate((long) data.length * Float.BYTES, "weights");
+        Cuda.upload(address, data);
+        return address;
+    }
+
+    private long allocate(long size, String what) {
+        long address = Cuda.malloc(size, what);
+        allocations.add(address);
+        bytes += size;
+        return address;
+    }
+
+    @Override public void close() {
+        for (long address : allocations) {
+            Cuda.free(address);
+        }
+        allocations.clear();
+    }
+}

@@ -1,0 +1,120 @@
+package dev.mmr.cuda;
+
+import static org.bytedeco.cuda.global.cublas.CUBLAS_COMPUTE_32F;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_COMPUTE_32F_FAST_TF32;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_GEMM_DEFAULT;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_N;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_T;
+import static org.bytedeco.cuda.global.cublas.cublasGemmEx;
+import static org.bytedeco.cuda.global.cudart.CUDA_R_16BF;
+import static org.bytedeco.cuda.global.cudart.CUDA_R_32F;
+import static org.bytedeco.cuda.global.cudart.cudaEventCreate;
+import static org.bytedeco.cuda.global.cudart.cudaEventDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaEventElapsedTime;
+import static org.bytedeco.cuda.global.cudart.cudaEventRecord;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyAsync;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
+import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
+
+import dev.mmr.cuda.WorkspaceLayout.Buffer;
+import dev.mmr.encoder.ModelConfig;
+import dev.mmr.encoder.backend.NetworkOutput;
+import dev.mmr.encoder.backend.Precision;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.cuda.cudart.CUevent_st;
+import org.bytedeco.javacpp.FloatPointer;
+
+/** Runs a {@link PassPlan} on a slot's stream: one copy in, the plan's launches and products, one copy out. */
+final class ForwardPass {
+    private final ModelConfig config;
+    private final WeightAddresses weights;
+    private final DeviceKernels kernels;
+    private final KernelBuild build;
+    private final int actType;
+    private final int compute;
+
+    ForwardPass(ModelConfig config, WeightAddresses weights, DeviceKernels kernels, KernelBuild build, Precision precision) {
+        this.config = config;
+        this.weights = weights;
+        this.kernels = kernels;
+        this.build = build;
+        this.actType = precision == Precision.BF16 ? CUDA_R_16BF : CUDA_R_32F;
+        this.compute = precision == Precision.TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+    }
+
+    /** Bytes of one element of a product input in {@code precision}. */
+    static int actBytes(Precision precision) {
+        return precision == Precision.BF16 ? Short.BYTES : Float.BYTES;
+    }
+
+    NetworkOutput run(Slot s, float[] pixels, int batch, int[] widths) {
+        return run(s, pixels, batch, widths, null);
+    }
+
+    /**
+     * The pass; when {@code stepMillis} is given, each step is timed with CUDA events and its milliseconds added to
+     * the entry of its kernel's name (or "gemm").
+     */
+    NetworkOutput run(Slot s, float[] pixels, int batch, int[] widths, Map<String, Double> stepMillis) {
+        s.reserve(batch);
+        s.hostPixels().put(pixels, 0, pixels.length);
+        Cuda.check(cudaMemcpyAsync(Cuda.at(s.at(Buffer.PIXELS)), s.hostPixels(), (long) pixels.length * Float.BYTES,
+                cudaMemcpyHostToDevice, s.stream), "cudaMemcpyAsync pixels");
+        List<PassPlan.Step> steps = PassPlan.of(config, build, weights, s::at, batch, widths);
+        CUevent_st[] marks = stepMillis == null ? new CUevent_st[0] : new CUevent_st[steps.size() + 1];
+        for (int i = 0; i < marks.length; i++) {
+            marks[i] = new CUevent_st();
+            Cuda.check(cudaEventCreate(marks[i]), "cudaEventCreate");
+        }
+        for (int i = 0; i < steps.size(); i++) {
+            mark(marks, i, s);
+            switch (steps.get(i)) {
+                case PassPlan.Launch l -> kernels.launch(l.kernel(), l.geometry(), s.stream, s.args.set(l.args()));
+                case PassPlan.Product p -> gemm(s, p);
+            }
+        }
+        mark(marks, steps.size(), s);
+        float[] features = new float[batch * config.dModel()];
+        float[] logits = new float[batch * config.nClasses()];
+        copyOut(s, s.at(Buffer.FEATURES), s.hostFeatures(), features.length);
+        copyOut(s, s.at(Buffer.LOGITS), s.hostLogits(), logits.length);
+        Cuda.check(cudaStreamSynchronize(s.stream), "the forward pass");
+        s.hostFeatures().get(features, 0, features.length);
+        s.hostLogits().get(logits, 0, logits.length);
+        if (stepMillis != null) {
+            float[] ms = new float[1];
+            for (int i = 0; i < steps.size(); i++) {
+                Cuda.check(cudaEventElapsedTime(ms, marks[i], marks[i + 1]), "cudaEventElapsedTime");
+                String name = steps.get(i) instanceof PassPlan.Launch l ? l.kernel().symbol : "gemm";
+                stepMillis.merge(name, (double) ms[0], Double::sum);
+            }
+        }
+        for (CUevent_st mark : marks) {
+            cudaEventDestroy(mark);
+        }
+        return new NetworkOutput(features, logits);
+    }
+
+    private static void mark(CUevent_st[] marks, int i, Slot s) {
+        if (marks.length > 0) {
+            Cuda.check(cudaEventRecord(marks[i], s.stream), "cudaEventRecord");
+        }
+    }
+
+    private void gemm(Slot s, PassPlan.Product p) {
+        Gemm g = p.gemm();
+        int type = p.productPrecision() ? actType : CUDA_R_32F;
+        int elementBytes = type == CUDA_R_16BF ? Short.BYTES : Float.BYTES;
+        Cuda.checkBlas(cublasGemmEx(s.blas, g.transA() ? CUBLAS_OP_T : CUBLAS_OP_N, g.transB() ? CUBLAS_OP_T : CUBLAS_OP_N,
+                g.m(), g.n(), g.k(), s.one, Cuda.at(p.a() + g.aOffset() * elementBytes), type, g.lda(), Cuda.at(p.b()), type,
+                g.ldb(), s.zero, Cuda.at(p.c()), CUDA_R_32F, g.ldc(), p.productPrecision() ? compute : CUBLAS_COMPUTE_32F,
+                CUBLAS_GEMM_DEFAULT), "cublasGemmEx " + g);
+    }
+
+    private static void copyOut(Slot s, long device, FloatPointer host, int count) {
+        Cuda.check(cudaMemcpyAsync(host, Cuda.at(device), (long) count * Float.BYTES, cudaMemcpyDeviceToHost, s.stream),
+                "cudaMemcpyAsync outputs");
+    }
+}

@@ -1,0 +1,117 @@
+package dev.mmr.cuda;
+
+import dev.mmr.cuda.WorkspaceLayout.Buffer;
+import dev.mmr.encoder.ModelConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToLongFunction;
+
+/**
+ * The steps of one forward pass (docs/model.md, "Forward pass at a nested width") in the order the CPU network runs
+ * them, as kernel launches and products over device addresses: built on the host, checkable without a GPU, then
+ * queued on a stream by {@link ForwardPass}.
+ */
+final class PassPlan {
+    private static final float GATED_NORM_EPS = 1e-5f;
+
+    /** One step: a kernel launch or a cuBLAS product. */
+    sealed interface Step permits Launch, Product {
+    }
+
+    /** A kernel launch; {@code args} in the kernel's parameter order. */
+    record Launch(Kernel kernel, LaunchGeometry geometry, List<Arg> args) implements Step {
+    }
+
+    /**
+     * A product {@code c = op(a) . op(b)}: {@code a} a weight, {@code b} activations, {@code c} float32. When
+     * {@code productPrecision}, a and b are in the product precision (float32 or bfloat16) and use its compute mode;
+     * otherwise (the classifier) everything is float32.
+     */
+    record Product(Gemm gemm, long a, long b, long c, boolean productPrecision) implements Step {
+    }
+
+    /** A kernel argument: {@code p} a device address, {@code i} an int, {@code f} a float (its bits). */
+    record Arg(char kind, long value) {
+        static Arg ptr(long address) {
+            return new Arg('p', address);
+        }
+
+        static Arg i32(int v) {
+            return new Arg('i', v);
+        }
+
+        static Arg f32(float v) {
+            return new Arg('f', Float.floatToRawIntBits(v));
+        }
+    }
+
+    private PassPlan() {
+    }
+
+    /** The steps for {@code batch} images with width {@code widths[i]} in layer i; {@code at} gives buffer addresses. */
+    static List<Step> of(ModelConfig c, KernelBuild build, WeightAddresses w, ToLongFunction<Buffer> at, int batch, int[] widths) {
+        List<Step> steps = new ArrayList<>();
+        int d = c.dModel();
+        int tokens = c.nTokens();
+        int patches = c.nPatches();
+        int k = 3 * c.patchSize() * c.patchSize();
+        int rows = batch * tokens;
+        float eps = (float) c.normEpsilon();
+        steps.add(launch(Kernel.IM2COL, LaunchGeometry.perElement((long) batch * patches * k),
+                Arg.ptr(at.applyAsLong(Buffer.PIXELS)), Arg.ptr(at.applyAsLong(Buffer.PATCHES)), Arg.i32(batch),
+                Arg.i32(c.imageSize()), Arg.i32(c.patchSize())));
+        steps.add(new Product(Gemm.linear(batch * patches, d, k, 0, k), w.patchWeight(), at.applyAsLong(Buffer.PATCHES),
+                at.applyAsLong(Buffer.PROJECTED), true));
+        steps.add(launch(Kernel.EMBED_TOKENS, LaunchGeometry.perElement((long) rows * d), Arg.ptr(at.applyAsLong(Buffer.PROJECTED)),
+                Arg.ptr(w.patchBias()), Arg.ptr(w.clsToken()), Arg.ptr(w.posEmbed()), Arg.ptr(at.applyAsLong(Buffer.RESIDUAL)),
+                Arg.i32(batch), Arg.i32(patches), Arg.i32(d)));
+        for (int i = 0; i < w.layers().length; i++) {
+            WeightAddresses.Layer layer = w.layers()[i];
+            steps.add(launch(Kernel.ADD_LAYER_NORM, LaunchGeometry.perRow(rows), Arg.ptr(at.applyAsLong(Buffer.RESIDUAL)),
+                    Arg.ptr(at.applyAsLong(Buffer.HIDDEN)), Arg.ptr(at.applyAsLong(Buffer.U)), Arg.ptr(layer.normWeight()),
+                    Arg.ptr(layer.normBias()), Arg.i32(rows), Arg.i32(d), Arg.f32(eps), Arg.i32(i == 0 ? 1 : 0)));
+            mix(steps, c, build, layer, LayerProducts.of(c, rows, widths[i]), at, batch, rows);
+        }
+        steps.add(launch(Kernel.FINAL_NORM, LaunchGeometry.perRow(batch), Arg.ptr(at.applyAsLong(Buffer.RESIDUAL)),
+                Arg.ptr(at.applyAsLong(Buffer.HIDDEN)), Arg.ptr(at.applyAsLong(Buffer.CLS_SUM)),
+                Arg.ptr(at.applyAsLong(Buffer.FEATURES)), Arg.ptr(w.finalNormWeight()), Arg.ptr(w.finalNormBias()),
+                Arg.i32(batch), Arg.i32(tokens), Arg.i32(d), Arg.f32(eps)));
+        int classes = c.nClasses();
+        steps.add(new Product(Gemm.linear(batch, classes, d, 0, d), w.headWeight(), at.applyAsLong(Buffer.FEATURES),
+                at.applyAsLong(Buffer.LOGITS), false));
+        steps.add(launch(Kernel.ADD_BIAS, LaunchGeometry.perElement((long) batch * classes),
+                Arg.ptr(at.applyAsLong(Buffer.LOGITS)), Arg.ptr(w.headBias()), Arg.i32(batch), Arg.i32(classes)));
+        return steps;
+    }
+
+    /** One mixer on u: products, conv + SiLU of x and of B, C, the scan, the gated norm, out_proj into hidden. */
+    private static void mix(List<Step> steps, ModelConfig c, KernelBuild build, WeightAddresses.Layer layer, LayerProducts p,
+                            ToLongFunction<Buffer> at, int batch, int rows) {
+        int n = c.dState();
+        int tokens = c.nTokens();
+        int taps = c.dConv();
+        int di = p.di();
+        long u = at.applyAsLong(Buffer.U);
+        steps.add(new Product(p.z(), layer.inProj(), u, at.applyAsLong(Buffer.Z), true));
+        steps.add(new Product(p.x(), layer.inProj(), u, at.applyAsLong(Buffer.X), true));
+        steps.add(new Product(p.bcdt(), layer.inProj(), u, at.applyAsLong(Buffer.BCDT), true));
+        steps.add(launch(Kernel.CONV_SILU, LaunchGeometry.perElement((long) rows * di), Arg.ptr(at.applyAsLong(Buffer.X)),
+                Arg.i32(di), Arg.ptr(at.applyAsLong(Buffer.XC)), Arg.i32(di), Arg.ptr(layer.convWeight()),
+                Arg.ptr(layer.convBias()), Arg.i32(0), Arg.i32(taps), Arg.i32(tokens), Arg.i32(rows)));
+        steps.add(launch(Kernel.CONV_SILU, LaunchGeometry.perElement((long) rows * 2 * n), Arg.ptr(at.applyAsLong(Buffer.BCDT)),
+                Arg.i32(p.bcdtWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)), Arg.i32(2 * n), Arg.ptr(layer.convWeight()),
+                Arg.ptr(layer.convBias()), Arg.i32(c.dInner()), Arg.i32(taps), Arg.i32(tokens), Arg.i32(rows)));
+        steps.add(launch(Kernel.SSM_SCAN, LaunchGeometry.scan(batch, di, build.scanChannels()), Arg.ptr(at.applyAsLong(Buffer.XC)),
+                Arg.ptr(at.applyAsLong(Buffer.Y)), Arg.ptr(at.applyAsLong(Buffer.BC)), Arg.ptr(at.applyAsLong(Buffer.BCDT)),
+                Arg.i32(p.bcdtWidth()), Arg.ptr(layer.dtBias()), Arg.ptr(layer.a()), Arg.ptr(layer.skip()), Arg.i32(batch),
+                Arg.i32(tokens), Arg.i32(di), Arg.i32(c.headdim()), Arg.i32(n)));
+        steps.add(launch(Kernel.GATE_RMS_NORM, LaunchGeometry.perRow(rows), Arg.ptr(at.applyAsLong(Buffer.Y)),
+                Arg.ptr(at.applyAsLong(Buffer.Z)), Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(layer.gateNormWeight()),
+                Arg.i32(rows), Arg.i32(di), Arg.f32(GATED_NORM_EPS)));
+        steps.add(new Product(p.out(), layer.outProj(), at.applyAsLong(Buffer.GATED), at.applyAsLong(Buffer.HIDDEN), true));
+    }
+
+    private static Launch launch(Kernel kernel, LaunchGeometry geometry, Arg... args) {
+        return new Launch(kernel, geometry, List.of(args));
+    }
+}

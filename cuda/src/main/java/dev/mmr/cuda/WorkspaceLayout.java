@@ -1,0 +1,77 @@
+package dev.mmr.cuda;
+
+import dev.mmr.encoder.ModelConfig;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The device memory one forward pass uses, as one allocation carved into {@link Buffer}s at aligned offsets, sized for
+ * a batch at full width (a nested width uses the front of each buffer, {@code di} columns a row).
+ */
+final class WorkspaceLayout {
+    /** Offsets are multiples of this, so every buffer suits vector loads and cuBLAS's alignment preferences. */
+    static final int ALIGN = 256;
+
+    /** The buffers of a pass; "act" buffers hold product inputs (float32, or bfloat16 in bf16 mode). */
+    enum Buffer {
+        PIXELS, PATCHES, PROJECTED, RESIDUAL, HIDDEN, U, Z, X, XC, BCDT, BC, Y, GATED, CLS_SUM, FEATURES, LOGITS
+    }
+
+    private final int batch;
+    private final Map<Buffer, Long> offsets = new EnumMap<>(Buffer.class);
+    private final Map<Buffer, Long> sizes = new EnumMap<>(Buffer.class);
+    private final long total;
+
+    WorkspaceLayout(ModelConfig c, int batch, int actBytes) {
+        if (batch <= 0) {
+            throw new IllegalArgumentException("batch must be positive, got " + batch);
+        }
+        this.batch = batch;
+        long rows = (long) batch * c.nTokens();
+        long patchRows = (long) batch * c.nPatches();
+        long d = c.dModel();
+        long inner = c.dInner();
+        long n = c.dState();
+        long s = c.imageSize();
+        long k = 3L * c.patchSize() * c.patchSize();
+        sizes.put(Buffer.PIXELS, batch * 3 * s * s * Float.BYTES);
+        sizes.put(Buffer.PATCHES, patchRows * k * actBytes);
+        sizes.put(Buffer.PROJECTED, patchRows * d * Float.BYTES);
+        sizes.put(Buffer.RESIDUAL, rows * d * Float.BYTES);
+        sizes.put(Buffer.HIDDEN, rows * d * Float.BYTES);
+        sizes.put(Buffer.U, rows * d * actBytes);
+        sizes.put(Buffer.Z, rows * inner * Float.BYTES);
+        sizes.put(Buffer.X, rows * inner * Float.BYTES);
+        sizes.put(Buffer.XC, rows * inner * Float.BYTES);
+        sizes.put(Buffer.BCDT, rows * (2 * n + c.nHeads()) * Float.BYTES);
+        sizes.put(Buffer.BC, rows * 2 * n * Float.BYTES);
+        sizes.put(Buffer.Y, rows * inner * Float.BYTES);
+        sizes.put(Buffer.GATED, rows * inner * actBytes);
+        sizes.put(Buffer.CLS_SUM, batch * d * Float.BYTES);
+        sizes.put(Buffer.FEATURES, batch * d * Float.BYTES);
+        sizes.put(Buffer.LOGITS, (long) batch * c.nClasses() * Float.BYTES);
+        long at = 0;
+        for (Buffer b : Buffer.values()) {
+            offsets.put(b, at);
+            at += (sizes.get(b) + ALIGN - 1) / ALIGN * ALIGN;
+        }
+        total = at;
+    }
+
+    int batch() {
+        return batch;
+    }
+
+    long offset(Buffer b) {
+        return offsets.get(b);
+    }
+
+    long bytes(Buffer b) {
+        return sizes.get(b);
+    }
+
+    /** Bytes of the whole workspace. */
+    long total() {
+        return total;
+    }
+}

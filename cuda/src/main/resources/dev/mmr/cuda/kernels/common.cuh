@@ -1,0 +1,54 @@
+// Shared helpers of the MatMamba-Vision kernels. act_t is the element type of the activations that feed a cuBLAS
+// product: float (fp32, tf32 modes) or the raw bits of a bfloat16 when compiled with -DMMR_BF16 (bf16 mode).
+// Everything else (residual stream, scan state, norms) is float32.
+#pragma once
+
+// float32 -> the bits of a bfloat16, rounded to nearest even (inputs are finite).
+__device__ __forceinline__ unsigned short bf16_bits(float v) {
+    unsigned int u = __float_as_uint(v);
+    u += 0x7FFFu + ((u >> 16) & 1u);
+    return (unsigned short) (u >> 16);
+}
+
+template <typename T> __device__ __forceinline__ T from_float(float v);
+template <> __device__ __forceinline__ float from_float<float>(float v) {
+    return v;
+}
+template <> __device__ __forceinline__ unsigned short from_float<unsigned short>(float v) {
+    return bf16_bits(v);
+}
+
+#ifdef MMR_BF16
+typedef unsigned short act_t;
+#else
+typedef float act_t;
+#endif
+
+__device__ __forceinline__ act_t to_act(float v) {
+    return from_float<act_t>(v);
+}
+
+__device__ __forceinline__ float silu(float v) {
+    return v / (1.0f + expf(-v));
+}
+
+__device__ __forceinline__ float warp_sum(float v) {
+    for (int offset = 16; offset > 0; offset >>= 1) {
+        v += __shfl_xor_sync(0xffffffffu, v, offset);
+    }
+    return v;
+}
+
+// The global index of this thread in a 1-D launch.
+__device__ __forceinline__ long long thread_index() {
+    return (long long) blockIdx.x * blockDim.x + threadIdx.x;
+}
+
+// The global index of this thread's warp in a 1-D launch, and its lane.
+__device__ __forceinline__ long long warp_index() {
+    return thread_index() >> 5;
+}
+
+__device__ __forceinline__ int lane() {
+    return threadIdx.x & 31;
+}

@@ -1,0 +1,97 @@
+package dev.mmr.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mmr.encoder.SafeTensors;
+import dev.mmr.encoder.Tensor;
+import dev.mmr.encoder.backend.EncoderBackend;
+import dev.mmr.encoder.backend.NetworkOutput;
+import dev.mmr.encoder.backend.Precision;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The cuda backend against the golden vectors (the authors' modules in float64, models/golden-tiny): every uniform
+ * level and both Mix'n'Match cases, in fp32 (1e-4 relative L2), tf32 and bf16 (1e-2). Needs a GPU; skipped elsewhere,
+ * saying why.
+ */
+class CudaGoldenTest {
+    private static final int LAYERS = 4;
+    private static final int D = 128;
+
+    static Stream<Arguments> cases() {
+        List<Arguments> cases = new ArrayList<>();
+        Map<String, int[]> widths = Map.of("level1", GpuTests.uniform(LAYERS, D), "level2", GpuTests.uniform(LAYERS, D / 2),
+                "level4", GpuTests.uniform(LAYERS, D / 4), "level8", GpuTests.uniform(LAYERS, D / 8),
+                "mix0", new int[] {128, 64, 32, 16}, "mix1", new int[] {16, 32, 64, 128});
+        for (Precision p : Precision.values()) {
+            for (String name : List.of("level1", "level2", "level4", "level8", "mix0", "mix1")) {
+                cases.add(Arguments.of(p, name, widths.get(name)));
+            }
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void reproducesGoldenFeaturesAndLogits(Precision precision, String name, int[] widths) throws Exception {
+        GpuTests.assumeGpu("CudaGoldenTest " + precision + " " + name);
+        Map<String, Tensor> golden = SafeTensors.read(GpuTests.testResource("golden/golden_a.io.safetensors"));
+        Tensor input = golden.get("input");
+        try (EncoderBackend backend = GpuTests.open("golden-tiny", precision)) {
+            NetworkOutput out = backend.forward(input.data(), (int) input.shape()[0], widths);
+            double featureError = GpuTests.relativeL2(out.features(), golden.get("features." + name).data());
+            double logitError = GpuTests.relativeL2(out.logits(), golden.get("logits." + name).data());
+            System.out.printf("golden %s %s: relative L2 features %.3g, logits %.3g (%s)%n", precision, name, featureError,
+                    logitError, backend.description());
+            double tolerance = GpuTests.tolerance(precision);
+            assertTrue(featureError < tolerance, name + " features: relative L2 " + featureError);
+            assertTrue(logitError < tolerance, name + " logits: relative L2 " + logitError);
+        }
+    }
+
+    @Test
+    void eachImageIsEncodedIndependentlyOfItsBatchAndOfConcurrentCalls() throws Exception {
+        GpuTests.assumeGpu("CudaGoldenTest batch independence");
+        Tensor input = SafeTensors.read(GpuTests.testResource("golden/golden_a.io.safetensors")).get("input");
+        int perImage = input.data().length / 4;
+        try (EncoderBackend backend = GpuTests.open("golden-tiny", Precision.FP32)) {
+            List<int[]> widths = List.of(GpuTests.uniform(LAYERS, D), GpuTests.uniform(LAYERS, D / 8), new int[] {16, 32, 64, 128});
+            List<float[]> expected = new ArrayList<>();
+            for (int[] w : widths) {
+                expected.add(backend.forward(input.data(), 4, w).features());
+            }
+            float[] third = new float[perImage];
+            System.arraycopy(input.data(), 2 * perImage, third, 0, perImage);
+            float[] alone = backend.forward(third, 1, widths.get(0)).features();
+            float[] inBatch = new float[D];
+            System.arraycopy(expected.get(0), 2 * D, inBatch, 0, D);
+            assertTrue(GpuTests.relativeL2(alone, inBatch) < 1e-5, "image 2 alone differs from image 2 in its batch");
+
+            ExecutorService pool = Executors.newFixedThreadPool(2 * backend.concurrency());
+            try {
+                List<Future<float[]>> results = new ArrayList<>();
+                for (int round = 0; round < 4; round++) {
+                    for (int[] w : widths) {
+                        results.add(pool.submit(() -> backend.forward(input.data(), 4, w).features()));
+                    }
+                }
+                for (int i = 0; i < results.size(); i++) {
+                    assertArrayEquals(expected.get(i % widths.size()), results.get(i).get(), 1e-6f, "call " + i);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+}

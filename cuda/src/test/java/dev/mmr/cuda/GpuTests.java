@@ -1,0 +1,91 @@
+package dev.mmr.cuda;
+
+import dev.mmr.encoder.Checkpoint;
+import dev.mmr.encoder.CheckpointException;
+import dev.mmr.encoder.ModelConfig;
+import dev.mmr.encoder.backend.BackendProvider;
+import dev.mmr.encoder.backend.EncoderBackend;
+import dev.mmr.encoder.backend.Precision;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Arrays;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * What the GPU tests share: the skip (with its reason printed) where no usable GPU is present, the test data (under
+ * the project root, or {@code -Dmmr.home} where a GPU run unpacked it), and opening a model through the seam's lookup.
+ */
+final class GpuTests {
+    private GpuTests() {
+    }
+
+    /** Skips the calling test, printing why, unless a usable GPU and the CUDA 13 libraries are present. */
+    static void assumeGpu(String test) {
+        String reason = new CudaProvider().unavailableReason().orElse(null);
+        if (reason != null) {
+            System.out.println(test + " skipped: no usable GPU: " + reason);
+        }
+        Assumptions.assumeTrue(reason == null, () -> "no usable GPU: " + reason);
+    }
+
+    /** The directory holding {@code models/} and {@code encoder/src/test/resources/}. */
+    static Path home() {
+        String configured = System.getProperty("mmr.home");
+        if (configured != null) {
+            return Paths.get(configured);
+        }
+        for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("models/golden-tiny"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("no directory holding models/golden-tiny above " + Paths.get("").toAbsolutePath());
+    }
+
+    static Path testResource(String name) {
+        return home().resolve("encoder/src/test/resources").resolve(name);
+    }
+
+    /**
+     * Opens the model in {@code models/<name>} on the cuda backend, found through its service registration (only the
+     * cuda provider is instantiated: the CPU backend's ND4J is not on this module's classpath).
+     */
+    static EncoderBackend open(String model, Precision precision) throws CheckpointException {
+        Checkpoint checkpoint = Checkpoint.read(home().resolve("models").resolve(model));
+        BackendProvider cuda = ServiceLoader.load(BackendProvider.class).stream()
+                .filter(p -> p.type() == CudaProvider.class).map(ServiceLoader.Provider::get).findFirst().orElseThrow();
+        return cuda.open(checkpoint.config(), name -> checkpoint.tensor(name).data(), precision);
+    }
+
+    /** The configuration of the model in {@code models/<name>}. */
+    static ModelConfig config(String model) throws CheckpointException {
+        return Checkpoint.read(home().resolve("models").resolve(model)).config();
+    }
+
+    /** Tolerance of the parity targets: 1e-4 relative L2 in fp32, 1e-2 where products round (tf32, bf16). */
+    static double tolerance(Precision precision) {
+        return precision == Precision.FP32 ? 1e-4 : 1e-2;
+    }
+
+    static int[] uniform(int layers, int width) {
+        int[] widths = new int[layers];
+        Arrays.fill(widths, width);
+        return widths;
+    }
+
+    static double relativeL2(float[] actual, float[] expected) {
+        if (actual.length != expected.length) {
+            throw new AssertionError("length " + actual.length + " != " + expected.length);
+        }
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < actual.length; i++) {
+            double diff = actual[i] - expected[i];
+            num += diff * diff;
+            den += (double) expected[i] * expected[i];
+        }
+        return Math.sqrt(num / den);
+    }
+}

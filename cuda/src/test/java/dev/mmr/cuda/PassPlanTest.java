@@ -1,0 +1,128 @@
+package dev.mmr.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mmr.cuda.WorkspaceLayout.Buffer;
+import dev.mmr.encoder.Checkpoint;
+import dev.mmr.encoder.ModelConfig;
+import dev.mmr.encoder.backend.Precision;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The forward pass's plan over a fake address space: every launch passes the kinds of arguments its kernel's source
+ * declares, every pointer lands in a weight or workspace buffer, and every product reads and writes only inside its
+ * operands' buffers, for uniform and Mix'n'Match widths in fp32 and bf16.
+ */
+class PassPlanTest {
+    private static final ModelConfig GOLDEN = new ModelConfig(128, 4, 10, 4, 32, 64, 4, 2, 1e-5);
+    private static final ModelConfig M35 = new ModelConfig(512, 20, 1000, 16, 224, 128, 4, 2, 1e-5);
+    private static final long WORKSPACE = 1L << 40;
+
+    private record Region(String name, long start, long bytes) {
+        boolean holds(long from, long length) {
+            return from >= start && from + length <= start + bytes;
+        }
+    }
+
+    static Stream<Arguments> plans() {
+        return Stream.of(
+                Arguments.of(GOLDEN, Precision.FP32, 3, new int[] {128, 128, 128, 128}),
+                Arguments.of(GOLDEN, Precision.BF16, 3, new int[] {16, 16, 16, 16}),
+                Arguments.of(GOLDEN, Precision.FP32, 1, new int[] {16, 32, 64, 128}),
+                Arguments.of(GOLDEN, Precision.BF16, 2, new int[] {128, 64, 32, 16}),
+                Arguments.of(M35, Precision.BF16, 2, uniform(20, 64)),
+                Arguments.of(M35, Precision.TF32, 2, uniform(20, 512)));
+    }
+
+    @ParameterizedTest(name = "d_model {0}, {1}, batch {2}")
+    @MethodSource("plans")
+    void launchesAndProductsStayInsideTheirBuffers(ModelConfig c, Precision precision, int batch, int[] widths) {
+        int act = ForwardPass.actBytes(precision);
+        List<Region> regions = new ArrayList<>();
+        WeightAddresses w = fakeWeights(c, act, regions);
+        WorkspaceLayout layout = new WorkspaceLayout(c, batch, act);
+        for (Buffer b : Buffer.values()) {
+            regions.add(new Region(b.name(), WORKSPACE + layout.offset(b), layout.bytes(b)));
+        }
+        KernelBuild build = KernelBuild.of(c, 90, precision);
+        List<PassPlan.Step> steps = PassPlan.of(c, build, w, b -> WORKSPACE + layout.offset(b), batch, widths);
+        assertEquals(3 + 9 * c.nLayer() + 3, steps.size());
+        for (PassPlan.Step step : steps) {
+            switch (step) {
+                case PassPlan.Launch l -> {
+                    String kinds = l.args().stream().map(a -> String.valueOf(a.kind())).reduce("", String::concat);
+                    assertEquals(KernelSignature.of(l.kernel()), kinds, l.kernel().symbol);
+                    for (PassPlan.Arg a : l.args()) {
+                        if (a.kind() == 'p') {
+                            assertTrue(regions.stream().anyMatch(r -> r.holds(a.value(), 1)),
+                                    l.kernel().symbol + " pointer outside every buffer");
+                        }
+                    }
+                }
+                case PassPlan.Product p -> checkProduct(p, act, regions);
+            }
+        }
+    }
+
+    /** op(A) (m x k, lda), B (k x n, ldb) and C (m x n, ldc), column-major, each within one buffer. */
+    private static void checkProduct(PassPlan.Product p, int act, List<Region> regions) {
+        Gemm g = p.gemm();
+        int in = p.productPrecision() ? act : Float.BYTES;
+        long aLast = g.aOffset() + (g.transA() ? (long) (g.m() - 1) * g.lda() + g.k() - 1 : (long) (g.k() - 1) * g.lda() + g.m() - 1);
+        long bLast = (long) (g.n() - 1) * g.ldb() + g.k() - 1;
+        long cLast = (long) (g.n() - 1) * g.ldc() + g.m() - 1;
+        assertInside(regions, p.a(), (aLast + 1) * in, "A of " + g);
+        assertInside(regions, p.b(), (bLast + 1) * in, "B of " + g);
+        assertInside(regions, p.c(), (cLast + 1) * Float.BYTES, "C of " + g);
+    }
+
+    private static void assertInside(List<Region> regions, long start, long bytes, String what) {
+        Region r = regions.stream().filter(x -> x.start() == start).findFirst().orElseThrow(() -> new AssertionError(what
+                + " does not start a buffer"));
+        assertTrue(r.holds(start, bytes), what + " needs " + bytes + " bytes of " + r.name() + " (" + r.bytes() + ")");
+    }
+
+    /** Each tensor a region of its size (product weights in the product precision), in the checkpoint's order. */
+    private static WeightAddresses fakeWeights(ModelConfig c, int act, List<Region> regions) {
+        Map<String, long[]> shapes = Checkpoint.expectedShapes(c);
+        long[] next = {1L << 20};
+        java.util.function.Function<String, Long> place = name -> {
+            long elements = Arrays.stream(shapes.get(name)).reduce(1, Math::multiplyExact);
+            boolean product = name.endsWith("proj.weight") && !name.startsWith("head");
+            long bytes = elements * (product ? act : Float.BYTES);
+            regions.add(new Region(name, next[0], bytes));
+            long at = next[0];
+            next[0] += (bytes + 255) / 256 * 256;
+            return at;
+        };
+        WeightAddresses.Layer[] layers = new WeightAddresses.Layer[c.nLayer()];
+        long patchWeight = place.apply("patch_embed.proj.weight");
+        long patchBias = place.apply("patch_embed.proj.bias");
+        long cls = place.apply("cls_token");
+        long pos = place.apply("pos_embed");
+        for (int i = 0; i < layers.length; i++) {
+            String l = "layers." + i + ".";
+            String m = l + "mixer.";
+            layers[i] = new WeightAddresses.Layer(place.apply(l + "norm.weight"), place.apply(l + "norm.bias"),
+                    place.apply(m + "in_proj.weight"), place.apply(m + "conv1d.weight"), place.apply(m + "conv1d.bias"),
+                    place.apply(m + "dt_bias"), place.apply(m + "A_log"), place.apply(m + "D"), place.apply(m + "norm.weight"),
+                    place.apply(m + "out_proj.weight"));
+        }
+        return new WeightAddresses(patchWeight, patchBias, cls, pos, layers, place.apply("norm_f.weight"),
+                place.apply("norm_f.bias"), place.apply("head.weight"), place.apply("head.bias"));
+    }
+
+    private static int[] uniform(int layers, int width) {
+        int[] w = new int[layers];
+        Arrays.fill(w, width);
+        return w;
+    }
+}

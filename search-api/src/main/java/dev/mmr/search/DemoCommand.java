@@ -1,6 +1,7 @@
 package dev.mmr.search;
 
 import dev.mmr.cli.MmrCommand;
+import dev.mmr.indexer.store.StoreAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -18,7 +19,7 @@ public final class DemoCommand implements Callable<Integer>, MmrCommand {
     public Integer call() throws Exception {
         Path root = ProjectRoot.find();
         DemoCorpus.Setup demo = DemoCorpus.prepare(root, System.out);
-        Serving.serveUntilStopped(demo.model(), demo.index(), server.reportsDir(), server.limits(), server.host, server.port, System.out);
+        Serving.serveUntilStopped(demo.model(), new StoreAddress.LocalIndex(demo.index()), server.reportsDir(), server.limits(), server.host, server.port, System.out);
         return 0;
     }
 }

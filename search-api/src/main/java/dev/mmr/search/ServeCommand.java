@@ -1,6 +1,7 @@
 package dev.mmr.search;
 
 import dev.mmr.cli.MmrCommand;
+import dev.mmr.indexer.store.StoreOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -8,10 +9,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Serve the search API and web pages over an index, for the model that built it.")
+        description = "Serve the search API and web pages over an index (--index) or a SolrCloud collection (--solr), for the model that built it.")
 public final class ServeCommand implements Callable<Integer>, MmrCommand {
-    @Option(names = "--index", required = true, description = "Index folder (made by 'mmr index').")
-    Path index;
+    @Mixin
+    StoreOptions store;
 
     @Option(names = "--model", required = true, description = "Model folder: the model that built the index (fingerprint checked).")
     Path model;
@@ -21,7 +22,7 @@ public final class ServeCommand implements Callable<Integer>, MmrCommand {
 
     @Override
     public Integer call() throws Exception {
-        Serving.serveUntilStopped(model, index, server.reportsDir(), server.limits(), server.host, server.port, System.out);
+        Serving.serveUntilStopped(model, store.address(), server.reportsDir(), server.limits(), server.host, server.port, System.out);
         return 0;
     }
 }

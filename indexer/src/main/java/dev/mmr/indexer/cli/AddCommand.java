@@ -1,16 +1,18 @@
 package dev.mmr.indexer.cli;
 
 import dev.mmr.encoder.MatMambaModel;
-import dev.mmr.indexer.BulkIndexer;
-import dev.mmr.indexer.ImageIndexWriter;
 import dev.mmr.indexer.IndexSettings;
 import dev.mmr.indexer.source.ImageEntry;
 import dev.mmr.indexer.source.ManifestSource;
+import dev.mmr.indexer.store.ImageStoreWriter;
+import dev.mmr.indexer.store.StoreOptions;
+import dev.mmr.indexer.store.Stores;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "add", mixinStandardHelpOptions = true,
@@ -20,8 +22,8 @@ public final class AddCommand extends IndexerCommand {
     @Option(names = "--model", required = true, description = "model folder; must be the one that built the index")
     Path model;
 
-    @Option(names = "--index", required = true, description = "index folder")
-    Path index;
+    @Mixin
+    StoreOptions store;
 
     @Option(names = "--id", required = true, description = "the image's id")
     String id;
@@ -42,12 +44,12 @@ public final class AddCommand extends IndexerCommand {
         try (MatMambaModel encoder = MatMambaModel.load(model)) {
             float[] pixels = encoder.preprocessor().preprocess(image);
             float[] embedding = encoder.encode(pixels, 1, encoder.full()).embedding(0);
-            try (ImageIndexWriter writer = ImageIndexWriter.open(index, encoder, IndexSettings.DEFAULT)) {
+            try (ImageStoreWriter writer = Stores.openWriter(store.address(), encoder, IndexSettings.DEFAULT)) {
                 writer.put(new ImageEntry(id, image.toAbsolutePath().normalize().toString(), label, fields), embedding);
                 writer.commit(Map.of());
+                spec.commandLine().getOut().println("added " + id + " to the " + writer.describe());
             }
         }
-        spec.commandLine().getOut().println("added " + id + " to " + index);
         return 0;
     }
 }

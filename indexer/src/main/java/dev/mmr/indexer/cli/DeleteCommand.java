@@ -1,29 +1,31 @@
 package dev.mmr.indexer.cli;
 
-import dev.mmr.indexer.ImageIndexWriter;
+import dev.mmr.indexer.store.ImageStoreWriter;
+import dev.mmr.indexer.store.StoreOptions;
+import dev.mmr.indexer.store.Stores;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "delete", mixinStandardHelpOptions = true,
         description = "Deletes images from an index by id; when any id is unknown, nothing is deleted.")
 public final class DeleteCommand extends IndexerCommand {
-    @Option(names = "--index", required = true, description = "index folder")
-    Path index;
+    @Mixin
+    StoreOptions store;
 
     @Option(names = "--id", required = true, description = "id of an image to delete (repeatable)")
     List<String> ids;
 
     @Override
     int execute() throws IOException {
-        try (ImageIndexWriter writer = ImageIndexWriter.openExisting(index)) {
+        try (ImageStoreWriter writer = Stores.openForDeletes(store.address())) {
             writer.delete(ids);
             writer.commit(Map.of());
+            spec.commandLine().getOut().println("deleted " + ids.size() + " image(s) from the " + writer.describe());
         }
-        spec.commandLine().getOut().println("deleted " + ids.size() + " image(s) from " + index);
         return 0;
     }
 }

@@ -3,8 +3,10 @@ package dev.mmr.indexer.cli;
 import com.fasterxml.jackson.databind.SequenceWriter;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
-import dev.mmr.indexer.ImageIndex;
 import dev.mmr.indexer.Npy;
+import dev.mmr.indexer.store.ImageStore;
+import dev.mmr.indexer.store.StoreOptions;
+import dev.mmr.indexer.store.Stores;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
@@ -19,8 +22,8 @@ import picocli.CommandLine.Option;
                 "and <out>/images.csv (row, id, label, path), row i of one matching row i of the other.",
                 "In Python: np.load('embeddings.npy'), pandas.read_csv('images.csv')."})
 public final class ExportCommand extends IndexerCommand {
-    @Option(names = "--index", required = true, description = "index folder")
-    Path index;
+    @Mixin
+    StoreOptions store;
 
     @Option(names = "--out", required = true, description = "output folder (created if missing)")
     Path out;
@@ -29,8 +32,8 @@ public final class ExportCommand extends IndexerCommand {
     int execute() throws IOException {
         Files.createDirectories(out);
         CsvSchema schema = CsvSchema.builder().addColumn("row").addColumn("id").addColumn("label").addColumn("path").build().withHeader();
-        int rows;
-        try (ImageIndex opened = ImageIndex.open(index);
+        long rows;
+        try (ImageStore opened = Stores.openUnchecked(store.address());
              OutputStream matrix = new BufferedOutputStream(Files.newOutputStream(out.resolve("embeddings.npy")), 1 << 16);
              SequenceWriter table = new CsvMapper().writer(schema).writeValues(Files.newBufferedWriter(out.resolve("images.csv")))) {
             rows = opened.size();

@@ -2,21 +2,22 @@ package dev.mmr.indexer.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.mmr.indexer.ImageIndex;
+import dev.mmr.indexer.store.ImageStore;
+import dev.mmr.indexer.store.StoreOptions;
+import dev.mmr.indexer.store.Stores;
 import java.io.IOException;
-import java.nio.file.Path;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Prints an index's commit data (model fingerprint, widths, dimension, similarity, preprocessing, HNSW settings, progress) and document count as JSON.")
 public final class InfoCommand extends IndexerCommand {
-    @Option(names = "--index", required = true, description = "index folder")
-    Path index;
+    @Mixin
+    StoreOptions store;
 
     @Override
     int execute() throws IOException {
-        try (ImageIndex opened = ImageIndex.open(index)) {
+        try (ImageStore opened = Stores.openUnchecked(store.address())) {
             spec.commandLine().getOut().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                     .writeValueAsString(opened.info().asMap()));
         }

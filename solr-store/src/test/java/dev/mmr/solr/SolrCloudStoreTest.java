@@ -2,9 +2,13 @@ package dev.mmr.solr;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mmr.cli.Mmr;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.indexer.BulkIndexer;
 import dev.mmr.indexer.Hit;
@@ -16,7 +20,15 @@ import dev.mmr.indexer.store.ImageFilter;
 import dev.mmr.indexer.store.ImageStore;
 import dev.mmr.indexer.store.StoreAddress;
 import dev.mmr.indexer.store.Stores;
+import dev.mmr.search.Http;
+import dev.mmr.search.StoreServer;
 import dev.mmr.search.TestCorpus;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.util.Map;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,6 +146,68 @@ class SolrCloudStoreTest {
         long[] visited = {0};
         solr.forEach((image, embedding) -> visited[0]++);
         assertEquals(solr.size(), visited[0]);
+    }
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run mmr(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = Mmr.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return new Run(cli.execute(args), out.toString(), err.toString());
+    }
+
+    @Test
+    void addInfoExportAndDeleteCommandsWorkOnTheCollection() throws Exception {
+        String nodes = cluster.nodes().stream().map(URI::toString).collect(Collectors.joining(","));
+        Path image = TestCorpus.images().resolve(embedded.get(ids(embedded.exactSearch(queries().get(0), 1, null)).get(0)).orElseThrow().id());
+        Run added = mmr("add", "--model", TestCorpus.model().toString(), "--solr", nodes, "--collection", "cifar",
+                "--id", "extra/cat.jpg", "--image", image.toString(), "--label", "mine", "--field", "owner=me");
+        assertEquals(0, added.exit, added.err);
+        assertEquals(Map.of("owner", "me"), solr.get("extra/cat.jpg").orElseThrow().fields());
+        assertEquals(embedded.size() + 1, solr.size());
+        JsonNode info = new ObjectMapper().readTree(mmr("info", "--solr", nodes, "--collection", "cifar").out);
+        assertEquals(embedded.size() + 1, info.get("documents").asLong());
+        assertEquals(model.fingerprint(), info.get(IndexSchema.MODEL_FINGERPRINT).asText());
+
+        Path out = tmp.resolve("export");
+        assertEquals(0, mmr("export", "--solr", nodes, "--collection", "cifar", "--out", out.toString()).exit);
+        assertEquals(embedded.size() + 2, Files.readAllLines(out.resolve("images.csv")).size());
+
+        Run unknown = mmr("delete", "--solr", nodes, "--collection", "cifar", "--id", "extra/cat.jpg", "--id", "nope");
+        assertEquals(1, unknown.exit);
+        assertTrue(unknown.err.contains("nope"), unknown.err);
+        assertEquals(embedded.size() + 1, solr.size(), "a delete naming an unknown id deletes nothing");
+        assertEquals(0, mmr("delete", "--solr", nodes, "--collection", "cifar", "--id", "extra/cat.jpg").exit);
+        assertEquals(embedded.size(), solr.size());
+        assertTrue(solr.get("extra/cat.jpg").isEmpty());
+
+        Run both = mmr("info", "--index", tmp.toString(), "--solr", nodes, "--collection", "cifar");
+        assertNotEquals(0, both.exit);
+        assertTrue(both.err.contains("mutually exclusive"), both.err);
+    }
+
+    @Test
+    void theApiSearchesTheCollectionAndServesItsImages() throws Exception {
+        String id = ids(embedded.exactSearch(queries().get(5), 1, null)).get(0);
+        byte[] bytes = Files.readAllBytes(TestCorpus.images().resolve(id));
+        try (StoreServer running = StoreServer.start(model, solr, tmp)) {
+            Http http = new Http(running.server().url());
+            Http.Answer image = http.get("/api/items/" + id + "/image");
+            assertEquals(200, image.status());
+            assertArrayEquals(bytes, image.body());
+            JsonNode result = http.post("/api/search?k=5&exact=true", bytes).json();
+            float[] query = model.encode(model.preprocessor().preprocess(bytes), 1, model.full()).embedding(0);
+            List<String> expected = ids(embedded.exactSearch(query, 5, null));
+            List<String> answered = new ArrayList<>();
+            result.get("hits").forEach(h -> answered.add(h.get("id").asText()));
+            assertEquals(expected, answered);
+            assertEquals(embedded.size(), http.get("/health").json().get("documents").asLong());
+            assertEquals(404, http.get("/api/items/no/such.jpg").status());
+        }
     }
 
     @Test

@@ -139,7 +139,8 @@ class SolrCloudStoreTest {
         });
         for (String id : some) {
             assertEquals(embedded.get(id), solr.get(id));
-            assertArrayEquals(embedded.vector(id).orElseThrow(), solr.vector(id).orElseThrow(), id);
+            // the same image encoded in batches of another size differs in the last float bits
+            assertArrayEquals(embedded.vector(id).orElseThrow(), solr.vector(id).orElseThrow(), 1e-5f, id);
         }
         assertTrue(solr.get("no/such.jpg").isEmpty());
         assertTrue(solr.get(SolrSchema.METADATA_ID).isEmpty(), "the metadata document is not an image");

@@ -95,6 +95,8 @@ public final class ImageIndexWriter implements ImageStoreWriter {
                     .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
                     .setCommitOnClose(false)
                     .setRAMBufferSizeMB(128)
+                    // one file per format (.vec raw vectors, .vex graph, .veq quantized...): their sizes are the index's cost per vector
+                    .setUseCompoundFile(false)
                     .setCodec(new Lucene104Codec() {
                         private final KnnVectorsFormat vectors = chosen.quantization().format(chosen.maxConnections(), chosen.beamWidth());
 

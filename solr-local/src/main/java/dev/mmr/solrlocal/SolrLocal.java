@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import org.apache.solr.cloud.MiniSolrCloudCluster;
 import org.apache.solr.cloud.ZkTestServer;
 import org.apache.solr.embedded.JettyConfig;
@@ -20,7 +19,7 @@ import org.apache.solr.embedded.JettySolrRunner;
  * <p>Prints {@code node N: http://127.0.0.1:PORT/solr} per node and {@code zookeeper: 127.0.0.1:PORT} once the
  * cluster is up, then {@code ready}. Reads commands from standard input, one a line, answering each with one line:
  * {@code stop N} stops node N's Jetty (its cores close, ZooKeeper sees the node leave), {@code start N} starts it
- * again on the same port. Stops on SIGTERM or Ctrl-C.
+ * again on the same port. Stops on SIGTERM, Ctrl-C, or the end of standard input (the process that started it is gone).
  */
 public final class SolrLocal {
     private SolrLocal() {
@@ -46,14 +45,12 @@ public final class SolrLocal {
         }
         cluster.waitForAllNodes(60);
 
-        CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 cluster.shutdown();
             } catch (Exception e) {
                 System.err.println("solr-local: shutdown: " + e);
             }
-            stopped.countDown();
         }, "solr-local-shutdown"));
 
         List<JettySolrRunner> jettys = List.copyOf(cluster.getJettySolrRunners());
@@ -67,7 +64,7 @@ public final class SolrLocal {
             System.out.println(control(cluster, jettys, line.trim()));
             System.out.flush();
         }
-        stopped.await();
+        System.exit(0);
     }
 
     /** One control command: {@code stop N} or {@code start N}; returns the answer line. */

@@ -65,9 +65,20 @@ final class SolrCollection implements Closeable {
         return call(() -> CollectionAdminRequest.listCollections(client)).contains(name);
     }
 
-    /** Creates the collection with its own configset, {@code shards} x {@code replicas}, and waits until it is active. */
+    /**
+     * Creates the collection, {@code shards} x {@code replicas}, and waits until it is active. Its configset is
+     * {@code mmr-<collection>}: uploaded here unless the cluster has one of that name already (a cluster that refuses
+     * configset uploads takes it from an administrator's {@code bin/solr zk upconfig}).
+     */
     void create(int dimension, IndexSettings settings) throws IOException {
         String configset = "mmr-" + name;
+        if (!call(() -> new ConfigSetAdminRequest.List().process(client)).getConfigSets().contains(configset)) upload(configset, dimension, settings);
+        CollectionAdminRequest.Create create = CollectionAdminRequest.createCollection(name, configset, address.shards(), address.replicas());
+        create.setWaitForFinalState(true);
+        call(() -> create.process(client));
+    }
+
+    private void upload(String configset, int dimension, IndexSettings settings) throws IOException {
         Path zip = Files.createTempFile("mmr-configset", ".zip");
         try {
             Files.write(zip, SolrSchema.configset(dimension, settings));
@@ -77,9 +88,6 @@ final class SolrCollection implements Closeable {
         } finally {
             Files.deleteIfExists(zip);
         }
-        CollectionAdminRequest.Create create = CollectionAdminRequest.createCollection(name, configset, address.shards(), address.replicas());
-        create.setWaitForFinalState(true);
-        call(() -> create.process(client));
     }
 
     /** What the metadata document records, or empty when the collection has none (not an image collection). */

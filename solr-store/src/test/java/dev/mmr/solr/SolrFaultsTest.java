@@ -219,5 +219,4 @@ class SolrFaultsTest {
             return -1;
         }
     }
-
 }

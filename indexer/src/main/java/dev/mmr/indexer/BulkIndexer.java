@@ -7,21 +7,22 @@ import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.encoder.Submodel;
 import dev.mmr.indexer.source.ImageEntry;
 import dev.mmr.indexer.source.ImageSource;
+import dev.mmr.indexer.store.ImageStoreWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Fills an index from a source at full width, resumably. A pipeline: one thread scans the source and reads bytes,
- * {@code decodeThreads} threads decode and preprocess, the calling thread encodes in batches, and one thread writes
- * documents and commits every {@code commitEvery} images or {@code commitInterval}.
+ * Fills a store from a source at full width, resumably. A pipeline of typed stages joined by bounded {@link Channel}s:
+ * one thread scans the source and reads bytes ({@code Raw}), {@code decodeThreads} threads decode and preprocess
+ * ({@code Decoded}), the calling thread encodes in batches ({@code Encoded}), and one thread writes them through the
+ * {@link ImageStoreWriter} and commits every {@code commitEvery} images or {@code commitInterval}.
  *
  * <p>Resume: images whose id was committed before the run are skipped without reading their bytes; everything else
  * is (re-)encoded and written by id, so a rerun after a crash or {@code kill -9} at any moment ends with every image
@@ -73,14 +74,12 @@ public final class BulkIndexer {
     private record Encoded(List<ImageEntry> entries, EncodeResult result) {
     }
 
-    private static final Object END = new Object();
-
     private final MatMambaModel model;
-    private final ImageIndexWriter writer;
+    private final ImageStoreWriter writer;
     private final Options options;
     private final Counters counters = new Counters();
 
-    public BulkIndexer(MatMambaModel model, ImageIndexWriter writer, Options options) {
+    public BulkIndexer(MatMambaModel model, ImageStoreWriter writer, Options options) {
         this.model = model;
         this.writer = writer;
         this.options = options;
@@ -110,9 +109,9 @@ public final class BulkIndexer {
         private final ImageSource source;
         private final Rejects rejects;
         private final String sourceDescription;
-        private final BlockingQueue<Object> toDecode;
-        private final BlockingQueue<Object> toEncode;
-        private final BlockingQueue<Object> toWrite = new ArrayBlockingQueue<>(2);
+        private final Channel<Raw> toDecode;
+        private final Channel<Decoded> toEncode;
+        private final Channel<Encoded> toWrite = new Channel<>(2, 1, 1);
         private final AtomicReference<Throwable> failure = new AtomicReference<>();
         private final List<Thread> threads = new ArrayList<>();
         private final Thread caller = Thread.currentThread();
@@ -121,8 +120,8 @@ public final class BulkIndexer {
             this.source = source;
             this.rejects = rejects;
             this.sourceDescription = source.describe() + (options.limit > 0 ? " (first " + options.limit + ")" : "");
-            this.toDecode = new ArrayBlockingQueue<>(options.batchSize * 4);
-            this.toEncode = new ArrayBlockingQueue<>(options.batchSize * 4);
+            this.toDecode = new Channel<>(options.batchSize * 4, 1, options.decodeThreads);
+            this.toEncode = new Channel<>(options.batchSize * 4, options.decodeThreads, 1);
         }
 
         void run() throws IOException, InterruptedException {
@@ -196,15 +195,15 @@ public final class BulkIndexer {
                     reject(entry, "unreadable: " + e);
                     return true;
                 }
-                toDecode.put(new Raw(entry, bytes));
+                toDecode.send(new Raw(entry, bytes));
                 return true;
             });
-            for (int i = 0; i < options.decodeThreads; i++) toDecode.put(END);
+            toDecode.done();
         }
 
         private void decode(ImagePreprocessor preprocessor) throws IOException, InterruptedException {
-            for (Object item = toDecode.take(); item != END; item = toDecode.take()) {
-                Raw raw = (Raw) item;
+            for (Optional<Raw> next = toDecode.take(); next.isPresent(); next = toDecode.take()) {
+                Raw raw = next.get();
                 float[] pixels;
                 try {
                     pixels = preprocessor.preprocess(raw.bytes);
@@ -212,39 +211,41 @@ public final class BulkIndexer {
                     reject(raw.entry, e.getMessage() == null ? e.toString() : e.getMessage());
                     continue;
                 }
-                toEncode.put(new Decoded(raw.entry, pixels));
+                toEncode.send(new Decoded(raw.entry, pixels));
             }
-            toEncode.put(END);
+            toEncode.done();
         }
 
         private void encode() throws InterruptedException {
             Submodel full = model.submodel(model.full());
-            int ended = 0;
             List<Decoded> batch = new ArrayList<>(options.batchSize);
-            while (ended < options.decodeThreads) {
-                Object item = toEncode.take();
-                if (item == END) ended++;
-                else batch.add((Decoded) item);
-                if (batch.size() == options.batchSize || (ended == options.decodeThreads && !batch.isEmpty())) {
+            boolean more = true;
+            while (more) {
+                Optional<Decoded> next = toEncode.take();
+                next.ifPresent(batch::add);
+                more = next.isPresent();
+                if (batch.size() == options.batchSize || (!more && !batch.isEmpty())) {
                     List<ImageEntry> entries = batch.stream().map(Decoded::entry).toList();
                     EncodeBatch images = new EncodeBatch(batch.stream()
                             .<EncodeBatch.Image>map(d -> new EncodeBatch.ImagePixels(d.entry.id(), d.pixels)).toList());
-                    toWrite.put(new Encoded(entries, model.encode(images, full)));
+                    toWrite.send(new Encoded(entries, model.encode(images, full)));
                     batch.clear();
                 }
             }
-            toWrite.put(END);
+            toWrite.done();
         }
 
         private void write() throws IOException, InterruptedException {
             long lastCommit = System.nanoTime();
             long sinceCommit = 0;
-            for (Object item = toWrite.take(); item != END; item = toWrite.take()) {
-                Encoded encoded = (Encoded) item;
-                for (EncodeResult.Embedded e : encoded.result.embedded()) writer.put(encoded.entries.get(e.index()), e.embedding());
+            for (Optional<Encoded> next = toWrite.take(); next.isPresent(); next = toWrite.take()) {
+                Encoded encoded = next.get();
+                List<EncodeResult.Embedded> embedded = encoded.result.embedded();
+                writer.put(embedded.stream().map(e -> encoded.entries.get(e.index())).toList(),
+                        embedded.stream().map(EncodeResult.Embedded::embedding).toList());
                 for (EncodeResult.Failure f : encoded.result.failures()) reject(encoded.entries.get(f.index()), f.message());
-                counters.indexed.addAndGet(encoded.result.embedded().size());
-                sinceCommit += encoded.result.embedded().size();
+                counters.indexed.addAndGet(embedded.size());
+                sinceCommit += embedded.size();
                 if (sinceCommit >= options.commitEvery || System.nanoTime() - lastCommit >= options.commitInterval.toNanos()) {
                     commit(IndexSchema.STATE_PARTIAL);
                     lastCommit = System.nanoTime();

@@ -1,7 +1,8 @@
 package dev.mmr.indexer;
 
 import dev.mmr.encoder.MatMambaModel;
-import java.io.Closeable;
+import dev.mmr.indexer.store.ImageFilter;
+import dev.mmr.indexer.store.ImageStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,14 +32,14 @@ import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.FixedBitSet;
 
 /**
- * Reads and searches an image index on disk. Thread-safe: one instance serves many threads. Sees the index as of
+ * The embedded Lucene index's {@link ImageStore}: reads and searches an image index on disk. Thread-safe: one instance serves many threads. Sees the index as of
  * its last commit when opened, or when {@link #refresh} last picked up a newer commit (e.g. after {@code mmr add}).
  *
  * <p>Similarities are dot products of the query with the stored float32 embeddings, i.e. cosines, since both are
  * unit vectors: {@link #search} takes {@code max(k, efSearch)} candidates from the HNSW graph (quantized or not) and
  * rescores them exactly; {@link #exactSearch} scans every (filtered) document.
  */
-public final class ImageIndex implements Closeable {
+public final class ImageIndex implements ImageStore {
     private final Path path;
     private final Directory directory;
     private final SearcherManager searchers;
@@ -59,7 +60,7 @@ public final class ImageIndex implements Closeable {
     public static ImageIndex open(Path path, MatMambaModel model) throws IOException {
         ImageIndex index = open(path);
         try {
-            checkModel(path, index.info(), model);
+            IndexIdentity.checkModel("index at " + path, index.info(), model);
             return index;
         } catch (IOException e) {
             index.close();
@@ -74,10 +75,11 @@ public final class ImageIndex implements Closeable {
             if (!DirectoryReader.indexExists(directory)) throw new IOException("no index at " + path + " (build one with: mmr index)");
             SearcherManager searchers = new SearcherManager(directory, null);
             IndexInfo info = info(searchers);
-            if (!IndexSchema.FORMAT_VERSION.equals(info.commitData().get(IndexSchema.FORMAT))) {
+            try {
+                IndexIdentity.checkFormat(path.toString(), info);
+            } catch (IndexMismatchException e) {
                 searchers.close();
-                throw new IndexMismatchException(path + " is not an image index of format " + IndexSchema.FORMAT_VERSION
-                        + " (its commit data says format " + info.commitData().get(IndexSchema.FORMAT) + ")");
+                throw e;
             }
             return new ImageIndex(path, directory, searchers, info.dimension());
         } catch (IOException | RuntimeException e) {
@@ -86,19 +88,8 @@ public final class ImageIndex implements Closeable {
         }
     }
 
-    static void checkModel(Path path, IndexInfo info, MatMambaModel model) throws IndexMismatchException {
-        String built = info.modelFingerprint();
-        if (built == null) throw new IndexMismatchException(path + " is not an image index (its commit data names no model fingerprint)");
-        if (!built.equals(model.fingerprint()))
-            throw new IndexMismatchException("the index at " + path + " was built by the model with fingerprint " + built
-                    + ", but the model given has fingerprint " + model.fingerprint()
-                    + ": use the model that built the index, or re-index with this one");
-        if (info.dimension() != model.embeddingDim())
-            throw new IndexMismatchException("the index at " + path + " holds " + info.dimension() + "-dimensional embeddings, the model emits "
-                    + model.embeddingDim());
-    }
-
     /** The commit data and document count of the commit this index currently sees. */
+    @Override
     public IndexInfo info() throws IOException {
         return info(searchers);
     }
@@ -113,13 +104,13 @@ public final class ImageIndex implements Closeable {
         }
     }
 
-    /** Embedding dimension. */
+    @Override
     public int dimension() {
         return dimension;
     }
 
-    /** Number of images. */
-    public int size() throws IOException {
+    @Override
+    public long size() throws IOException {
         IndexSearcher searcher = searchers.acquire();
         try {
             return searcher.getIndexReader().numDocs();
@@ -129,6 +120,7 @@ public final class ImageIndex implements Closeable {
     }
 
     /** Picks up a newer commit if there is one; returns whether it did. */
+    @Override
     public boolean refresh() throws IOException {
         IndexSearcher before = searchers.acquire();
         try {
@@ -144,17 +136,11 @@ public final class ImageIndex implements Closeable {
         }
     }
 
-    /**
-     * Approximate nearest neighbours through the HNSW graph.
-     *
-     * @param query    an L2-normalised query embedding of this index's dimension
-     * @param k        hits wanted
-     * @param filter   only images matching this query (e.g. {@code new TermQuery(new Term("label", "cat"))}); null for all
-     * @param efSearch candidates explored (at least k is used): larger is slower and closer to exact
-     * @return up to k hits, most similar first
-     */
-    public List<Hit> search(float[] query, int k, Query filter, int efSearch) throws IOException {
+    /** {@inheritDoc} Takes {@code max(k, efSearch)} candidates from the graph and rescores them exactly. */
+    @Override
+    public List<Hit> search(float[] query, int k, ImageFilter imageFilter, int efSearch) throws IOException {
         checkQuery(query, k);
+        Query filter = IndexSchema.filterQuery(imageFilter);
         IndexSearcher searcher = searchers.acquire();
         try {
             int candidates = Math.max(k, efSearch);
@@ -173,9 +159,11 @@ public final class ImageIndex implements Closeable {
         }
     }
 
-    /** Exact nearest neighbours by scanning every image that matches {@code filter} (null for all). */
-    public List<Hit> exactSearch(float[] query, int k, Query filter) throws IOException {
+    /** Exact nearest neighbours by scanning the stored float32 vectors of every image the filter lets through. */
+    @Override
+    public List<Hit> exactSearch(float[] query, int k, ImageFilter imageFilter) throws IOException {
         checkQuery(query, k);
+        Query filter = IndexSchema.filterQuery(imageFilter);
         IndexSearcher searcher = searchers.acquire();
         try {
             Weight weight = filter == null ? null : searcher.createWeight(searcher.rewrite(filter), ScoreMode.COMPLETE_NO_SCORES, 1);
@@ -205,7 +193,7 @@ public final class ImageIndex implements Closeable {
         }
     }
 
-    /** The stored metadata of an image, if the id is in the index. */
+    @Override
     public Optional<ImageRecord> get(String id) throws IOException {
         IndexSearcher searcher = searchers.acquire();
         try {
@@ -217,6 +205,7 @@ public final class ImageIndex implements Closeable {
     }
 
     /** The stored embedding of an image exactly as indexed (float32, L2-normalised), if the id is in the index. */
+    @Override
     public Optional<float[]> vector(String id) throws IOException {
         IndexSearcher searcher = searchers.acquire();
         try {
@@ -230,13 +219,8 @@ public final class ImageIndex implements Closeable {
         }
     }
 
-    /** Receives each image with its embedding, for {@link #forEach}. */
-    @FunctionalInterface
-    public interface ImageConsumer {
-        void accept(ImageRecord image, float[] embedding) throws IOException;
-    }
-
     /** Visits every image with its embedding, in index order (e.g. to export or evaluate the whole corpus). */
+    @Override
     public void forEach(ImageConsumer consumer) throws IOException {
         IndexSearcher searcher = searchers.acquire();
         try {
@@ -288,6 +272,11 @@ public final class ImageIndex implements Closeable {
     private record ScoredDoc(int doc, float similarity) {
         static final Comparator<ScoredDoc> BEST_FIRST =
                 Comparator.comparingDouble((ScoredDoc d) -> -d.similarity).thenComparingInt(ScoredDoc::doc);
+    }
+
+    @Override
+    public String describe() {
+        return "index at " + path;
     }
 
     @Override

@@ -1,10 +1,8 @@
 package dev.mmr.indexer;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mmr.encoder.MatMambaModel;
-import dev.mmr.encoder.Preprocessing;
 import dev.mmr.indexer.source.ImageEntry;
-import java.io.Closeable;
+import dev.mmr.indexer.store.ImageStoreWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -28,15 +26,14 @@ import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 
 /**
- * Writes an image index: documents replaced by id, deletes, and commits that record what produced the index.
+ * The embedded Lucene index's {@link ImageStoreWriter}. Writes an image index: documents replaced by id, deletes, and commits that record what produced the index.
  * Creates the index on first use with the given {@link IndexSettings}; an existing index keeps its recorded settings and
  * refuses a model with another fingerprint or dimension. Holds Lucene's write lock until closed (one writer per index;
  * readers such as {@link ImageIndex} may be open meanwhile). Changes become durable and visible only at {@link #commit};
  * closing without a commit discards them. {@link #put} may be called from several threads.
  */
-public final class ImageIndexWriter implements Closeable {
-    private static final double UNIT_NORM_TOLERANCE = 1e-3;
-
+public final class ImageIndexWriter implements ImageStoreWriter {
+    private final Path path;
     private final Directory directory;
     private final IndexWriter writer;
     private final DirectoryReader lastCommit;
@@ -45,8 +42,9 @@ public final class ImageIndexWriter implements Closeable {
     private final int dimension;
     private final IndexSettings settings;
 
-    private ImageIndexWriter(Directory directory, IndexWriter writer, DirectoryReader lastCommit, Map<String, String> commitData,
+    private ImageIndexWriter(Path path, Directory directory, IndexWriter writer, DirectoryReader lastCommit, Map<String, String> commitData,
                              int dimension, IndexSettings settings) {
+        this.path = path;
         this.directory = directory;
         this.writer = writer;
         this.lastCommit = lastCommit;
@@ -83,21 +81,22 @@ public final class ImageIndexWriter implements Closeable {
             if (DirectoryReader.indexExists(directory)) {
                 lastCommit = DirectoryReader.open(directory);
                 IndexInfo info = new IndexInfo(lastCommit.getIndexCommit().getUserData(), lastCommit.numDocs());
-                if (!IndexSchema.FORMAT_VERSION.equals(info.commitData().get(IndexSchema.FORMAT)))
-                    throw new IndexMismatchException(path + " is not an image index of format " + IndexSchema.FORMAT_VERSION);
-                if (model != null) ImageIndex.checkModel(path, info, model);
+                IndexIdentity.checkFormat(path.toString(), info);
+                if (model != null) IndexIdentity.checkModel("index at " + path, info, model);
                 data.putAll(info.commitData());
                 settings = info.settings();
                 dimension = info.dimension();
             } else if (model == null) {
                 throw new IOException("no index at " + path + " (build one with: mmr index)");
             }
-            if (model != null) data.putAll(identity(model, settings));
+            if (model != null) data.putAll(IndexIdentity.of(model, settings));
             IndexSettings chosen = settings;
             IndexWriterConfig config = new IndexWriterConfig()
                     .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
                     .setCommitOnClose(false)
                     .setRAMBufferSizeMB(128)
+                    // one file per format (.vec raw vectors, .vex graph, .veq quantized...): their sizes are the index's cost per vector
+                    .setUseCompoundFile(false)
                     .setCodec(new Lucene104Codec() {
                         private final KnnVectorsFormat vectors = chosen.quantization().format(chosen.maxConnections(), chosen.beamWidth());
 
@@ -107,7 +106,7 @@ public final class ImageIndexWriter implements Closeable {
                         }
                     });
             IndexWriter writer = new IndexWriter(directory, config);
-            return new ImageIndexWriter(directory, writer, lastCommit, data, dimension, settings);
+            return new ImageIndexWriter(path, directory, writer, lastCommit, data, dimension, settings);
         } catch (IOException | RuntimeException e) {
             try (directory; DirectoryReader toClose = lastCommit) {
                 throw e;
@@ -115,31 +114,7 @@ public final class ImageIndexWriter implements Closeable {
         }
     }
 
-    private static Map<String, String> identity(MatMambaModel model, IndexSettings settings) {
-        Preprocessing p = model.preprocessing();
-        Map<String, Object> preprocessing = new LinkedHashMap<>();
-        preprocessing.put("crop_ratio", p.cropRatio());
-        preprocessing.put("mean", p.mean());
-        preprocessing.put("std", p.std());
-        Map<String, String> data = new LinkedHashMap<>();
-        data.put(IndexSchema.FORMAT, IndexSchema.FORMAT_VERSION);
-        data.put(IndexSchema.MODEL_FINGERPRINT, model.fingerprint());
-        data.put(IndexSchema.MODEL_WIDTHS, model.full().name());
-        data.put(IndexSchema.MODEL_IMAGE_SIZE, Integer.toString(model.config().imageSize()));
-        try {
-            data.put(IndexSchema.PREPROCESSING, new ObjectMapper().writeValueAsString(preprocessing));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        data.put(IndexSchema.DIMENSION, Integer.toString(model.embeddingDim()));
-        data.put(IndexSchema.SIMILARITY_KEY, IndexSchema.SIMILARITY.name().toLowerCase(java.util.Locale.ROOT));
-        data.put(IndexSchema.QUANTIZATION, settings.quantization().key());
-        data.put(IndexSchema.MAX_CONNECTIONS, Integer.toString(settings.maxConnections()));
-        data.put(IndexSchema.BEAM_WIDTH, Integer.toString(settings.beamWidth()));
-        return data;
-    }
-
-    /** The settings in force: those recorded in an existing index, or those it was created with. */
+    @Override
     public IndexSettings settings() {
         return settings;
     }
@@ -150,6 +125,7 @@ public final class ImageIndexWriter implements Closeable {
     }
 
     /** Whether an image with this id was in the index when this writer opened (a live document of the last commit). */
+    @Override
     public boolean committed(String id) {
         if (lastCommitSearcher == null) return false;
         try {
@@ -159,22 +135,15 @@ public final class ImageIndexWriter implements Closeable {
         }
     }
 
-    /** Adds the image, replacing any image with the same id. The embedding must be L2-normalised and full-width. */
-    public void put(ImageEntry entry, float[] embedding) throws IOException {
-        if (embedding.length != dimension)
-            throw new IllegalArgumentException("embedding has " + embedding.length + " dimensions, the index " + dimension);
-        double norm = 0;
-        for (float v : embedding) norm += (double) v * v;
-        if (!(Math.abs(Math.sqrt(norm) - 1) < UNIT_NORM_TOLERANCE))
-            throw new IllegalArgumentException("embedding of " + entry.id() + " is not L2-normalised (norm " + Math.sqrt(norm) + ")");
-        writer.updateDocument(IndexSchema.idTerm(entry.id()), IndexSchema.document(entry, embedding));
+    @Override
+    public void put(List<ImageEntry> entries, List<float[]> embeddings) throws IOException {
+        if (entries.size() != embeddings.size()) throw new IllegalArgumentException(entries.size() + " images but " + embeddings.size() + " embeddings");
+        for (int i = 0; i < entries.size(); i++) IndexIdentity.checkEmbedding(entries.get(i).id(), embeddings.get(i), dimension);
+        for (int i = 0; i < entries.size(); i++)
+            writer.updateDocument(IndexSchema.idTerm(entries.get(i).id()), IndexSchema.document(entries.get(i), embeddings.get(i)));
     }
 
-    /**
-     * Deletes images by id, all or none: when any id is not in the index, nothing is deleted.
-     *
-     * @throws IllegalArgumentException naming the unknown ids
-     */
+    @Override
     public void delete(Collection<String> ids) throws IOException {
         List<String> unknown = new ArrayList<>();
         try (DirectoryReader current = DirectoryReader.open(writer)) {
@@ -185,10 +154,8 @@ public final class ImageIndexWriter implements Closeable {
         writer.deleteDocuments(ids.stream().map(IndexSchema::idTerm).toArray(Term[]::new));
     }
 
-    /**
-     * Makes every change so far durable, recording the model identity, settings, document count and {@code progress}
-     * (keys and values merged over the previous commit's) in the commit data.
-     */
+    /** Makes every change so far durable (fsync'd), recording identity, count and progress in the commit data. */
+    @Override
     public void commit(Map<String, String> progress) throws IOException {
         commitData.putAll(progress);
         try (DirectoryReader current = DirectoryReader.open(writer)) {
@@ -197,6 +164,11 @@ public final class ImageIndexWriter implements Closeable {
         commitData.put(IndexSchema.COMMITTED_AT, Instant.now().toString());
         writer.setLiveCommitData(new HashMap<>(commitData).entrySet());
         writer.commit();
+    }
+
+    @Override
+    public String describe() {
+        return "index at " + path;
     }
 
     /** Closes without committing: changes since the last {@link #commit} are discarded. */

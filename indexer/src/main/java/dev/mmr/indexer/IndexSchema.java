@@ -2,6 +2,7 @@ package dev.mmr.indexer;
 
 import dev.mmr.indexer.source.ImageEntry;
 import dev.mmr.indexer.source.ImageLocation;
+import dev.mmr.indexer.store.ImageFilter;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.lucene.document.Document;
@@ -12,6 +13,10 @@ import org.apache.lucene.document.StoredField;
 import org.apache.lucene.index.IndexableField;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.TermQuery;
 
 /**
  * The document layout and the commit-data keys. One document per image:
@@ -67,6 +72,19 @@ public final class IndexSchema {
         entry.fields().forEach((name, value) -> doc.add(new KeywordField(name, value, Field.Store.YES)));
         doc.add(new KnnFloatVectorField(EMBEDDING, embedding, SIMILARITY));
         return doc;
+    }
+
+    /** The Lucene filter of an {@link ImageFilter}: any of its labels and all of its fields; null lets everything through. */
+    static Query filterQuery(ImageFilter filter) {
+        if (filter == null || filter.isAll()) return null;
+        BooleanQuery.Builder all = new BooleanQuery.Builder();
+        if (!filter.labels().isEmpty()) {
+            BooleanQuery.Builder anyLabel = new BooleanQuery.Builder();
+            filter.labels().forEach(l -> anyLabel.add(new TermQuery(new Term(LABEL, l)), BooleanClause.Occur.SHOULD));
+            all.add(anyLabel.build(), BooleanClause.Occur.FILTER);
+        }
+        filter.fields().forEach((name, value) -> all.add(new TermQuery(new Term(name, value)), BooleanClause.Occur.FILTER));
+        return all.build();
     }
 
     static ImageRecord record(Document doc) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.indexer.source.ImageLocation;
 import dev.mmr.indexer.source.ImageSource;
+import dev.mmr.indexer.store.ImageFilter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.lucene.index.Term;
-import org.apache.lucene.search.TermQuery;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,11 +83,11 @@ class ImageIndexTest {
                     index.exactSearch(stored, 5, null).stream().map(h -> h.image().id()).toList());
 
             String label = record.label();
-            List<Hit> filtered = index.exactSearch(stored, 100, new TermQuery(new Term(IndexSchema.LABEL, label)));
+            List<Hit> filtered = index.exactSearch(stored, 100, ImageFilter.label(label));
             long sameLabel = images.keySet().stream().filter(k -> k.split("/")[1].equals(label)).count();
             assertEquals(sameLabel, filtered.size());
             assertTrue(filtered.stream().allMatch(h -> h.image().label().equals(label)));
-            assertEquals(filtered.size(), index.search(stored, 100, new TermQuery(new Term(IndexSchema.LABEL, label)), 100).size());
+            assertEquals(filtered.size(), index.search(stored, 100, ImageFilter.label(label), 100).size());
             assertTrue(index.get("no/such/id.jpg").isEmpty());
             assertThrows(IllegalArgumentException.class, () -> index.search(new float[3], 5, null, 10));
         }
@@ -126,7 +125,7 @@ class ImageIndexTest {
             String firstId = images.keySet().iterator().next();
             assertEquals(new ImageLocation.ArchiveMember(archive.toAbsolutePath(), firstId), a.get(firstId).orElseThrow().location());
             assertArrayEquals(a.vector(firstId).orElseThrow(), m.vector("m0").orElseThrow(), 1e-5f);
-            List<Hit> val = m.exactSearch(m.vector("m1").orElseThrow(), 100, new TermQuery(new Term("split", "val")));
+            List<Hit> val = m.exactSearch(m.vector("m1").orElseThrow(), 100, ImageFilter.field("split", "val"));
             assertEquals(images.size() / 2, val.size());
             assertEquals("m1", val.get(0).image().id());
         }

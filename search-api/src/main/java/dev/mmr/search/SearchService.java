@@ -4,9 +4,9 @@ import dev.mmr.encoder.Cost;
 import dev.mmr.encoder.ImageDecodeException;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.encoder.Widths;
-import dev.mmr.indexer.ImageIndex;
 import dev.mmr.indexer.ImageRecord;
-import dev.mmr.indexer.IndexSchema;
+import dev.mmr.indexer.store.ImageFilter;
+import dev.mmr.indexer.store.ImageStore;
 import java.io.UncheckedIOException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -18,11 +18,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
-import org.apache.lucene.search.BooleanClause;
-import org.apache.lucene.search.BooleanQuery;
-import org.apache.lucene.search.Query;
-import org.apache.lucene.search.TermQuery;
-import org.apache.lucene.index.Term;
 
 /**
  * Query by image: the image is decoded and encoded by the chosen nested submodel on a bounded pool of workers that
@@ -32,7 +27,7 @@ import org.apache.lucene.index.Term;
 public final class SearchService implements AutoCloseable {
     private static final int CALIBRATION_RUNS = 7;
     private final MatMambaModel model;
-    private final ImageIndex index;
+    private final ImageStore index;
     private final ServiceLimits limits;
     private final Reports reports;
     private final StoredImages images;
@@ -69,7 +64,7 @@ public final class SearchService implements AutoCloseable {
                        String thumbnailUrl) {
     }
 
-    public SearchService(MatMambaModel model, ImageIndex index, Reports reports, ServiceLimits limits) {
+    public SearchService(MatMambaModel model, ImageStore index, Reports reports, ServiceLimits limits) {
         this.model = model;
         this.index = index;
         this.limits = limits;
@@ -101,7 +96,7 @@ public final class SearchService implements AutoCloseable {
     public SearchResult search(byte[] image, SubmodelChoice choice, SearchOptions options) {
         long start = System.nanoTime();
         checkOptions(options);
-        Query filter = filter(options);
+        ImageFilter filter = filter(options);
         Widths widths = resolve(choice);
         EmbeddingCache.Key key = new EmbeddingCache.Key(EmbeddingCache.sha256(image), widths.name());
         float[] embedding = cache.getIfPresent(key);
@@ -273,21 +268,11 @@ public final class SearchService implements AutoCloseable {
         }
     }
 
-    private Query filter(SearchOptions options) {
-        if (options.labels().isEmpty() && options.fields().isEmpty()) {
-            return null;
-        }
-        BooleanQuery.Builder all = new BooleanQuery.Builder();
-        if (!options.labels().isEmpty()) {
-            BooleanQuery.Builder anyLabel = new BooleanQuery.Builder();
-            options.labels().forEach(l -> anyLabel.add(new TermQuery(new Term(IndexSchema.LABEL, l)), BooleanClause.Occur.SHOULD));
-            all.add(anyLabel.build(), BooleanClause.Occur.FILTER);
-        }
-        options.fields().forEach((name, value) -> all.add(new TermQuery(new Term(name, value)), BooleanClause.Occur.FILTER));
-        return all.build();
+    private static ImageFilter filter(SearchOptions options) {
+        return new ImageFilter(options.labels(), options.fields());
     }
 
-    private List<Hit> hits(float[] query, SearchOptions options, Query filter) {
+    private List<Hit> hits(float[] query, SearchOptions options, ImageFilter filter) {
         List<dev.mmr.indexer.Hit> found = read(() -> options.exact()
                 ? index.exactSearch(query, options.k(), filter)
                 : index.search(query, options.k(), filter, options.ef() == null ? options.k() : options.ef()));
@@ -303,7 +288,7 @@ public final class SearchService implements AutoCloseable {
         return read(() -> index.get(id));
     }
 
-    /** An index read; the index is on local disk, so a failure here is the server's fault, not the request's. */
+    /** A store read; the store is the server's own (a local index or its cluster), so a failure here is the server's fault, not the request's. */
     private static <T> T read(IndexRead<T> read) {
         try {
             return read.get();

@@ -1,23 +1,25 @@
 package dev.mmr.search;
 
 import dev.mmr.encoder.MatMambaModel;
-import dev.mmr.indexer.ImageIndex;
+import dev.mmr.indexer.store.ImageStore;
+import dev.mmr.indexer.store.StoreAddress;
+import dev.mmr.indexer.store.Stores;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
-/** Opens the index of a loaded model, serves them, and keeps serving until the process is stopped (Ctrl-C). */
+/** Opens the store of a loaded model, serves them, and keeps serving until the process is stopped (Ctrl-C). */
 public final class Serving {
     private Serving() {
     }
 
-    /** Serves {@code model} (which it closes when the process stops) over the index in {@code indexDir}. */
-    public static void serveUntilStopped(MatMambaModel model, Path modelDir, Path indexDir, Path reportsDir, ServiceLimits limits,
+    /** Serves {@code model} (which it closes when the process stops) over the store at {@code store}. */
+    public static void serveUntilStopped(MatMambaModel model, Path modelDir, StoreAddress store, Path reportsDir, ServiceLimits limits,
                                          String host, int port, PrintStream out) throws IOException, InterruptedException {
-        ImageIndex index;
+        ImageStore index;
         try {
-            index = ImageIndex.open(indexDir, model);
+            index = Stores.open(store, model);
         } catch (IOException e) {
             model.close();
             throw e;
@@ -32,12 +34,12 @@ public final class Serving {
             try {
                 index.close();
             } catch (IOException ignored) {
-                // the process is ending; the index is read-only here
+                // the process is ending; the store is only read here
             }
             model.close();
             stopped.countDown();
         }));
-        out.printf("Serving %d images from %s with %s%n", index.size(), indexDir, modelDir);
+        out.printf("Serving %d images from the %s with %s%n", index.size(), index.describe(), modelDir);
         for (SearchService.Submodel s : service.submodels()) {
             out.printf("  %-8s %7.3f GFLOP  %7.2f ms per query image%n", s.name(), s.gflop(), s.latencyMs());
         }

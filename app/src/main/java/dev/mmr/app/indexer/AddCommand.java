@@ -2,17 +2,18 @@ package dev.mmr.app.indexer;
 
 import dev.mmr.app.MmrCommand;
 import dev.mmr.encoder.MatMambaModel;
-import dev.mmr.indexer.BulkIndexer;
-import dev.mmr.indexer.ImageIndexWriter;
 import dev.mmr.indexer.IndexSettings;
 import dev.mmr.indexer.source.ImageEntry;
 import dev.mmr.indexer.source.ImageLocation;
+import dev.mmr.indexer.store.ImageStoreWriter;
+import dev.mmr.indexer.store.Stores;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -27,8 +28,8 @@ public final class AddCommand implements Callable<Integer>, MmrCommand {
     @Option(names = "--model", required = true, description = "model folder; must be the one that built the index")
     Path model;
 
-    @Option(names = "--index", required = true, description = "index folder")
-    Path index;
+    @Mixin
+    StoreOptions store;
 
     @Option(names = "--id", required = true, description = "the image's id")
     String id;
@@ -49,12 +50,12 @@ public final class AddCommand implements Callable<Integer>, MmrCommand {
         try (MatMambaModel encoder = MatMambaModel.load(model)) {
             float[] pixels = encoder.preprocessor().preprocess(image);
             float[] embedding = encoder.encode(pixels, 1, encoder.full()).embedding(0);
-            try (ImageIndexWriter writer = ImageIndexWriter.open(index, encoder, IndexSettings.DEFAULT)) {
+            try (ImageStoreWriter writer = Stores.openWriter(store.address(), encoder, IndexSettings.DEFAULT)) {
                 writer.put(new ImageEntry(id, new ImageLocation.File(image.toAbsolutePath().normalize()), label, fields), embedding);
                 writer.commit(Map.of());
+                spec.commandLine().getOut().println("added " + id + " to the " + writer.describe());
             }
         }
-        spec.commandLine().getOut().println("added " + id + " to " + index);
         return 0;
     }
 }

@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.SequenceWriter;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.mmr.app.MmrCommand;
-import dev.mmr.indexer.ImageIndex;
 import dev.mmr.indexer.Npy;
+import dev.mmr.indexer.store.ImageStore;
+import dev.mmr.indexer.store.Stores;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,8 +28,8 @@ public final class ExportCommand implements Callable<Integer>, MmrCommand {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--index", required = true, description = "index folder")
-    Path index;
+    @Mixin
+    StoreOptions store;
 
     @Option(names = "--out", required = true, description = "output folder (created if missing)")
     Path out;
@@ -36,8 +38,8 @@ public final class ExportCommand implements Callable<Integer>, MmrCommand {
     public Integer call() throws IOException {
         Files.createDirectories(out);
         CsvSchema schema = CsvSchema.builder().addColumn("row").addColumn("id").addColumn("label").addColumn("path").build().withHeader();
-        int rows;
-        try (ImageIndex opened = ImageIndex.open(index);
+        long rows;
+        try (ImageStore opened = Stores.openUnchecked(store.address());
              OutputStream matrix = new BufferedOutputStream(Files.newOutputStream(out.resolve("embeddings.npy")), 1 << 16);
              SequenceWriter table = new CsvMapper().writer(schema).writeValues(Files.newBufferedWriter(out.resolve("images.csv")))) {
             rows = opened.size();

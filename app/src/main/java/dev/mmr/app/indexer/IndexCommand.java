@@ -4,12 +4,14 @@ import dev.mmr.app.MmrCommand;
 import dev.mmr.app.encoder.EncoderOptions;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.indexer.BulkIndexer;
-import dev.mmr.indexer.ImageIndexWriter;
 import dev.mmr.indexer.IndexMismatchException;
 import dev.mmr.indexer.IndexSettings;
 import dev.mmr.indexer.Progress;
 import dev.mmr.indexer.Quantization;
 import dev.mmr.indexer.source.ImageSource;
+import dev.mmr.indexer.store.ImageStoreWriter;
+import dev.mmr.indexer.store.StoreAddress;
+import dev.mmr.indexer.store.Stores;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -23,7 +25,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "index", mixinStandardHelpOptions = true,
-        description = {"Encodes every image of a source at full width into a Lucene HNSW index.",
+        description = {"Encodes every image of a source at full width into a Lucene HNSW index (--index) or a SolrCloud collection (--solr).",
                 "Resumable: rerun the same command after an interruption; committed images are skipped.",
                 "Unreadable images are listed in the rejects file (id<TAB>reason) and never stop the run."})
 public final class IndexCommand implements Callable<Integer>, MmrCommand {
@@ -37,8 +39,8 @@ public final class IndexCommand implements Callable<Integer>, MmrCommand {
             description = "an ImageFolder tree, a .tar/.tar.gz/.tar.xz archive of one, or a .csv/.jsonl manifest (id,path[,label][,fields])")
     Path source;
 
-    @Option(names = "--index", required = true, description = "index folder (created if missing)")
-    Path index;
+    @Mixin
+    StoreOptions store;
 
     @Option(names = "--under", description = "only the subtree under this folder of a tree or archive, e.g. train")
     String under;
@@ -70,7 +72,7 @@ public final class IndexCommand implements Callable<Integer>, MmrCommand {
     @Option(names = "--quantization", description = "graph vectors: none, int7, int4 or binary, for a new index (default: none)")
     String quantization;
 
-    @Option(names = "--rejects", description = "rejects file (default: <index>/rejects.tsv)")
+    @Option(names = "--rejects", description = "rejects file (default: <index>/rejects.tsv, or rejects-<collection>.tsv)")
     Path rejects;
 
     @Option(names = "--quiet", description = "no progress output")
@@ -83,31 +85,34 @@ public final class IndexCommand implements Callable<Integer>, MmrCommand {
                 beamWidth != null ? beamWidth : IndexSettings.DEFAULT.beamWidth(),
                 quantization != null ? Quantization.parse(quantization) : IndexSettings.DEFAULT.quantization());
         PrintWriter out = spec.commandLine().getOut();
+        StoreAddress address = store.address();
+        Path rejectsFile = rejects != null ? rejects : address.defaultRejectsFile();
         try (ImageSource images = ImageSource.open(source, under);
              MatMambaModel encoder = device.load(model);
-             ImageIndexWriter writer = ImageIndexWriter.open(index, encoder, requested)) {
-            checkSettings(writer.settings());
+             ImageStoreWriter writer = Stores.openWriter(address, encoder, requested)) {
+            checkSettings(writer);
             BulkIndexer.Options options = new BulkIndexer.Options(batch != null ? batch : encoder.preferredBatch(),
                     threads != null ? threads : BulkIndexer.Options.DEFAULT.decodeThreads(), commitEvery, Duration.ofSeconds(commitSeconds), limit);
             BulkIndexer indexer = new BulkIndexer(encoder, writer, options);
             BulkIndexer.Result result;
             try (Progress progress = quiet ? Progress.silent() : Progress.of(indexer, images)) {
-                result = indexer.run(images, rejects != null ? rejects : index.resolve("rejects.tsv"));
+                result = indexer.run(images, rejectsFile);
             }
-            out.printf(Locale.ROOT, "indexed %,d, skipped %,d (already indexed), rejected %,d in %.1f s (%,.0f images/s); index %s%n",
-                    result.indexed(), result.skipped(), result.rejected(), result.seconds(), result.imagesPerSecond(), index);
+            out.printf(Locale.ROOT, "indexed %,d, skipped %,d (already indexed), rejected %,d in %.1f s (%,.0f images/s); %s%n",
+                    result.indexed(), result.skipped(), result.rejected(), result.seconds(), result.imagesPerSecond(), writer.describe());
             if (result.rejectsListed() > 0)
-                out.printf(Locale.ROOT, "%,d rejected images listed in %s%n", result.rejectsListed(), rejects != null ? rejects : index.resolve("rejects.tsv"));
+                out.printf(Locale.ROOT, "%,d rejected images listed in %s%n", result.rejectsListed(), rejectsFile);
             return 0;
         }
     }
 
     /** An existing index keeps its settings; asking for different ones is an error rather than silently ignored. */
-    private void checkSettings(IndexSettings actual) throws IndexMismatchException {
+    private void checkSettings(ImageStoreWriter writer) throws IndexMismatchException {
+        IndexSettings actual = writer.settings();
         if ((maxConnections != null && maxConnections != actual.maxConnections())
                 || (beamWidth != null && beamWidth != actual.beamWidth())
                 || (quantization != null && Quantization.parse(quantization) != actual.quantization()))
-            throw new IndexMismatchException("the index at " + index + " was created with max connections " + actual.maxConnections()
+            throw new IndexMismatchException("the " + writer.describe() + " was created with max connections " + actual.maxConnections()
                     + ", beam width " + actual.beamWidth() + ", quantization " + actual.quantization().key()
                     + "; these cannot change (omit the options, or index into a new folder)");
     }

@@ -3,13 +3,13 @@ package dev.mmr.app.indexer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mmr.app.MmrCommand;
-import dev.mmr.indexer.ImageIndex;
+import dev.mmr.indexer.store.ImageStore;
+import dev.mmr.indexer.store.Stores;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "info", mixinStandardHelpOptions = true,
@@ -18,12 +18,12 @@ public final class InfoCommand implements Callable<Integer>, MmrCommand {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--index", required = true, description = "index folder")
-    Path index;
+    @Mixin
+    StoreOptions store;
 
     @Override
     public Integer call() throws IOException {
-        try (ImageIndex opened = ImageIndex.open(index)) {
+        try (ImageStore opened = Stores.openUnchecked(store.address())) {
             spec.commandLine().getOut().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                     .writeValueAsString(opened.info().asMap()));
         }

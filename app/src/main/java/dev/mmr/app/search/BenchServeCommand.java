@@ -1,9 +1,12 @@
 package dev.mmr.app.search;
 
 import dev.mmr.app.MmrCommand;
+import dev.mmr.app.indexer.StoreOptions;
 import dev.mmr.encoder.MatMambaModel;
-import dev.mmr.indexer.ImageIndex;
 import dev.mmr.indexer.ImageRecord;
+import dev.mmr.indexer.store.ImageStore;
+import dev.mmr.indexer.store.StoreAddress;
+import dev.mmr.indexer.store.Stores;
 import dev.mmr.search.DemoCorpus;
 import dev.mmr.search.LatencyStats;
 import dev.mmr.search.ProjectRoot;
@@ -22,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,10 +34,11 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench-serve", mixinStandardHelpOptions = true,
         description = {"Load-test the search service on 127.0.0.1: concurrent clients posting query images at each level;",
-                "prints QPS, p50/p99 latency, errors and peak heap per level. Uses the demo index unless --index/--model are given."})
+                "prints QPS, p50/p99 latency, errors and peak heap per level. Uses the demo index unless --index or --solr/--collection and --model are given."})
 public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
-    @Option(names = "--index", description = "Index folder. Default: the demo index (built if needed).")
-    Path index;
+    /** The store to search: --index DIR or --solr URL --collection NAME; the demo index (built if needed) when neither is given. */
+    @Mixin
+    StoreOptions store;
 
     @Option(names = "--model", description = "Model folder that built the index. Default: the demo's model.")
     Path model;
@@ -68,22 +73,22 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
             throw new IllegalArgumentException("--clients, --seconds and --images must be positive");
         }
         Path modelDir = model;
-        Path indexDir = index;
-        if (modelDir == null || indexDir == null) {
+        StoreAddress address = store.given() ? store.address() : null;
+        if (modelDir == null || address == null) {
             DemoCorpus.Setup demo = DemoCorpus.prepare(ProjectRoot.find(), System.out);
             modelDir = modelDir == null ? demo.model() : modelDir;
-            indexDir = indexDir == null ? demo.index() : indexDir;
+            address = address == null ? new StoreAddress.LocalIndex(demo.index()) : address;
         }
         ServiceLimits d = ServiceLimits.defaults();
         ServiceLimits limits = new ServiceLimits(d.maxBodyBytes(), d.maxK(), d.maxEf(), workers == null ? d.workers() : workers,
                 Math.max(d.queueCapacity(), clients), batch == null ? d.maxBatch() : batch, cache ? d.cacheBytes() : 0);
         try (MatMambaModel loaded = MatMambaModel.load(modelDir);
-             ImageIndex opened = ImageIndex.open(indexDir, loaded);
+             ImageStore opened = Stores.open(address, loaded);
              SearchService service = new SearchService(loaded, opened, new Reports(ProjectRoot.find().resolve("reports")), limits);
              SearchServer server = SearchServer.start(service, "127.0.0.1", 0)) {
             List<byte[]> queries = queryImages(service, opened, images);
-            System.out.printf("bench-serve: %d clients, %d s per level (+%d s warm-up), %d distinct query images, cache %s, %d encode workers, batches of up to %d, -Xmx %d MiB%n",
-                    clients, seconds, warmupSeconds, queries.size(), cache ? "on" : "off", limits.workers(), limits.maxBatch(), Runtime.getRuntime().maxMemory() >> 20);
+            System.out.printf("bench-serve: %s, %d clients, %d s per level (+%d s warm-up), %d distinct query images, cache %s, %d encode workers, batches of up to %d, -Xmx %d MiB%n",
+                    opened.describe(), clients, seconds, warmupSeconds, queries.size(), cache ? "on" : "off", limits.workers(), limits.maxBatch(), Runtime.getRuntime().maxMemory() >> 20);
             System.out.printf("%-8s %9s %8s %8s %9s %9s %7s %11s%n", "level", "GFLOP", "requests", "errors", "QPS", "p50 ms", "p99 ms", "peak heap");
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
             double firstQps = 0;
@@ -142,7 +147,7 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
     }
 
     /** The stored images of the first {@code count} items of the index, as query images. */
-    private static List<byte[]> queryImages(SearchService service, ImageIndex index, int count) throws java.io.IOException {
+    private static List<byte[]> queryImages(SearchService service, ImageStore index, int count) throws java.io.IOException {
         List<String> ids = new ArrayList<>();
         index.forEach((ImageRecord image, float[] embedding) -> {
             if (ids.size() < count) {

@@ -2,6 +2,7 @@ package dev.mmr.app.search;
 
 import dev.mmr.app.MmrCommand;
 import dev.mmr.app.encoder.EncoderOptions;
+import dev.mmr.indexer.store.StoreAddress;
 import dev.mmr.search.DemoCorpus;
 import dev.mmr.search.ProjectRoot;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ public final class DemoCommand implements Callable<Integer>, MmrCommand {
     public Integer call() throws Exception {
         Path root = ProjectRoot.find();
         DemoCorpus.Setup demo = DemoCorpus.prepare(root, System.out);
-        server.serve(new EncoderOptions(), demo.model(), demo.index());
+        server.serve(new EncoderOptions(), demo.model(), new StoreAddress.LocalIndex(demo.index()));
         return 0;
     }
 }

@@ -2,6 +2,7 @@ package dev.mmr.app.search;
 
 import dev.mmr.app.encoder.EncoderOptions;
 import dev.mmr.encoder.MatMambaModel;
+import dev.mmr.indexer.store.StoreAddress;
 import dev.mmr.search.ProjectRoot;
 import dev.mmr.search.ServiceLimits;
 import dev.mmr.search.Serving;
@@ -49,9 +50,9 @@ public final class ServerOptions {
                 (long) cacheMb << 20);
     }
 
-    /** Loads the model on the chosen device and serves the index it built until the process is stopped. */
-    void serve(EncoderOptions encoder, Path modelDir, Path indexDir) throws IOException, InterruptedException {
+    /** Loads the model on the chosen device and serves the store it filled until the process is stopped. */
+    void serve(EncoderOptions encoder, Path modelDir, StoreAddress store) throws IOException, InterruptedException {
         MatMambaModel model = encoder.load(modelDir);
-        Serving.serveUntilStopped(model, modelDir, indexDir, reportsDir(), limits(model), host, port, System.out);
+        Serving.serveUntilStopped(model, modelDir, store, reportsDir(), limits(model), host, port, System.out);
     }
 }

@@ -7,7 +7,8 @@ losses before one backward pass. `--levels 4` trains the independent baseline th
 
 A run can span several processes: it writes a full checkpoint (training_state.py) every --checkpoint-every
 epochs, when --stop-after seconds are nearly spent, at --stop-at-step, and on SIGTERM; `--resume DIR` continues
-from one exactly where it stopped (same batches, augmentations and schedule). Only a finished run exports.
+from one exactly where it stopped (same batches, augmentations and schedule), with the checkpoint's recipe and
+epoch count (giving a different value is refused). Only a finished run exports.
 """
 import argparse
 import json
@@ -84,6 +85,8 @@ def parse(argv):
     args = ap.parse_args(argv)
     if args.epochs is None and not args.resume:
         ap.error("give --epochs (or --resume a checkpoint, which holds the count)")
+    tokens = {t.split("=")[0] for t in (sys.argv[1:] if argv is None else argv)}
+    args.given = {a.dest for a in ap._actions if tokens & set(a.option_strings)}
     return args
 
 
@@ -118,11 +121,13 @@ def main(argv=None):
     resumed = None
     if args.resume:
         tensors, meta = checkpoint.read(args.resume)  # a missing or damaged checkpoint stops here, before any work
-        changed = {k: (meta["recipe"].get(k), v) for k, v in recipe.items() if meta["recipe"].get(k) != v}
+        changed = {k: (meta["recipe"][k], v) for k, v in recipe.items() if k in args.given and meta["recipe"][k] != v}
         if changed:
             sys.exit(f"--resume {args.resume}: the recipe differs from the checkpoint's (checkpoint, now): {changed}")
         if args.epochs is not None and args.epochs != meta["epochs"]:
             sys.exit(f"--resume {args.resume}: --epochs {args.epochs}, the checkpoint's schedule has {meta['epochs']}")
+        recipe = meta["recipe"]  # options not given take the checkpoint's values
+        vars(args).update(recipe)
         args.epochs, resumed = meta["epochs"], (tensors, meta)
 
     data = load_cifar(args.data, args.cache or os.path.dirname(os.path.abspath(args.out)), workers=min(8, os.cpu_count()))
@@ -149,7 +154,7 @@ def main(argv=None):
         trainer.loss_fn = fast.compiled_loss(model, trainer.loss_fn, *trainer.check_batch(), args.compile_mode, log)
 
     stop = {"signal": False}
-    signal.signal(signal.SIGTERM, lambda *_: stop.update(signal=True))
+    previous_handler = signal.signal(signal.SIGTERM, lambda *_: stop.update(signal=True))
 
     def save(finished):
         t0 = time.time()
@@ -157,21 +162,24 @@ def main(argv=None):
         log(f"checkpoint at step {manifest['step']}: {len(manifest['parts'])} part(s), {manifest['bytes'] / 1e6:.1f} MB, "
             f"{time.time() - t0:.1f} s, in {ckpt_dir}")
 
-    while trainer.step < trainer.total_steps:
-        left = (args.stop_after - (time.time() - t_begin)) if args.stop_after else float("inf")
-        if stop["signal"] or trainer.step == args.stop_at_step or left < args.stop_reserve + 2 * trainer.slowest_step:
-            save(False)
-            log(f"stopped at step {trainer.step} of {trainer.total_steps} ({'SIGTERM' if stop['signal'] else 'time or step limit'}); "
-                f"continue with --resume {ckpt_dir}")
-            return "paused"
-        trainer.train_step()
-        if trainer.step % trainer.steps_per_epoch == 0:
-            epoch = trainer.step // trainer.steps_per_epoch
-            trainer.log_epoch(epoch)
-            if epoch % args.checkpoint_every == 0 and trainer.step < trainer.total_steps:
+    try:
+        while trainer.step < trainer.total_steps:
+            left = (args.stop_after - (time.time() - t_begin)) if args.stop_after else float("inf")
+            if stop["signal"] or trainer.step == args.stop_at_step or left < args.stop_reserve + 2 * trainer.slowest_step:
                 save(False)
-    if not (resumed and resumed[1]["finished"]):
-        save(True)
+                log(f"stopped at step {trainer.step} of {trainer.total_steps} ({'SIGTERM' if stop['signal'] else 'time or step limit'}); "
+                    f"continue with --resume {ckpt_dir}")
+                return "paused"
+            trainer.train_step()
+            if trainer.step % trainer.steps_per_epoch == 0:
+                epoch = trainer.step // trainer.steps_per_epoch
+                trainer.log_epoch(epoch)
+                if epoch % args.checkpoint_every == 0 and trainer.step < trainer.total_steps:
+                    save(False)
+        if not (resumed and resumed[1]["finished"]):
+            save(True)
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
 
     model.eval()
     facts = {"params": trainer.params, "levels_trained": trainer.levels, "epochs": args.epochs, "steps": trainer.step,

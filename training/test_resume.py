@@ -5,6 +5,9 @@ import contextlib
 import io
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tarfile
 import tempfile
 import unittest
@@ -88,6 +91,23 @@ class ResumeTest(unittest.TestCase):
         self.run_trainer("rand-split", *opts, "--stop-at-step", "3")
         self.run_trainer("rand-split", "--resume", os.path.join(self.tmp, "rand-split", "checkpoint"))
         self.assert_same_run("rand-whole", "rand-split")
+
+    def test_sigterm_stops_at_the_next_step_with_a_checkpoint(self):
+        out = os.path.join(self.tmp, "term")
+        cmd = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "train.py"), "--data", self.archive,
+               "--cache", self.tmp, "--out", out, "--d-model", "32", "--n-layer", "2", "--d-state", "8", "--patch", "8",
+               "--batch", "16", "--epochs", "100000"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in proc.stdout:
+            if "epoch 1/" in line:
+                proc.send_signal(signal.SIGTERM)
+                break
+        rest = proc.stdout.read()
+        self.assertEqual(proc.wait(timeout=60), 0, rest)
+        self.assertIn("SIGTERM", rest)
+        manifest = checkpoint.read_manifest(os.path.join(out, "checkpoint"))
+        self.assertFalse(manifest["finished"])
+        self.assertGreaterEqual(manifest["step"], 5)
 
     def test_resume_refuses_a_changed_recipe_or_epoch_count(self):
         self.run_trainer("changed", "--epochs", "3", "--stop-at-step", "2")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One GPU call's worth of training for the shipped CIFAR-10 models: the joint model (levels 1,2,4,8, seed 0) and
 # the four independent baselines (each only at its own level, seed 100+k, the same epochs and recipe), one process
-# each, spread round-robin over the machine's GPUs. Every run stops with a checkpoint before SECONDS are spent
+# each: the joint model alone on GPU 0 and the baselines round-robin on the others (all on GPU 0 with one GPU). Every run stops with a checkpoint before SECONDS are spent
 # (SIGTERM at SECONDS as a backstop) and the next call continues it; a run that finishes exports its model folder.
 #
 #   MODE=start EPOCHS=N OUT=DIR bash training/run_device.sh SECONDS    first call: new runs (refused if any exists)
@@ -37,7 +37,7 @@ done
 [[ $mode == start ]] && { : "${EPOCHS:?set EPOCHS for MODE=start}"; (cd training && "$py" -m unittest test_matmamba 2>&1) | tail -3; }
 "$py" -c "import sys; sys.path.insert(0, 'training'); import data; data.load_cifar('$data', '$state', workers=16)"
 
-i=0
+j=0   # the joint model gets GPU 0 to itself when there are several; the baselines share the others round-robin
 for name in "${runs[@]}"; do
   if [[ -f $state/$name/metrics.json ]] && grep -q '"finished": true' "$state/$name/checkpoint/manifest.json"; then
     echo "run_device: $name is finished and exported"; continue
@@ -50,10 +50,11 @@ for name in "${runs[@]}"; do
   fi
   left=$((seconds - ($(date +%s) - t0)))
   ((left > 30)) || { echo "run_device: only $left s left of $seconds; $name not started" >&2; continue; }
-  CUDA_VISIBLE_DEVICES=$((i % gpus)) timeout -s TERM --kill-after=30 "$left" \
+  if [[ $name == cifar10 || $gpus == 1 ]]; then gpu=0; else gpu=$((1 + j % (gpus - 1))) j=$((j + 1)); fi
+  CUDA_VISIBLE_DEVICES=$gpu timeout -s TERM --kill-after=30 "$left" \
     "$py" training/train.py --data "$data" --cache "$state" --out "$state/$name" \
     --stop-after "$((left - 15))" "${args[@]}" > "$state/$name.stdout" 2>&1 &
-  i=$((i + 1))
+  echo "run_device: $name on GPU $gpu, $left s"
 done
 set +e   # pack whatever there is, even if a run failed
 wait

@@ -3,6 +3,7 @@
 # trains 3 epochs of a 100-epoch schedule and stops; the table gives epochs 2 and 3 (epoch 1 pays for compiling
 # and warm-up) and what the trainer said about compiling. Variants run one per GPU at a time, round-robin.
 #   OUT=DIR bash training/speed_test.sh [VARIANT...]        (default: all; names below)
+# LIMIT caps each variant's seconds (default 300; a variant stopped by it shows "-"); GPUS and FIRST_GPU pick GPUs.
 # "before" is the trainer the shipped model was made with: scan compiled alone, crop + flip only, no EMA, unfused
 # AdamW, batch 1024; the "light" variants keep that recipe and change only the speed options; "full" ones add the
 # default recipe's augmentation, EMA and stochastic depth (their cost on the GPU).
@@ -33,13 +34,13 @@ run() {
   local name=$1 gpu=$2 batch=1024
   [[ ${variants[$name]} == *"--batch 2048"* ]] && batch=2048
   rm -rf "$work/$name"
-  CUDA_VISIBLE_DEVICES=$gpu "$py" training/train.py --data data/cifar10.tar.xz --cache "$work" --out "$work/$name" \
+  CUDA_VISIBLE_DEVICES=$gpu timeout -s TERM "${LIMIT:-300}" "$py" training/train.py --data data/cifar10.tar.xz --cache "$work" --out "$work/$name" \
     --epochs 100 --stop-at-step $((50000 / batch * 3)) ${variants[$name]} > "$work/$name.log" 2>&1
 }
 i=0
 for name in "${names[@]}"; do
   [[ -n ${variants[$name]:-} ]] || { echo "speed_test: unknown variant $name" >&2; exit 2; }
-  run "$name" $((i % gpus)) &
+  run "$name" $((${FIRST_GPU:-0} + i % gpus)) &
   i=$((i + 1))
   ((i % gpus == 0)) && wait
 done

@@ -69,7 +69,8 @@ def parse(argv):
     g.add_argument("--label-smoothing", type=float, default=0.1)
     s = ap.add_argument_group("speed (GPU)")
     s.add_argument("--compile", choices=("none", "scan", "model"), default="model",
-                   help="torch.compile nothing, the scan alone, or every level's forward+backward (checked against eager first)")
+                   help="torch.compile nothing, the scan alone, or every level's forward+backward (checked against eager first; "
+                   "if that fails, the scan alone)")
     s.add_argument("--compile-mode", choices=("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"),
                    default="default", help="torch.compile mode for --compile model (reduce-overhead = CUDA graphs)")
     s.add_argument("--precision", choices=("bf16", "fp32"), default="bf16", help="autocast dtype on the GPU (the CPU trains in fp32)")
@@ -152,6 +153,8 @@ def main(argv=None):
         fast.choose_scan(model, trainer.levels, args.batch, log)
     if device.type == "cuda" and args.compile == "model":
         trainer.loss_fn = fast.compiled_loss(model, trainer.loss_fn, *trainer.check_batch(), args.compile_mode, log)
+        if trainer.loss_fn == trainer.joint_loss:  # the whole model did not compile correctly: the scan alone may
+            fast.choose_scan(model, trainer.levels, args.batch, log)
 
     stop = {"signal": False}
     previous_handler = signal.signal(signal.SIGTERM, lambda *_: stop.update(signal=True))

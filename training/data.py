@@ -20,8 +20,10 @@ def _decode(item):
 
 
 def load_cifar(archive, cache_dir, workers=8):
-    """Decodes the ImageFolder archive once into uint8 arrays (cached as .npz); returns {split: (images, labels, names)}."""
-    cache = os.path.join(cache_dir, "cifar10-decoded.npz")
+    """Decodes the ImageFolder archive once into uint8 arrays (cached as .npz in cache_dir); returns
+    {split: (images, labels, names)}."""
+    name = os.path.basename(archive).split(".")[0]  # keyed by the archive's name and size: one cache folder serves several
+    cache = os.path.join(cache_dir, f"{name}-{os.path.getsize(archive)}-decoded.npz")
     if not os.path.exists(cache):
         items = []
         with tarfile.open(archive) as tar:

@@ -21,11 +21,12 @@ seconds=${1:?give the seconds this call may train}
 mode=${MODE:?set MODE=start or MODE=continue}
 state=${STATE:-runs/device}
 data=${DATA:-data/cifar10.tar.xz}
+cache=${CACHE:-runs/cache}   # the decoded dataset, shared with speed_test.sh
 py=${PYTHON:-python3}
 runs=(${RUNS:-cifar10 cifar10-baseline-l1 cifar10-baseline-l2 cifar10-baseline-l4 cifar10-baseline-l8})
 gpus=${GPUS:-$("$py" -c 'import torch; print(max(1, torch.cuda.device_count()))')}
 export PYTHONUNBUFFERED=1
-mkdir -p "$out" "$state"
+mkdir -p "$out" "$state" "$cache"
 t0=$(date +%s)
 
 levels_of() { [[ $1 == cifar10 ]] && echo "1,2,4,8 0" || { local k=${1##*-l}; echo "$k $((100 + k))"; }; }
@@ -35,7 +36,7 @@ for name in "${runs[@]}"; do
   if [[ $mode == continue && ! -e $manifest ]]; then echo "run_device: no checkpoint $manifest to continue (MODE=start begins anew)" >&2; exit 2; fi
 done
 [[ $mode == start ]] && { : "${EPOCHS:?set EPOCHS for MODE=start}"; (cd training && "$py" -m unittest test_matmamba 2>&1) | tail -3; }
-"$py" -c "import sys; sys.path.insert(0, 'training'); import data; data.load_cifar('$data', '$state', workers=16)"
+"$py" -c "import sys; sys.path.insert(0, 'training'); import data; data.load_cifar('$data', '$cache', workers=16)"
 
 j=0   # the joint model gets GPU 0 to itself when there are several; the baselines share the others round-robin
 for name in "${runs[@]}"; do
@@ -52,7 +53,7 @@ for name in "${runs[@]}"; do
   ((left > 30)) || { echo "run_device: only $left s left of $seconds; $name not started" >&2; continue; }
   if [[ $name == cifar10 || $gpus == 1 ]]; then gpu=0; else gpu=$((1 + j % (gpus - 1))) j=$((j + 1)); fi
   CUDA_VISIBLE_DEVICES=$gpu timeout -s TERM --kill-after=30 "$left" \
-    "$py" training/train.py --data "$data" --cache "$state" --out "$state/$name" \
+    "$py" training/train.py --data "$data" --cache "$cache" --out "$state/$name" \
     --stop-after "$((left - 15))" "${args[@]}" > "$state/$name.stdout" 2>&1 &
   echo "run_device: $name on GPU $gpu, $left s"
 done

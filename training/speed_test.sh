@@ -12,6 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${OUT:?set OUT to the folder that receives the table}
 py=${PYTHON:-python3}
 work=${WORK:-runs/speed}
+cache=${CACHE:-runs/cache}   # the decoded dataset, shared with run_device.sh
 light=(--augment none --mixup 0 --cutmix 0 --erase 0 --ema-decay 0 --drop-path 0)
 declare -A variants=(
   [before]="--compile scan ${light[*]} --no-fused-adam"
@@ -26,15 +27,15 @@ declare -A variants=(
 names=("$@")
 ((${#names[@]})) || names=(before eager model model-graphs model-autotune model-graphs-2048 model-full model-graphs-full)
 gpus=${GPUS:-$("$py" -c 'import torch; print(max(1, torch.cuda.device_count()))')}
-mkdir -p "$out" "$work"
+mkdir -p "$out" "$work" "$cache"
 export PYTHONUNBUFFERED=1
-"$py" -c "import sys; sys.path.insert(0, 'training'); import data; data.load_cifar('data/cifar10.tar.xz', '$work', workers=16)"
+"$py" -c "import sys; sys.path.insert(0, 'training'); import data; data.load_cifar('data/cifar10.tar.xz', '$cache', workers=16)"
 
 run() {
   local name=$1 gpu=$2 batch=1024
   [[ ${variants[$name]} == *"--batch 2048"* ]] && batch=2048
   rm -rf "$work/$name"
-  CUDA_VISIBLE_DEVICES=$gpu timeout -s TERM "${LIMIT:-300}" "$py" training/train.py --data data/cifar10.tar.xz --cache "$work" --out "$work/$name" \
+  CUDA_VISIBLE_DEVICES=$gpu timeout -s TERM "${LIMIT:-300}" "$py" training/train.py --data data/cifar10.tar.xz --cache "$cache" --out "$work/$name" \
     --epochs 100 --stop-at-step $((50000 / batch * 3)) ${variants[$name]} > "$work/$name.log" 2>&1
 }
 i=0

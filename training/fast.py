@@ -19,7 +19,11 @@ import matmamba
 
 
 def _inductor_without_mix_order_reduction(log):
-    import torch._inductor.config as inductor_config
+    try:
+        import torch._inductor.config as inductor_config
+    except ImportError:
+        log(f"inductor: not in torch {torch.__version__}")
+        return
     if hasattr(inductor_config, "triton") and hasattr(inductor_config.triton, "mix_order_reduction"):
         inductor_config.triton.mix_order_reduction = False
         log("inductor: mix-order reduction off")

@@ -6,7 +6,8 @@
 # LIMIT caps each variant's seconds (default 300; a variant stopped by it shows "-"); GPUS and FIRST_GPU pick GPUs.
 # "before" is the trainer the shipped model was made with: scan compiled alone, crop + flip only, no EMA, unfused
 # AdamW, batch 1024; the "light" variants keep that recipe and change only the speed options; "full" ones add the
-# default recipe's augmentation, EMA and stochastic depth (their cost on the GPU).
+# default recipe's augmentation, EMA and stochastic depth (their cost on the GPU). First, test_fast compiles a small
+# model's joint loss for real and checks it against eager (compile_test.txt).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${OUT:?set OUT to the folder that receives the table}
@@ -29,6 +30,7 @@ names=("$@")
 gpus=${GPUS:-$("$py" -c 'import torch; print(max(1, torch.cuda.device_count()))')}
 mkdir -p "$out" "$work" "$cache"
 export PYTHONUNBUFFERED=1
+(cd training && "$py" -m unittest -v test_fast 2>&1) > "$out/compile_test.txt"   # the real whole-model compile, small model
 "$py" -c "import sys; sys.path.insert(0, 'training'); import data; data.load_cifar('data/cifar10.tar.xz', '$cache', workers=16)"
 
 run() {

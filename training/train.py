@@ -149,9 +149,10 @@ def main(argv=None):
         log(f"resumed from {args.resume} at step {trainer.step} of {trainer.total_steps}")
     log(f"model {trainer.params / 1e6:.2f}M params, levels {trainer.levels}, device {device}, {len(train_x)} training images, "
         f"{args.epochs} epochs of {trainer.steps_per_epoch} steps, recipe {json.dumps(recipe)}")
-    if device.type == "cuda" and args.compile == "scan":
+    training_left = trainer.step < trainer.total_steps
+    if device.type == "cuda" and training_left and args.compile == "scan":
         fast.choose_scan(model, trainer.levels, args.batch, log)
-    if device.type == "cuda" and args.compile == "model":
+    if device.type == "cuda" and training_left and args.compile == "model":
         trainer.loss_fn = fast.compiled_loss(model, trainer.loss_fn, *trainer.check_batch(), args.compile_mode, log)
         if trainer.loss_fn == trainer.joint_loss:  # the whole model did not compile correctly: the scan alone may
             fast.choose_scan(model, trainer.levels, args.batch, log)
@@ -172,6 +173,7 @@ def main(argv=None):
                 save(False)
                 log(f"stopped at step {trainer.step} of {trainer.total_steps} ({'SIGTERM' if stop['signal'] else 'time or step limit'}); "
                     f"continue with --resume {ckpt_dir}")
+                log_file.close()
                 return "paused"
             trainer.train_step()
             if trainer.step % trainer.steps_per_epoch == 0:
@@ -192,6 +194,7 @@ def main(argv=None):
     metrics = export(trainer.export_state(), config, args.out, (train_x, train_y), (test_x, test_y, test_names),
                      trainer.levels, device, args.reference_images, facts)
     log(json.dumps(metrics))
+    log_file.close()
     return "finished"
 
 

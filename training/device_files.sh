@@ -37,7 +37,8 @@ collect)
   ;;
 carry-check)
   tree=$( (git ls-files -z; git ls-files -z --others --exclude-standard) | xargs -0 -r stat -c %s -- 2>/dev/null | awk '{s += $1} END {print s + 0}')
-  carry=$(find runs/device -type f -printf '%s\n' 2>/dev/null | awk '{s += $1} END {print s + 0}')
+  carry=0
+  [[ -d runs/device ]] && carry=$(find runs/device -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
   limit=$((64 * 1024 * 1024))
   echo "working tree $tree bytes + runs/device $carry bytes = $((tree + carry)) of $limit"
   if ((tree + carry > limit)); then

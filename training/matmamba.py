@@ -90,9 +90,11 @@ class Block(nn.Module):
 
 class MatMambaVision(nn.Module):
     def __init__(self, d_model, n_layer, n_classes=1000, patch_size=16, image_size=224, norm_epsilon=1e-5,
-                 d_state=128, d_conv=4, expand=2):
+                 d_state=128, d_conv=4, expand=2, drop_path_rate=0.0):
         super().__init__()
         self.d_model, self.n_layer = d_model, n_layer
+        # stochastic depth (training only): layer i drops its mixer output for a sample with probability rate * i / (n - 1)
+        self.drop_path = [drop_path_rate * i / max(1, n_layer - 1) for i in range(n_layer)]
         self.patch_embed = nn.Module()
         self.patch_embed.proj = nn.Conv2d(3, d_model, patch_size, stride=patch_size)
         n_tokens = (image_size // patch_size) ** 2
@@ -110,7 +112,7 @@ class MatMambaVision(nn.Module):
         ssm = cfg.get("ssm_cfg", {})
         return cls(cfg["d_model"], cfg["n_layer"], cfg.get("n_classes", 1000), cfg.get("patch_size", 16),
                    cfg.get("image_size", 224), cfg.get("norm_epsilon", 1e-5), ssm.get("d_state", 128),
-                   ssm.get("d_conv", 4), ssm.get("expand", 2))
+                   ssm.get("d_conv", 4), ssm.get("expand", 2), cfg.get("drop_path_rate", 0.0))
 
     def level_widths(self, level):
         return [self.d_model // level] * self.n_layer
@@ -121,9 +123,12 @@ class MatMambaVision(nn.Module):
         t = self.patch_embed.proj(x).flatten(2).transpose(1, 2)                 # (B, T, D), row-major grid
         t = torch.cat([t, self.cls_token.expand(t.shape[0], -1, -1)], dim=1) + self.pos_embed
         hidden, residual = t, None
-        for layer, w in zip(self.layers, widths):
+        for layer, w, p in zip(self.layers, widths, self.drop_path):
             residual = hidden if residual is None else hidden + residual
             hidden = layer.mixer(layer.norm(residual), w)
+            if self.training and p > 0:
+                keep = torch.rand(hidden.shape[0], 1, 1, device=hidden.device) >= p
+                hidden = hidden * keep.to(hidden.dtype) / (1 - p)
         residual = hidden + residual
         f = self.norm_f(residual)[:, -1]
         return f, self.head(f)

@@ -1,36 +1,88 @@
 #!/usr/bin/env bash
-# Trains every shipped CIFAR-10 model on one GPU in one go: the joint model (levels 1,2,4,8) and the four
-# independent baselines (each only at its own level, own seed, as many epochs as the joint model), in
-# parallel processes; checks the golden vectors first; packs the model directories into $OUT.
-# TRAIN_ARGS adds options to every run (a smoke test: TRAIN_ARGS="--d-model 64 --n-layer 2 --batch 64 --limit 640").
-#   OUT=runs/out bash training/run_device.sh [TRAIN_SECONDS]
+# One GPU call's worth of training for the shipped CIFAR-10 models: the joint model (levels 1,2,4,8, seed 0) and
+# the four independent baselines (each only at its own level, seed 100+k, the same epochs and recipe), one process
+# each: the joint model alone on GPU 0 and the baselines round-robin on the others (all on GPU 0 with one GPU). Every run stops with a checkpoint before SECONDS are spent
+# (SIGTERM at SECONDS as a backstop) and the next call continues it; a run that finishes exports its model folder.
+#
+#   MODE=start EPOCHS=N OUT=DIR bash training/run_device.sh SECONDS    first call: new runs (refused if any exists)
+#   MODE=continue OUT=DIR bash training/run_device.sh SECONDS          later calls: resume every run (refused if any is missing)
+#
+# Runs live in STATE (default runs/device: git-ignored, so it stays on a held machine between calls, and
+# training/device_files.sh can put returned checkpoints back there). Into OUT it packs at most 8 files of at most
+# 15 MB (the device's limits): logs.txt, one tar per finished model folder, baseline.json once all baselines are
+# done, then the checkpoint parts of unfinished runs while room is left (OUT/ckpt-NAME/).
+# RUNS picks models (default all five); TRAIN_ARGS adds trainer options to new runs; GPUS overrides the GPU count;
+# DATA the archive. A CPU smoke test: MODE=start EPOCHS=2 OUT=/tmp/o STATE=/tmp/s PYTHON=/usr/bin/python3 \
+#   TRAIN_ARGS="--d-model 32 --n-layer 2 --d-state 8 --patch 8 --batch 64 --limit 320" bash training/run_device.sh 60
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${OUT:?set OUT to the folder that receives the results}
-budget=${1:-90}
-work=${WORK:-/tmp/mmr-train}
-mkdir -p "$work" "$out"
-export PYTHONUNBUFFERED=1
+seconds=${1:?give the seconds this call may train}
+mode=${MODE:?set MODE=start or MODE=continue}
+state=${STATE:-runs/device}
+data=${DATA:-data/cifar10.tar.xz}
+cache=${CACHE:-runs/cache}   # the decoded dataset, shared with speed_test.sh
 py=${PYTHON:-python3}
-(cd training && "$py" -m unittest test_matmamba 2>&1) | tee "$out/golden.log" || echo "golden vectors NOT reproduced: see golden.log"
-"$py" -c "import sys; sys.path.insert(0, 'training'); import train; train.load_cifar('data/cifar10.tar.xz', '$work', workers=16)"
-common=(--data data/cifar10.tar.xz --cache "$work" --time-budget "$budget" ${TRAIN_ARGS:-})
-# RUNS=joint or RUNS=baselines splits the job over two calls (each run then has the GPU to itself or shares it
-# with the three other baselines); the baselines of a split job take the joint run's epoch count as EPOCHS.
-runs=${RUNS:-all}
-if [[ $runs != baselines ]]; then
-  "$py" training/train.py "${common[@]}" --levels 1,2,4,8 --seed 0 --epochs-to "$work/epochs" --out "$work/cifar10" &
-fi
-if [[ $runs != joint ]]; then
-  if [[ $runs == baselines ]]; then count=(--epochs "${EPOCHS:?set EPOCHS to the epoch count of the joint run}"); else count=(--epochs-from "$work/epochs"); fi
-  for k in 1 2 4 8; do
-    "$py" training/train.py "${common[@]}" --levels "$k" --seed "$((100 + k))" "${count[@]}" --out "$work/cifar10-baseline-l$k" &
-  done
-fi
-wait
-set +e   # pack whatever finished, even if one run failed
-[[ $runs != joint ]] && "$py" training/baseline_report.py "$work" | tee "$out/baseline.json"
-for d in cifar10 cifar10-baseline-l1 cifar10-baseline-l2 cifar10-baseline-l4 cifar10-baseline-l8; do  # one tar a model: each under 16 MB
-  [[ -f "$work/$d/model.safetensors" ]] && tar cf "$out/$d.tar" -C "$work" "$d"
+runs=(${RUNS:-cifar10 cifar10-baseline-l1 cifar10-baseline-l2 cifar10-baseline-l4 cifar10-baseline-l8})
+gpus=${GPUS:-$("$py" -c 'import torch; print(max(1, torch.cuda.device_count()))')}
+export PYTHONUNBUFFERED=1
+mkdir -p "$out" "$state" "$cache"
+t0=$(date +%s)
+
+levels_of() { [[ $1 == cifar10 ]] && echo "1,2,4,8 0" || { local k=${1##*-l}; echo "$k $((100 + k))"; }; }
+for name in "${runs[@]}"; do
+  manifest="$state/$name/checkpoint/manifest.json"
+  if [[ $mode == start && -e $manifest ]]; then echo "run_device: $manifest exists; MODE=continue resumes it" >&2; exit 2; fi
+  if [[ $mode == continue && ! -e $manifest ]]; then echo "run_device: no checkpoint $manifest to continue (MODE=start begins anew)" >&2; exit 2; fi
 done
-ls -la "$out"
+[[ $mode == start ]] && { : "${EPOCHS:?set EPOCHS for MODE=start}"; (cd training && "$py" -m unittest test_matmamba 2>&1) | tail -3; }
+"$py" -c "import sys; sys.path.insert(0, 'training'); import data; data.load_cifar('$data', '$cache', workers=16)"
+
+j=0   # the joint model gets GPU 0 to itself when there are several; the baselines share the others round-robin
+for name in "${runs[@]}"; do
+  if [[ -f $state/$name/metrics.json ]] && grep -q '"finished": true' "$state/$name/checkpoint/manifest.json"; then
+    echo "run_device: $name is finished and exported"; continue
+  fi
+  read -r levels seed <<<"$(levels_of "$name")"
+  if [[ $mode == start ]]; then
+    args=(--levels "$levels" --seed "$seed" --epochs "$EPOCHS" ${TRAIN_ARGS:-})
+  else
+    args=(--resume "$state/$name/checkpoint")
+  fi
+  left=$((seconds - ($(date +%s) - t0)))
+  ((left > 30)) || { echo "run_device: only $left s left of $seconds; $name not started" >&2; continue; }
+  if [[ $name == cifar10 || $gpus == 1 ]]; then gpu=0; else gpu=$((1 + j % (gpus - 1))) j=$((j + 1)); fi
+  CUDA_VISIBLE_DEVICES=$gpu timeout -s TERM --kill-after=30 "$left" \
+    "$py" training/train.py --data "$data" --cache "$cache" --out "$state/$name" \
+    --stop-after "$((left - 15))" "${args[@]}" > "$state/$name.stdout" 2>&1 &
+  echo "run_device: $name on GPU $gpu, $left s"
+done
+set +e   # pack whatever there is, even if a run failed
+wait
+
+limit_files=8 limit_bytes=$((60 * 1024 * 1024)) files=0 bytes=0
+add() { files=$((files + 1)); bytes=$((bytes + $(stat -c %s "$1"))); }
+for name in "${runs[@]}"; do
+  echo "=== $name: $(grep -o '"step": [0-9]*\|"total_steps": [0-9]*\|"finished": [a-z]*' "$state/$name/checkpoint/manifest.json" 2>/dev/null | tr '\n' ' ')"
+  tail -n 25 "$state/$name.stdout"
+done > "$out/logs.txt"
+add "$out/logs.txt"
+for name in "${runs[@]}"; do
+  if [[ -f $state/$name/metrics.json ]]; then
+    tar cf "$out/$name.tar" -C "$state" --exclude "$name/checkpoint" "$name" && add "$out/$name.tar"
+  fi
+done
+if ls "$state"/cifar10-baseline-l{1,2,4,8}/metrics.json >/dev/null 2>&1; then
+  "$py" training/baseline_report.py "$state" > "$out/baseline.json" && add "$out/baseline.json"
+fi
+for name in "${runs[@]}"; do   # checkpoints of unfinished runs, whole or not at all, while the limits allow
+  ckpt=$state/$name/checkpoint
+  [[ -f $state/$name/metrics.json || ! -f $ckpt/manifest.json ]] && continue
+  parts=("$ckpt"/state-*) need=$(cat "$ckpt"/manifest.json "${parts[@]}" | wc -c)
+  if ((files + ${#parts[@]} + 1 <= limit_files && bytes + need <= limit_bytes)); then
+    mkdir -p "$out/ckpt-$name" && cp "$ckpt"/manifest.json "${parts[@]}" "$out/ckpt-$name/"
+    files=$((files + ${#parts[@]} + 1)) bytes=$((bytes + need))
+  fi
+done
+echo "run_device: $(( $(date +%s) - t0 )) s; $files files, $bytes bytes in $out"
+cat "$out/logs.txt"

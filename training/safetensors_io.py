@@ -2,25 +2,31 @@
 
 Written here so the trainer, its tests and the fixture scripts need nothing beyond numpy (and PyTorch
 where they use tensors). `save` takes numpy arrays or torch tensors (bfloat16 included); `load`
-returns torch tensors.
+returns torch tensors. `dumps` / `loads` do the same in memory and keep the metadata.
 """
 import json
 import struct
 
 import numpy as np
 
-_DTYPES = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "I64": np.int64}
+_DTYPES = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "I64": np.int64, "U8": np.uint8}
 _NAMES = {np.dtype(v): k for k, v in _DTYPES.items()}
 
 
 def load(path):
-    """Returns {name: torch.Tensor} (F32, F16, F64, I64; BF16 is widened to float32)."""
-    import torch
+    """Returns {name: torch.Tensor} (F32, F16, F64, I64, U8; BF16 is widened to float32)."""
     with open(path, "rb") as f:
-        blob = f.read()
+        return loads(f.read(), path)[0]
+
+
+def loads(blob, source="safetensors data"):
+    """Parses a whole safetensors file held in memory; returns ({name: torch.Tensor}, {metadata key: string})."""
+    import torch
+    if len(blob) < 8:
+        raise ValueError(f"{source}: {len(blob)} bytes is too short for a safetensors header")
     (n,) = struct.unpack("<Q", blob[:8])
     if n > len(blob) - 8:
-        raise ValueError(f"{path}: header length {n} runs past the end of the file")
+        raise ValueError(f"{source}: header length {n} runs past the end of the file")
     header = json.loads(blob[8:8 + n])
     data = memoryview(blob)[8 + n:]
     out = {}
@@ -28,6 +34,8 @@ def load(path):
         if name == "__metadata__":
             continue
         lo, hi = meta["data_offsets"]
+        if not 0 <= lo <= hi <= len(data):
+            raise ValueError(f"{source}: tensor {name} lies outside the data ({lo}..{hi} of {len(data)} bytes)")
         raw = data[lo:hi]
         if meta["dtype"] == "BF16":
             bits = np.frombuffer(raw, dtype=np.uint16).astype(np.uint32) << 16
@@ -35,7 +43,7 @@ def load(path):
         else:
             arr = np.frombuffer(raw, dtype=_DTYPES[meta["dtype"]])
         out[name] = torch.from_numpy(arr.reshape(meta["shape"]).copy())
-    return out
+    return out, header.get("__metadata__", {})
 
 
 def _dtype_and_bytes(value):
@@ -51,7 +59,13 @@ def _dtype_and_bytes(value):
 
 
 def save(tensors, path, metadata=None):
-    """Writes {name: array or tensor}, in the mapping's order; each keeps its dtype (F32, F16, BF16, F64, I64)."""
+    """Writes {name: array or tensor}, in the mapping's order; each keeps its dtype (F32, F16, BF16, F64, I64, U8)."""
+    with open(path, "wb") as f:
+        f.write(dumps(tensors, metadata))
+
+
+def dumps(tensors, metadata=None):
+    """The bytes `save` writes."""
     header, chunks, offset = {}, [], 0
     if metadata:
         header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
@@ -62,8 +76,4 @@ def save(tensors, path, metadata=None):
         offset += len(raw)
     head = json.dumps(header, separators=(",", ":")).encode()
     head += b" " * (-len(head) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(head)))
-        f.write(head)
-        for c in chunks:
-            f.write(c)
+    return b"".join([struct.pack("<Q", len(head)), head] + chunks)

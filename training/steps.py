@@ -1,0 +1,139 @@
+"""One training run's moving parts: the batches, their augmentation, the loss over the trained levels, AdamW with a
+warm-up + cosine schedule, and the EMA of the weights. Everything a step draws at random comes from state that
+training_state.py saves: the epoch order (a function of seed and epoch), the augmentation generator, the
+mixup / CutMix numpy generator, and torch's global generators (stochastic depth)."""
+import math
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import augment
+from data import epoch_order, standardise, to_unit
+
+
+class Ema:
+    """Exponential moving average of the weights (float32), decay warmed up as min(decay, (1 + t) / (10 + t))."""
+
+    def __init__(self, model, decay):
+        self.decay = decay
+        self.names = list(model.state_dict())
+        self.shadow = [v.detach().float().clone() for v in model.state_dict().values()]
+
+    @torch.no_grad()
+    def update(self, model, step):
+        d = min(self.decay, (1 + step) / (10 + step))
+        torch._foreach_mul_(self.shadow, d)
+        torch._foreach_add_(self.shadow, [v.float() for v in model.state_dict().values()], alpha=1 - d)
+
+    def state(self):
+        return dict(zip(self.names, self.shadow))
+
+
+class Trainer:
+    def __init__(self, model, args, device, train_x, train_y, log):
+        self.model, self.args, self.device, self.log = model, args, device, log
+        self.levels = [int(v) for v in args.levels.split(",")]
+        self.widths = [model.level_widths(k) for k in self.levels]
+        self.params = sum(p.numel() for p in model.parameters())
+        self.gx = torch.from_numpy(train_x).to(device)
+        self.gy = torch.from_numpy(train_y).to(device)
+        self.steps_per_epoch = len(train_x) // args.batch
+        if self.steps_per_epoch == 0:
+            raise SystemExit(f"--batch {args.batch} is larger than the {len(train_x)} training images")
+        self.total_steps = args.epochs * self.steps_per_epoch
+        self.warmup = max(1, int(args.warmup_epochs * self.steps_per_epoch))
+        self.autocast = device.type == "cuda" and args.precision == "bf16"
+        decay, no_decay = [], []
+        for name, p in model.named_parameters():
+            skip = p.ndim < 2 or name.endswith(("A_log", "dt_bias", "D")) or "embed" in name or "cls" in name
+            (no_decay if skip else decay).append(p)
+        fused = {"fused": True} if device.type == "cuda" and args.fused_adam else {}
+        self.opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
+                                      {"params": no_decay, "weight_decay": 0.0}], lr=args.lr, betas=(0.9, 0.99), **fused)
+        self.ema = Ema(model, args.ema_decay) if args.ema_decay > 0 else None
+        self.aug_gen = torch.Generator(device=device)
+        self.aug_gen.manual_seed(args.seed)
+        self.mix_rng = np.random.default_rng(args.seed)
+        self.step = 0
+        self.steps_this_process = 0
+        self.train_seconds = 0.0
+        self.slowest_step = 0.0
+        self.loss_fn = self.joint_loss
+        self._order = (None, None)
+        self.epoch_loss = torch.zeros((), device=device)
+        self._epoch_start = time.time()
+
+    def joint_loss(self, x, targets):
+        """Mean over the trained levels of the soft-target cross-entropy (targets carry smoothing and mixing)."""
+        with torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.autocast):
+            total = 0
+            for w in self.widths:
+                logits = self.model(x, w)[1].float()
+                total = total + -(targets * F.log_softmax(logits, dim=-1)).sum(-1).mean()
+            return total / len(self.widths)
+
+    def lr(self, s):
+        a = self.args
+        if s < self.warmup:
+            return a.lr * (s + 1) / self.warmup
+        return 0.5 * a.lr * (1 + math.cos(math.pi * (s - self.warmup) / max(1, self.total_steps - self.warmup)))
+
+    def batch_indices(self, s):
+        epoch, j = divmod(s, self.steps_per_epoch)
+        if self._order[0] != epoch:
+            self._order = (epoch, epoch_order(self.args.seed, epoch, len(self.gx)).to(self.device))
+        return self._order[1][j * self.args.batch:(j + 1) * self.args.batch]
+
+    def augmented_batch(self, idx):
+        a = self.args
+        x = augment.crop_flip(to_unit(self.gx[idx]), self.aug_gen)
+        if a.augment == "trivial":
+            x = augment.trivial_augment(x, self.aug_gen)
+        elif a.augment == "rand":
+            x = augment.rand_augment(x, self.aug_gen, a.rand_n, a.rand_m)
+        x = standardise(x)
+        if a.erase > 0:
+            x = augment.random_erasing(x, self.aug_gen, a.erase)
+        return augment.mix(x, self.gy[idx], 10, self.mix_rng, a.mixup, a.cutmix, a.cutmix_prob, a.label_smoothing)
+
+    def check_batch(self):
+        """A fixed, unaugmented batch (no random draws) for checking a compiled loss against the eager one."""
+        idx = torch.arange(self.args.batch, device=self.device)
+        return standardise(to_unit(self.gx[idx])), augment.soft_targets(self.gy[idx], 10, self.args.label_smoothing)
+
+    def train_step(self):
+        t0 = time.time()
+        x, targets = self.augmented_batch(self.batch_indices(self.step))
+        for g in self.opt.param_groups:
+            g["lr"] = self.lr(self.step)
+        if hasattr(torch, "compiler") and hasattr(torch.compiler, "cudagraph_mark_step_begin"):
+            torch.compiler.cudagraph_mark_step_begin()
+        loss = self.loss_fn(x, targets)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.opt.step()
+        if self.ema:
+            self.ema.update(self.model, self.step)
+        self.epoch_loss += loss.detach()
+        self.step += 1
+        self.steps_this_process += 1
+        elapsed = time.time() - t0
+        self.train_seconds += elapsed
+        if self.steps_this_process > 2:  # the first steps of a process pay for compiling and warm-up
+            self.slowest_step = max(self.slowest_step, elapsed)
+
+    def log_epoch(self, epoch):
+        loss = float(self.epoch_loss) / self.steps_per_epoch  # the one host synchronisation of an epoch
+        seconds = time.time() - self._epoch_start
+        images = self.steps_per_epoch * self.args.batch
+        self.log(f"epoch {epoch}/{self.args.epochs} loss {loss:.4f} lr {self.lr(self.step - 1):.2e} "
+                 f"epoch {seconds:.2f} s ({images / seconds:.0f} images/s), trained {self.train_seconds:.0f} s")
+        self.epoch_loss.zero_()
+        self._epoch_start = time.time()
+
+    def export_state(self):
+        """The weights a finished run exports: the EMA when on, else the trained weights (float32)."""
+        return self.ema.state() if self.ema else {k: v.float() for k, v in self.model.state_dict().items()}

@@ -1,0 +1,187 @@
+"""A run stopped and resumed (twice, once mid-epoch) ends bit-identical to the same run uninterrupted, on the CPU:
+weights, AdamW state, EMA weights, every random generator, and the exported model. Damaged checkpoints and a
+changed recipe are refused. Checkpoint parts of the shipped model's shape stay under the 16 MiB a file may have."""
+import contextlib
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+import checkpoint
+import train
+from data import CLASSES
+from matmamba import MatMambaVision
+from steps import Trainer
+
+
+def write_archive(path, per_class, seed=0):
+    """A small ImageFolder archive laid out like data/cifar10.tar.xz: random 32x32 PNGs per split and class."""
+    from PIL import Image
+    rng = np.random.default_rng(seed)
+    with tarfile.open(path, "w:xz") as tar:
+        for split, n in per_class.items():
+            for c in CLASSES:
+                for i in range(n):
+                    buf = io.BytesIO()
+                    Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(buf, "PNG")
+                    info = tarfile.TarInfo(f"cifar10/{split}/{c}/{i:04d}.png")
+                    info.size = len(buf.getvalue())
+                    tar.addfile(info, io.BytesIO(buf.getvalue()))
+
+
+class ResumeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="resume-test-")
+        cls.archive = os.path.join(cls.tmp, "tiny.tar.xz")
+        write_archive(cls.archive, {"train": 8, "test": 2})
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def run_trainer(self, out, *extra):
+        """Runs the trainer's main() on the tiny archive (80 training images, batch 16: 5 steps an epoch)."""
+        argv = ["--data", self.archive, "--cache", self.tmp, "--out", os.path.join(self.tmp, out), "--d-model", "32",
+                "--n-layer", "2", "--d-state", "8", "--patch", "8", "--batch", "16", "--warmup-epochs", "1",
+                "--reference-images", "4", "--checkpoint-every", "2", *extra]
+        with contextlib.redirect_stdout(io.StringIO()):
+            return train.main(argv)
+
+    def checkpoint_of(self, out):
+        return checkpoint.read(os.path.join(self.tmp, out, "checkpoint"))
+
+    def assert_same_run(self, a, b):
+        (ta, ma), (tb, mb) = self.checkpoint_of(a), self.checkpoint_of(b)
+        self.assertEqual(sorted(ta), sorted(tb))
+        for name in ta:
+            self.assertTrue(torch.equal(ta[name], tb[name]), f"{name} differs after resume")
+        self.assertEqual({k: v for k, v in ma.items() if k != "train_seconds"},
+                         {k: v for k, v in mb.items() if k != "train_seconds"})
+        for f in ("model.safetensors", "reference.safetensors"):
+            with open(os.path.join(self.tmp, a, f), "rb") as fa, open(os.path.join(self.tmp, b, f), "rb") as fb:
+                self.assertEqual(fa.read(), fb.read(), f)
+
+    def test_stop_and_resume_gives_the_uninterrupted_run_bit_for_bit(self):
+        # the default recipe: TrivialAugment, random erasing, mixup/CutMix, label smoothing, EMA, stochastic depth
+        self.assertEqual(self.run_trainer("whole", "--epochs", "4"), "finished")
+        ckpt = os.path.join(self.tmp, "split", "checkpoint")
+        self.assertEqual(self.run_trainer("split", "--epochs", "4", "--stop-at-step", "7"), "paused")  # mid-epoch 2
+        self.assertEqual(checkpoint.read_manifest(ckpt)["step"], 7)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "split", "model.safetensors")), "a paused run exports nothing")
+        self.assertEqual(self.run_trainer("split", "--resume", ckpt, "--stop-at-step", "10"), "paused")  # an epoch boundary
+        self.assertEqual(self.run_trainer("split", "--resume", ckpt), "finished")
+        self.assertTrue(checkpoint.read_manifest(ckpt)["finished"])
+        self.assert_same_run("whole", "split")
+        (tensors, meta) = self.checkpoint_of("whole")
+        self.assertIn("ema.head.weight", tensors)
+        self.assertFalse(torch.equal(tensors["ema.head.weight"], tensors["model.head.weight"]))
+
+    def test_resume_with_randaugment_and_no_ema(self):
+        opts = ["--epochs", "2", "--augment", "rand", "--ema-decay", "0", "--mixup", "0", "--drop-path", "0"]
+        self.run_trainer("rand-whole", *opts)
+        self.run_trainer("rand-split", *opts, "--stop-at-step", "3")
+        self.run_trainer("rand-split", "--resume", os.path.join(self.tmp, "rand-split", "checkpoint"))
+        self.assert_same_run("rand-whole", "rand-split")
+
+    def test_sigterm_stops_at_the_next_step_with_a_checkpoint(self):
+        out = os.path.join(self.tmp, "term")
+        cmd = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "train.py"), "--data", self.archive,
+               "--cache", self.tmp, "--out", out, "--d-model", "32", "--n-layer", "2", "--d-state", "8", "--patch", "8",
+               "--batch", "16", "--epochs", "100000"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in proc.stdout:
+            if "epoch 1/" in line:
+                proc.send_signal(signal.SIGTERM)
+                break
+        rest = proc.stdout.read()
+        self.assertEqual(proc.wait(timeout=60), 0, rest)
+        self.assertIn("SIGTERM", rest)
+        manifest = checkpoint.read_manifest(os.path.join(out, "checkpoint"))
+        self.assertFalse(manifest["finished"])
+        self.assertGreaterEqual(manifest["step"], 5)
+
+    def test_resume_refuses_a_changed_recipe_or_epoch_count(self):
+        self.run_trainer("changed", "--epochs", "3", "--stop-at-step", "2")
+        ckpt = os.path.join(self.tmp, "changed", "checkpoint")
+        with self.assertRaises(SystemExit) as e:
+            self.run_trainer("changed", "--resume", ckpt, "--lr", "0.001")
+        self.assertIn("recipe differs", str(e.exception))
+        with self.assertRaises(SystemExit) as e:
+            self.run_trainer("changed", "--resume", ckpt, "--epochs", "5")
+        self.assertIn("schedule has 3", str(e.exception))
+        self.assertEqual(checkpoint.read_manifest(ckpt)["step"], 2, "a refused resume changes nothing")
+
+
+class CheckpointFilesTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="ckpt-test-")
+        self.tensors = {"a": torch.randn(1000, 30), "b": torch.arange(7), "c": torch.zeros(3, dtype=torch.uint8)}
+        self.meta = {"step": 3, "total_steps": 9, "finished": False, "note": "x"}
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def test_split_into_parts_and_joined_back(self):
+        manifest = checkpoint.write(self.dir, self.tensors, self.meta, part_bytes=50_000)
+        self.assertEqual(len(manifest["parts"]), 3)
+        self.assertTrue(all(p["bytes"] <= 50_000 for p in manifest["parts"]))
+        tensors, meta = checkpoint.read(self.dir)
+        self.assertEqual(meta, self.meta)
+        for k, v in self.tensors.items():
+            self.assertTrue(torch.equal(tensors[k], v), k)
+        checkpoint.write(self.dir, self.tensors, dict(self.meta, step=4), part_bytes=50_000)
+        self.assertEqual(sorted(os.listdir(self.dir)), ["manifest.json"] + [f"state-0000004.part{i}" for i in range(3)])
+
+    def test_damaged_parts_are_refused(self):
+        checkpoint.write(self.dir, self.tensors, self.meta, part_bytes=50_000)
+        part = os.path.join(self.dir, "state-0000003.part1")
+        blob = open(part, "rb").read()
+        with open(part, "wb") as f:
+            f.write(blob[:-1] + bytes([blob[-1] ^ 1]))
+        with self.assertRaisesRegex(ValueError, "sha256"):
+            checkpoint.read(self.dir)
+        with open(part, "wb") as f:
+            f.write(blob[:-10])
+        with self.assertRaisesRegex(ValueError, "bytes, the manifest says"):
+            checkpoint.read(self.dir)
+        os.remove(part)
+        with self.assertRaisesRegex(ValueError, "missing"):
+            checkpoint.read(self.dir)
+        os.remove(os.path.join(self.dir, "manifest.json"))
+        with self.assertRaisesRegex(ValueError, "no checkpoint"):
+            checkpoint.read(self.dir)
+
+
+class ShippedShapeTest(unittest.TestCase):
+    def test_checkpoint_of_the_shipped_shape_travels_in_parts_under_16_mib(self):
+        """d_model 256, 6 layers: weights + AdamW moments + EMA in float32, after one real step on two images."""
+        args = train.parse(["--data", "-", "--out", "-", "--epochs", "1", "--batch", "2", "--augment", "none",
+                            "--mixup", "0", "--cutmix", "0", "--erase", "0"])
+        model = MatMambaVision.from_config(train.make_config(args))
+        images = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)
+        trainer = Trainer(model, args, torch.device("cpu"), images, np.array([3, 5]), lambda m: None)
+        trainer.train_step()
+        import training_state
+        tmp = tempfile.mkdtemp(prefix="ckpt-shape-")
+        try:
+            manifest = checkpoint.write(tmp, *training_state.capture(trainer, {}, False))
+            print(f"\nshipped shape: {trainer.params} parameters, checkpoint {manifest['bytes']} bytes in "
+                  f"{len(manifest['parts'])} parts of at most {max(p['bytes'] for p in manifest['parts'])} bytes")
+            self.assertGreater(manifest["bytes"], 4 * 4 * trainer.params)  # weights, exp_avg, exp_avg_sq, EMA
+            self.assertTrue(all(p["bytes"] <= 16 * 2**20 for p in manifest["parts"]))
+            self.assertTrue(all(os.path.getsize(os.path.join(tmp, p["name"])) == p["bytes"] for p in manifest["parts"]))
+        finally:
+            shutil.rmtree(tmp)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -5,15 +5,11 @@ import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
-import io.javalin.http.UploadedFile;
 import io.javalin.http.staticfiles.Location;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.util.BlockingArrayQueue;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -29,7 +25,6 @@ public final class SearchServer implements AutoCloseable {
     /** Jetty's request threads; requests beyond them wait in a bounded queue. */
     private static final int HTTP_THREADS = 64;
     private static final int HTTP_QUEUE = 256;
-    private static final String FIELD_PREFIX = "field.";
     private final SearchService service;
     private final Javalin app;
 
@@ -43,6 +38,8 @@ public final class SearchServer implements AutoCloseable {
         long maxBody = service.limits().maxBodyBytes();
         Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
+            config.http.prefer405over404 = true;
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             config.http.maxRequestSize = maxBody;
             config.jetty.multipartConfig.maxFileSize(maxBody, SizeUnit.BYTES);
             config.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, maxBody), SizeUnit.BYTES);
@@ -90,6 +87,8 @@ public final class SearchServer implements AutoCloseable {
             case 413 -> tooLarge();
             default -> new ApiException(e.getStatus(), "http_" + e.getStatus(), e.getMessage());
         }));
+        app.exception(BadMessageException.class, (e, ctx) -> refuse(ctx,
+                new ApiException(e.getCode(), JsonErrorHandler.code(e.getCode()), e.getReason())));
         app.exception(Exception.class, (e, ctx) -> {
             LOG.error("request {} {} failed", ctx.method(), ctx.path(), e);
             refuse(ctx, new ApiException(500, "internal", "internal error: " + e.getClass().getSimpleName()));
@@ -112,137 +111,21 @@ public final class SearchServer implements AutoCloseable {
     }
 
     private ApiException tooLarge() {
-        return new ApiException(413, "body_too_large", "the request body is larger than the limit of "
-                + service.limits().maxBodyBytes() + " bytes");
+        return RequestParams.tooLarge(service.limits().maxBodyBytes());
     }
 
-    private void search(Context ctx) throws IOException {
-        byte[] image = queryImage(ctx);
-        var choice = new SearchService.SubmodelChoice(intParam(ctx, "level"), widthsParam(ctx), doubleParam(ctx, "budget_ms"));
-        ctx.json(service.search(image, choice, options(ctx)));
+    private void search(Context ctx) {
+        byte[] image = RequestParams.image(ctx, service.limits().maxBodyBytes());
+        ctx.json(service.search(image, RequestParams.submodel(ctx), RequestParams.options(ctx)));
     }
 
     private void similar(Context ctx) {
-        ctx.json(service.similar(ctx.pathParam("id"), options(ctx)));
+        ctx.json(service.similar(ctx.pathParam("id"), RequestParams.options(ctx)));
     }
 
     private void image(Context ctx) {
-        StoredImages.Image image = service.image(ctx.pathParam("id"), intParam(ctx, "size"));
+        StoredImages.Image image = service.image(ctx.pathParam("id"), RequestParams.intParam(ctx, "size"));
         ctx.header("Cache-Control", "max-age=3600").contentType(image.contentType()).result(image.bytes());
-    }
-
-    /** The query image: the {@code image} part (or the only file) of a multipart form, else the raw body. */
-    private byte[] queryImage(Context ctx) throws IOException {
-        long max = service.limits().maxBodyBytes();
-        if (ctx.req().getContentLengthLong() > max + (isMultipart(ctx) ? 64 << 10 : 0)) {
-            throw tooLarge();
-        }
-        byte[] bytes;
-        if (isMultipart(ctx)) {
-            List<UploadedFile> files;
-            try {
-                files = ctx.uploadedFiles();
-            } catch (RuntimeException e) {
-                if (e.getMessage() != null && e.getMessage().contains("exceeds")) {
-                    throw tooLarge();
-                }
-                throw new ApiException(400, "bad_multipart", "the multipart body cannot be read: " + e.getMessage());
-            }
-            UploadedFile file = ctx.uploadedFile("image");
-            if (file == null && files.size() == 1) {
-                file = files.get(0);
-            }
-            if (file == null) {
-                throw new ApiException(400, "missing_image", "send the query image as the multipart file 'image'");
-            }
-            if (file.size() > max) {
-                throw tooLarge();
-            }
-            try (var in = file.content()) {
-                bytes = in.readAllBytes();
-            }
-        } else {
-            bytes = ctx.req().getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
-            if (bytes.length > max) {
-                throw tooLarge();
-            }
-        }
-        if (bytes.length == 0) {
-            throw new ApiException(400, "missing_image", "no query image: send it as the request body or as the multipart file 'image'");
-        }
-        return bytes;
-    }
-
-    private static boolean isMultipart(Context ctx) {
-        return ctx.isMultipartFormData();
-    }
-
-    private SearchService.SearchOptions options(Context ctx) {
-        int k = intParam(ctx, "k") == null ? 10 : intParam(ctx, "k");
-        List<String> labels = new ArrayList<>(ctx.queryParams("label"));
-        Map<String, String> fields = new LinkedHashMap<>();
-        Map<String, List<String>> params = new LinkedHashMap<>(ctx.queryParamMap());
-        if (isMultipart(ctx)) {
-            ctx.formParamMap().forEach(params::putIfAbsent);
-            if (labels.isEmpty()) {
-                labels.addAll(ctx.formParams("label"));
-            }
-        }
-        params.forEach((name, values) -> {
-            if (name.startsWith(FIELD_PREFIX) && !values.isEmpty()) {
-                fields.put(name.substring(FIELD_PREFIX.length()), values.get(0));
-            }
-        });
-        String exact = param(ctx, "exact");
-        if (exact != null && !exact.equals("true") && !exact.equals("false")) {
-            throw ApiException.badParameter("exact must be true or false");
-        }
-        return new SearchService.SearchOptions(k, intParam(ctx, "ef"), "true".equals(exact), labels, fields);
-    }
-
-    /** A parameter from the query string or, for multipart requests, from a form field. */
-    private static String param(Context ctx, String name) {
-        String value = ctx.queryParam(name);
-        if (value == null && isMultipart(ctx)) {
-            value = ctx.formParam(name);
-        }
-        return value == null || value.isBlank() ? null : value.trim();
-    }
-
-    private static Integer intParam(Context ctx, String name) {
-        String value = param(ctx, name);
-        try {
-            return value == null ? null : Integer.valueOf(value);
-        } catch (NumberFormatException e) {
-            throw ApiException.badParameter(name + " must be an integer, not '" + value + "'");
-        }
-    }
-
-    private static Double doubleParam(Context ctx, String name) {
-        String value = param(ctx, name);
-        try {
-            return value == null ? null : Double.valueOf(value);
-        } catch (NumberFormatException e) {
-            throw ApiException.badParameter(name + " must be a number, not '" + value + "'");
-        }
-    }
-
-    /** {@code widths}: per-layer widths separated by commas or dashes, e.g. {@code 128,64,32,16}. */
-    private static int[] widthsParam(Context ctx) {
-        String value = param(ctx, "widths");
-        if (value == null) {
-            return null;
-        }
-        try {
-            String[] parts = value.split("[,\\-\\s]+");
-            int[] widths = new int[parts.length];
-            for (int i = 0; i < parts.length; i++) {
-                widths[i] = Integer.parseInt(parts[i]);
-            }
-            return widths;
-        } catch (NumberFormatException e) {
-            throw ApiException.badParameter("widths must be integers separated by commas, e.g. 128,64,32,16; not '" + value + "'");
-        }
     }
 
     @Override

@@ -31,6 +31,8 @@ import org.apache.lucene.index.Term;
  */
 public final class SearchService implements AutoCloseable {
     private static final int CALIBRATION_RUNS = 7;
+    /** Most label and field terms one filter may hold (well under Lucene's clause limit). */
+    static final int MAX_FILTER_TERMS = 100;
     private final MatMambaModel model;
     private final ImageIndex index;
     private final ServiceLimits limits;
@@ -65,8 +67,7 @@ public final class SearchService implements AutoCloseable {
                                Boolean budgetMet, Timings timings) {
     }
 
-    public record Item(String id, String label, Map<String, String> fields, String path, String imageUrl,
-                       String thumbnailUrl) {
+    public record Item(String id, String label, Map<String, String> fields, String imageUrl, String thumbnailUrl) {
     }
 
     public SearchService(MatMambaModel model, ImageIndex index, Reports reports, ServiceLimits limits) {
@@ -151,8 +152,8 @@ public final class SearchService implements AutoCloseable {
             StoredImages.Image original = images.read(entry.path());
             return maxSide == null ? original : images.thumbnail(original, maxSide);
         } catch (IOException e) {
-            throw new ApiException(410, "image_unavailable", "the stored image of '" + id + "' cannot be read from "
-                    + entry.path() + ": " + e.getMessage());
+            throw new ApiException(410, "image_unavailable", "the stored image of '" + id + "' cannot be read any more ("
+                    + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -242,7 +243,7 @@ public final class SearchService implements AutoCloseable {
         }
         try {
             if (choice.level() != null) {
-                return model.level(choice.level());
+                return trainedLevel(choice.level());
             }
             if (choice.widths() != null) {
                 return model.widths(choice.widths());
@@ -260,11 +261,22 @@ public final class SearchService implements AutoCloseable {
         return model.full();
     }
 
+    private Widths trainedLevel(int level) {
+        return levels.stream().filter(w -> w.name().equals("level" + level)).findFirst()
+                .orElseThrow(() -> ApiException.badParameter("level " + level + " is not a trained level of this model; the trained levels are "
+                        + levels.stream().map(w -> w.name().substring("level".length())).toList()
+                        + " (or give per-layer widths)"));
+    }
+
     private Widths cheapestLevel() {
         return levels.stream().min(java.util.Comparator.comparingDouble(w -> model.cost(w).gflop())).orElseThrow();
     }
 
     private void checkOptions(SearchOptions options) {
+        if (options.labels().size() + options.fields().size() > MAX_FILTER_TERMS) {
+            throw ApiException.badParameter("at most " + MAX_FILTER_TERMS + " label and field filters together, not "
+                    + (options.labels().size() + options.fields().size()));
+        }
         if (options.k() < 1 || options.k() > limits.maxK()) {
             throw ApiException.badParameter("k must be between 1 and " + limits.maxK());
         }
@@ -324,7 +336,7 @@ public final class SearchService implements AutoCloseable {
     }
 
     private Item item(ImageRecord image) {
-        return new Item(image.id(), image.label(), image.fields(), image.path(), imageUrl(image.id()), thumbnailUrl(image.id()));
+        return new Item(image.id(), image.label(), image.fields(), imageUrl(image.id()), thumbnailUrl(image.id()));
     }
 
     static String imageUrl(String id) {

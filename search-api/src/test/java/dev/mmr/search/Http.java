@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -54,6 +55,48 @@ public final class Http {
         out.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
         return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(out.toByteArray())));
+    }
+
+    /** Sends {@code request} as written (no client in between) and reads the whole answer until the server closes. */
+    public Answer raw(String request) throws IOException {
+        return raw(request.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    public Answer raw(byte[] request) throws IOException {
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(request);
+            socket.shutdownOutput();
+            byte[] all = socket.getInputStream().readAllBytes();
+            String text = new String(all, StandardCharsets.ISO_8859_1);
+            int headerEnd = text.indexOf("\r\n\r\n");
+            if (!text.startsWith("HTTP/1.1 ") || headerEnd < 0) {
+                throw new IOException("not an HTTP answer: " + text);
+            }
+            String head = text.substring(0, headerEnd);
+            String contentType = head.lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("content-type:"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("");
+            byte[] body = java.util.Arrays.copyOfRange(all, headerEnd + 4, all.length);
+            if (head.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked")) {
+                body = dechunk(body);
+            }
+            return new Answer(Integer.parseInt(text.substring(9, 12)), body, contentType);
+        }
+    }
+
+    private static byte[] dechunk(byte[] chunked) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int at = 0;
+        while (at < chunked.length) {
+            int lineEnd = new String(chunked, at, chunked.length - at, StandardCharsets.ISO_8859_1).indexOf("\r\n") + at;
+            int size = Integer.parseInt(new String(chunked, at, lineEnd - at, StandardCharsets.ISO_8859_1).trim(), 16);
+            if (size == 0) {
+                break;
+            }
+            out.write(chunked, lineEnd + 2, size);
+            at = lineEnd + 2 + size + 2;
+        }
+        return out.toByteArray();
     }
 
     private Answer send(HttpRequest.Builder request) throws IOException, InterruptedException {

@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.http.BadMessageException;
 
 /**
  * Reads a request's parameters (query string, or form fields of a multipart body) and its uploaded image, refusing
@@ -81,6 +83,14 @@ final class RequestParams {
     private static ApiException unreadable(Exception e, String code, String prefix) {
         if (e instanceof ApiException api) {
             return api;
+        }
+        if (e instanceof BadMessageException bad) {
+            return new ApiException(bad.getCode(), JsonErrorHandler.code(bad.getCode()), bad.getReason());
+        }
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof TimeoutException) {
+                return new ApiException(408, "request_timeout", "the request body stopped arriving: " + cause.getMessage());
+            }
         }
         String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return new ApiException(400, code, prefix + reason);

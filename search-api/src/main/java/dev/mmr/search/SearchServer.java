@@ -9,7 +9,9 @@ import io.javalin.http.staticfiles.Location;
 import java.net.URI;
 import java.nio.file.Files;
 import java.util.Map;
+import java.util.concurrent.Executors;
 import org.eclipse.jetty.http.BadMessageException;
+import org.eclipse.jetty.server.ConnectionLimit;
 import org.eclipse.jetty.util.BlockingArrayQueue;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -22,9 +24,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class SearchServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SearchServer.class);
-    /** Jetty's request threads; requests beyond them wait in a bounded queue. */
+    /** Jetty's platform threads (selectors, accepting); requests themselves run on virtual threads. */
     private static final int HTTP_THREADS = 64;
     private static final int HTTP_QUEUE = 256;
+    /** Open connections at most; more wait to be accepted. Bounds the request bodies held in memory. */
+    static final int MAX_CONNECTIONS = 512;
+    /** A request body that pauses longer than this is cut (408). */
+    static final long BODY_IDLE_TIMEOUT_MS = 5_000;
+    /** A request body arriving slower than this on average is cut (408). */
+    static final long MIN_BODY_BYTES_PER_SECOND = 4096;
     private final SearchService service;
     private final Javalin app;
 
@@ -39,12 +47,22 @@ public final class SearchServer implements AutoCloseable {
         Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.prefer405over404 = true;
-            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            config.jetty.modifyServer(server -> {
+                server.setErrorHandler(new JsonErrorHandler());
+                server.addBean(new ConnectionLimit(MAX_CONNECTIONS, server));
+            });
             config.http.maxRequestSize = maxBody;
             config.jetty.multipartConfig.maxFileSize(maxBody, SizeUnit.BYTES);
             config.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, maxBody), SizeUnit.BYTES);
             config.jetty.multipartConfig.maxTotalRequestSize(maxBody + (64 << 10), SizeUnit.BYTES);
-            config.jetty.threadPool = new QueuedThreadPool(HTTP_THREADS, 4, 60_000, new BlockingArrayQueue<>(HTTP_QUEUE, 0, HTTP_QUEUE));
+            QueuedThreadPool threads = new QueuedThreadPool(HTTP_THREADS, 4, 60_000, new BlockingArrayQueue<>(HTTP_QUEUE, 0, HTTP_QUEUE));
+            // A request blocked reading a slow body parks a virtual thread, not one of a few platform threads.
+            threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+            config.jetty.threadPool = threads;
+            config.jetty.modifyHttpConfiguration(http -> {
+                http.setIdleTimeout(BODY_IDLE_TIMEOUT_MS);
+                http.setMinRequestDataRate(MIN_BODY_BYTES_PER_SECOND);
+            });
             if (SearchServer.class.getResource("/public") != null) {
                 config.staticFiles.add("/public", Location.CLASSPATH);
             }

@@ -1,0 +1,135 @@
+package dev.mmr.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Denial of service by slow request bodies, bounded in time: attackers on loopback hold connections open while a
+ * normal client searches. Each of the normal client's searches must be answered, and within a second.
+ */
+class SlowClientsTest {
+    private static final int ATTACKERS = 70;
+    private static final long ATTACK_MILLIS = 10_000;
+    private static final double NORMAL_SEARCH_LIMIT_MS = 1000;
+    @TempDir
+    static Path reports;
+    static TestCorpus.Running running;
+    static byte[] cat;
+
+    @BeforeAll
+    static void start() throws Exception {
+        running = TestCorpus.start(ServiceLimits.defaults(), reports);
+        try (var files = Files.list(TestCorpus.images().resolve("cat"))) {
+            cat = Files.readAllBytes(files.sorted().findFirst().orElseThrow());
+        }
+        assertEquals(200, new Http(running.server().url()).post("/api/search?k=5&level=8", cat).status(), "warm-up search");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        running.close();
+    }
+
+    @Test
+    void slowBodiesDoNotStarveANormalClient() throws Exception {
+        int port = running.server().port();
+        long end = System.currentTimeMillis() + ATTACK_MILLIS;
+        AtomicLong connections = new AtomicLong();
+        List<Thread> attackers = new ArrayList<>();
+        for (int i = 0; i < ATTACKERS; i++) {
+            attackers.add(Thread.ofVirtual().start(() -> slowBodies(port, end, connections)));
+        }
+        Thread.sleep(1500);
+        List<Double> millis = normalSearches(end);
+        attackers.forEach(Thread::interrupt);
+        for (Thread t : attackers) {
+            t.join();
+        }
+        double worst = millis.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        System.out.printf("slow bodies: %d attackers opened %d connections; a normal client made %d searches, slowest %.0f ms%n",
+                ATTACKERS, connections.get(), millis.size(), worst);
+        assertTrue(millis.size() >= 5, "the normal client got answers: " + millis);
+        assertTrue(worst < NORMAL_SEARCH_LIMIT_MS, "every normal search under a second while slow bodies arrive: " + millis);
+    }
+
+    @Test
+    void aStalledBodyAndATricklingBodyAreCutWith408() throws Exception {
+        for (long pauseMillis : new long[] {60_000, 1000}) {
+            try (Socket socket = new Socket("127.0.0.1", running.server().port())) {
+                socket.setSoTimeout(20_000);
+                OutputStream out = socket.getOutputStream();
+                out.write(("POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+                        + "Content-Length: 100000\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                long start = System.nanoTime();
+                Thread trickle = Thread.ofVirtual().start(() -> {
+                    try {
+                        while (true) {
+                            out.write(0);
+                            out.flush();
+                            Thread.sleep(pauseMillis);
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        // cut off, or the test is over
+                    }
+                });
+                String answer = new String(socket.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                trickle.interrupt();
+                assertEquals("HTTP/1.1 408", answer, "a body pausing " + pauseMillis + " ms between bytes");
+                assertTrue(seconds < 15, "cut after " + seconds + " s");
+            }
+        }
+    }
+
+    /** Sequential searches until {@code end}; the time of each, all of which must be 200. */
+    static List<Double> normalSearches(long end) throws Exception {
+        Http http = new Http(running.server().url());
+        List<Double> millis = new ArrayList<>();
+        while (System.currentTimeMillis() < end) {
+            long start = System.nanoTime();
+            Http.Answer answer = http.post("/api/search?k=5&level=8", cat);
+            millis.add((System.nanoTime() - start) / 1e6);
+            assertEquals(200, answer.status(), () -> new String(answer.body(), StandardCharsets.UTF_8));
+            Thread.sleep(100);
+        }
+        return millis;
+    }
+
+    /** One attacker: a search whose body promises 100 kB and sends one byte every two seconds; again when cut off. */
+    private static void slowBodies(int port, long end, AtomicLong connections) {
+        while (System.currentTimeMillis() < end && !Thread.currentThread().isInterrupted()) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+                connections.incrementAndGet();
+                OutputStream out = socket.getOutputStream();
+                out.write(("POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+                        + "Content-Length: 100000\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                while (System.currentTimeMillis() < end) {
+                    out.write(0x89);
+                    out.flush();
+                    Thread.sleep(2000);
+                }
+            } catch (IOException e) {
+                // cut off by the server: connect again
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+}

@@ -38,6 +38,7 @@ public final class SearchService implements AutoCloseable {
     private final ServiceLimits limits;
     private final Reports reports;
     private final StoredImages images;
+    private final Thumbnails thumbnails;
     private final EmbeddingCache cache;
     private final EncodeLatencies latencies = new EncodeLatencies();
     private final Metrics metrics = new Metrics();
@@ -76,6 +77,7 @@ public final class SearchService implements AutoCloseable {
         this.limits = limits;
         this.reports = reports;
         this.images = new StoredImages();
+        this.thumbnails = new Thumbnails(images, Math.max(1, limits.workers() / 2));
         this.cache = new EmbeddingCache(limits.cacheBytes());
         this.levels = model.trainedLevels();
         calibrate();
@@ -149,8 +151,7 @@ public final class SearchService implements AutoCloseable {
     public StoredImages.Image image(String id, Integer maxSide) {
         ImageRecord entry = record(id).orElseThrow(() -> ApiException.unknownItem(id));
         try {
-            StoredImages.Image original = images.read(entry.path());
-            return maxSide == null ? original : images.thumbnail(original, maxSide);
+            return maxSide == null ? images.read(entry.path()) : thumbnails.get(entry.path(), maxSide);
         } catch (IOException e) {
             throw new ApiException(410, "image_unavailable", "the stored image of '" + id + "' cannot be read any more ("
                     + e.getClass().getSimpleName() + ")");
@@ -202,6 +203,7 @@ public final class SearchService implements AutoCloseable {
         out.put("encodeBatchSize", metrics.encodeBatchSizes());
         out.put("searchLatency", metrics.searchLatencies());
         out.put("cache", cacheView);
+        out.put("thumbnails", Map.of("cacheHits", thumbnails.cacheHits(), "cacheMisses", thumbnails.cacheMisses(), "queued", thumbnails.queued()));
         out.put("encodeQueue", queue);
         return out;
     }
@@ -361,6 +363,7 @@ public final class SearchService implements AutoCloseable {
     @Override
     public void close() {
         encoder.close();
+        thumbnails.close();
     }
 
 }

@@ -24,7 +24,8 @@ final class QueryEncoder implements AutoCloseable {
     record Encoded(float[] embedding, int batchSize) {
     }
 
-    private record Job(byte[] image, Widths widths, CompletableFuture<Encoded> result) {
+    /** A query image as bytes to decode here, or as pixels decoded elsewhere (see {@link LargeImageLane}). */
+    private record Job(byte[] image, float[] pixels, Widths widths, CompletableFuture<Encoded> result) {
     }
 
     private final MatMambaModel model;
@@ -50,11 +51,19 @@ final class QueryEncoder implements AutoCloseable {
      *
      * @throws RejectedExecutionException when every worker is busy and the queue is full, or the encoder is closed
      */
-    synchronized CompletableFuture<Encoded> submit(byte[] image, Widths widths) {
+    CompletableFuture<Encoded> submit(byte[] image, Widths widths) {
+        return submit(new Job(image, null, widths, new CompletableFuture<>()));
+    }
+
+    /** Queues one query image already decoded to the model's input pixels. */
+    CompletableFuture<Encoded> submitDecoded(float[] pixels, Widths widths) {
+        return submit(new Job(null, pixels, widths, new CompletableFuture<>()));
+    }
+
+    private synchronized CompletableFuture<Encoded> submit(Job job) {
         if (closed || waiting.size() >= queueCapacity + idleWorkers) {
             throw new RejectedExecutionException("queue full");
         }
-        Job job = new Job(image, widths, new CompletableFuture<>());
         waiting.add(job);
         notify();
         return job.result();
@@ -115,7 +124,8 @@ final class QueryEncoder implements AutoCloseable {
                 continue;
             }
             try {
-                System.arraycopy(model.preprocessor().preprocess(job.image()), 0, pixels, decoded.size() * imageFloats, imageFloats);
+                float[] one = job.pixels() != null ? job.pixels() : model.preprocessor().preprocess(job.image());
+                System.arraycopy(one, 0, pixels, decoded.size() * imageFloats, imageFloats);
                 decoded.add(job);
             } catch (ImageDecodeException | RuntimeException e) {
                 job.result().completeExceptionally(e);

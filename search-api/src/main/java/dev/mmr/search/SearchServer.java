@@ -134,7 +134,7 @@ public final class SearchServer implements AutoCloseable {
 
     private void search(Context ctx) {
         byte[] image = RequestParams.image(ctx, service.limits().maxBodyBytes());
-        ctx.json(service.search(image, RequestParams.submodel(ctx), RequestParams.options(ctx)));
+        ctx.json(service.search(image, ctx.req().getRemoteAddr(), RequestParams.submodel(ctx), RequestParams.options(ctx)));
     }
 
     private void similar(Context ctx) {

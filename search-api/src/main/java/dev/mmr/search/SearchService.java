@@ -43,6 +43,7 @@ public final class SearchService implements AutoCloseable {
     private final EncodeLatencies latencies = new EncodeLatencies();
     private final Metrics metrics = new Metrics();
     private final QueryEncoder encoder;
+    private final LargeImageLane largeImages;
     private final List<Widths> levels;
 
     /** How the caller chose the query submodel: at most one of the three is set; none means full width. */
@@ -82,6 +83,7 @@ public final class SearchService implements AutoCloseable {
         this.levels = model.trainedLevels();
         calibrate();
         this.encoder = new QueryEncoder(model, limits.workers(), limits.queueCapacity(), limits.maxBatch());
+        this.largeImages = new LargeImageLane(model.preprocessor(), Math.max(1, limits.workers() / 2));
     }
 
     /** Times each trained level on a blank image (after a warm-up), the start of the moving estimates. */
@@ -101,7 +103,8 @@ public final class SearchService implements AutoCloseable {
         }
     }
 
-    public SearchResult search(byte[] image, SubmodelChoice choice, SearchOptions options) {
+    /** Query by image; {@code client} (the caller's address) shares the large-image lane fairly with other clients. */
+    public SearchResult search(byte[] image, String client, SubmodelChoice choice, SearchOptions options) {
         long start = System.nanoTime();
         checkOptions(options);
         Query filter = filter(options);
@@ -111,7 +114,7 @@ public final class SearchService implements AutoCloseable {
         boolean cached = embedding != null;
         long encoded = System.nanoTime();
         if (!cached) {
-            QueryEncoder.Encoded result = encode(image, widths);
+            QueryEncoder.Encoded result = encode(image, client, widths);
             embedding = result.embedding();
             encoded = System.nanoTime();
             double encodeMs = (encoded - start) / 1e6;
@@ -196,6 +199,7 @@ public final class SearchService implements AutoCloseable {
         queue.put("queued", encoder.queued());
         queue.put("capacity", limits.queueCapacity());
         queue.put("maxBatch", limits.maxBatch());
+        queue.put("largeImagesQueued", largeImages.queued());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("requests", metrics.requests());
         out.put("errors", metrics.errors());
@@ -216,14 +220,20 @@ public final class SearchService implements AutoCloseable {
         return limits;
     }
 
-    private QueryEncoder.Encoded encode(byte[] image, Widths widths) {
+    private QueryEncoder.Encoded encode(byte[] image, String client, Widths widths) {
         CompletableFuture<QueryEncoder.Encoded> job;
         try {
-            job = encoder.submit(image, widths);
+            job = LargeImageLane.isLarge(image) ? encoder.submitDecoded(await(largeImages.submit(client, image)), widths)
+                    : encoder.submit(image, widths);
         } catch (RejectedExecutionException e) {
             throw new ApiException(503, "queue_full", "the service is busy: " + limits.workers() + " workers and "
                     + limits.queueCapacity() + " queued query images; retry shortly");
         }
+        return await(job);
+    }
+
+    /** The result of a decode or encode; a bad image is a 422. */
+    private static <T> T await(CompletableFuture<T> job) {
         try {
             return job.get();
         } catch (InterruptedException e) {
@@ -363,6 +373,7 @@ public final class SearchService implements AutoCloseable {
     @Override
     public void close() {
         encoder.close();
+        largeImages.close();
         thumbnails.close();
     }
 

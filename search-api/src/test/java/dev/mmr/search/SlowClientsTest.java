@@ -5,13 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +41,8 @@ class SlowClientsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        running = TestCorpus.start(ServiceLimits.defaults(), reports);
+        // The embedding cache is off: every normal search decodes and encodes its image.
+        running = TestCorpus.start(ServiceLimits.defaults().withCacheBytes(0), reports);
         try (var files = Files.list(TestCorpus.images().resolve("cat"))) {
             cat = Files.readAllBytes(files.sorted().findFirst().orElseThrow());
         }
@@ -92,6 +101,52 @@ class SlowClientsTest {
                 trickle.interrupt();
                 assertEquals("HTTP/1.1 408", answer, "a body pausing " + pauseMillis + " ms between bytes");
                 assertTrue(seconds < 15, "cut after " + seconds + " s");
+            }
+        }
+    }
+
+    @Test
+    void clientsUploadingHugeImagesDoNotStarveANormalClient() throws Exception {
+        byte[] huge = BigPng.solid(7000, 5700, 0x808080);
+        assertEquals(200, new Http(running.server().url()).post("/api/search?k=5&level=8", huge).status(), "warm-up: one huge image");
+        long end = System.currentTimeMillis() + ATTACK_MILLIS;
+        Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+        List<Thread> attackers = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            InetAddress from = InetAddress.getByName("127.0.0." + (2 + i));
+            attackers.add(Thread.ofPlatform().start(() -> hugeUploads(from, huge, end, statuses)));
+        }
+        Thread.sleep(1000);
+        List<Double> millis = normalSearches(end);
+        for (Thread t : attackers) {
+            t.join();
+        }
+        double worst = millis.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        System.out.printf("huge uploads: 8 clients, answers by status %s; a normal client made %d searches, slowest %.0f ms%n",
+                statuses, millis.size(), worst);
+        assertTrue(statuses.containsKey(200), "the huge images are served too, in turn: " + statuses);
+        assertTrue(statuses.keySet().stream().allMatch(s -> s == 200 || s == 429 || s == 503), "no 5xx but 503: " + statuses);
+        assertTrue(worst < NORMAL_SEARCH_LIMIT_MS, "every normal search under a second while huge images decode: " + millis);
+    }
+
+    /** One client uploading a huge image again and again, from its own loopback address; bytes after the image's end make each upload new to the embedding cache. */
+    private static void hugeUploads(InetAddress from, byte[] image, long end, Map<Integer, AtomicInteger> statuses) {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).localAddress(from).build();
+        URI uri = running.server().url().resolve("/api/search?k=5&level=8");
+        while (System.currentTimeMillis() < end) {
+            try {
+                byte[] distinct = java.util.Arrays.copyOf(image, image.length + 8);
+                java.nio.ByteBuffer.wrap(distinct, image.length, 8).putLong(System.nanoTime());
+                int status = client.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofByteArray(distinct)).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode();
+                statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
+                if (status == 429 || status == 503) {
+                    Thread.sleep(200);
+                }
+            } catch (IOException e) {
+                statuses.computeIfAbsent(-1, s -> new AtomicInteger()).incrementAndGet();
+            } catch (InterruptedException e) {
+                return;
             }
         }
     }

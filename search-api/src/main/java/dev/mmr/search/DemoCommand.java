@@ -18,7 +18,7 @@ public final class DemoCommand implements Callable<Integer>, MmrCommand {
     public Integer call() throws Exception {
         Path root = ProjectRoot.find();
         DemoCorpus.Setup demo = DemoCorpus.prepare(root, System.out);
-        Serving.serveUntilStopped(demo.model(), demo.index(), server.reportsDir(), server.limits(), server.host, server.port, System.out);
+        Serving.serveUntilStopped(demo.model(), demo.index(), server.reportsDir(), server.limits(), server.host, server.port, server.writeToken, System.out);
         return 0;
     }
 }

@@ -120,6 +120,17 @@ final class RequestParams {
         return new SearchService.SearchOptions(k == null ? 10 : k, intParam(ctx, "ef"), "true".equals(exact), labels, fields);
     }
 
+    /** The {@code field.NAME} form fields of a multipart body, name to (first) value. */
+    static Map<String, String> formFields(Context ctx) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        formParamMap(ctx).forEach((name, values) -> {
+            if (name.startsWith(FIELD_PREFIX) && !values.isEmpty()) {
+                fields.put(name.substring(FIELD_PREFIX.length()), values.get(0));
+            }
+        });
+        return fields;
+    }
+
     /** The submodel asked for: {@code level}, {@code widths} or {@code budget_ms}. */
     static SearchService.SubmodelChoice submodel(Context ctx) {
         return new SearchService.SubmodelChoice(intParam(ctx, "level"), widths(ctx), doubleParam(ctx, "budget_ms"));

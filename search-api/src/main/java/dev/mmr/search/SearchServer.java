@@ -34,15 +34,22 @@ public final class SearchServer implements AutoCloseable {
     /** A request body arriving slower than this on average is cut (408). */
     static final long MIN_BODY_BYTES_PER_SECOND = 4096;
     private final SearchService service;
+    private final ItemWrites writes;
     private final Javalin app;
 
-    private SearchServer(SearchService service, Javalin app) {
+    private SearchServer(SearchService service, ItemWrites writes, Javalin app) {
         this.service = service;
+        this.writes = writes;
         this.app = app;
     }
 
-    /** Starts serving on {@code host:port} (port 0 picks a free one). */
+    /** Starts serving on {@code host:port} (port 0 picks a free one), with writes refused. */
     public static SearchServer start(SearchService service, String host, int port) {
+        return start(service, ItemWrites.disabled(), host, port);
+    }
+
+    /** Starts serving on {@code host:port} (port 0 picks a free one); {@code writes} answers the write API. */
+    static SearchServer start(SearchService service, ItemWrites writes, String host, int port) {
         long maxBody = service.limits().maxBodyBytes();
         Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
@@ -74,7 +81,7 @@ public final class SearchServer implements AutoCloseable {
                 });
             }
         });
-        SearchServer server = new SearchServer(service, app);
+        SearchServer server = new SearchServer(service, writes, app);
         server.routes();
         app.start(host, port);
         return server;
@@ -93,6 +100,8 @@ public final class SearchServer implements AutoCloseable {
         app.get("/api/items/<id>/image", metered("item-image", this::image));
         app.get("/api/items/<id>/similar", metered("similar", this::similar));
         app.get("/api/items/<id>", metered("item", ctx -> ctx.json(service.item(ctx.pathParam("id")))));
+        app.post("/api/items", metered("item-add", this::addItem));
+        app.delete("/api/items/<id>", metered("item-delete", this::deleteItem));
         app.get("/api/models", metered("models", ctx -> ctx.json(Map.of("submodels", service.submodels()))));
         app.get("/api/reports", metered("reports", ctx -> ctx.json(Map.of("reports", service.reports()))));
         app.get("/api/metrics", metered("metrics", ctx -> ctx.json(service.metricsSnapshot())));
@@ -135,6 +144,28 @@ public final class SearchServer implements AutoCloseable {
     private void search(Context ctx) {
         byte[] image = RequestParams.image(ctx, service.limits().maxBodyBytes());
         ctx.json(service.search(image, ctx.req().getRemoteAddr(), RequestParams.submodel(ctx), RequestParams.options(ctx)));
+    }
+
+    /** {@code POST /api/items}: multipart with the file {@code image} and the form fields {@code id}, {@code label}, {@code field.NAME}. */
+    private void addItem(Context ctx) {
+        writes.authorize(ctx.header("Authorization"));
+        if (!ctx.isMultipartFormData()) {
+            throw ApiException.badParameter("send a multipart form: the file 'image' and the fields 'id', 'label', 'field.NAME'");
+        }
+        byte[] image = RequestParams.image(ctx, service.limits().maxBodyBytes());
+        String id = RequestParams.param(ctx, "id");
+        if (id == null) {
+            throw ApiException.badParameter("the form field 'id' is missing");
+        }
+        writes.add(id, image, RequestParams.param(ctx, "label"), RequestParams.formFields(ctx));
+        ctx.status(201).json(service.item(id));
+    }
+
+    private void deleteItem(Context ctx) {
+        writes.authorize(ctx.header("Authorization"));
+        String id = ctx.pathParam("id");
+        writes.delete(id);
+        ctx.json(Map.of("deleted", id));
     }
 
     private void similar(Context ctx) {

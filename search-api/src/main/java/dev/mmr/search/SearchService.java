@@ -17,7 +17,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.Query;
@@ -30,7 +35,10 @@ import org.apache.lucene.index.Term;
  * full-width index. Also the item look-ups and the submodel catalogue with measured latency and quality.
  */
 public final class SearchService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SearchService.class);
     private static final int CALIBRATION_RUNS = 7;
+    /** How often the index is checked for a newer commit (by mmr add/delete, the write API, a running mmr index). */
+    static final long REFRESH_MILLIS = 200;
     /** Most label and field terms one filter may hold (well under Lucene's clause limit). */
     static final int MAX_FILTER_TERMS = 100;
     private final MatMambaModel model;
@@ -44,6 +52,8 @@ public final class SearchService implements AutoCloseable {
     private final Metrics metrics = new Metrics();
     private final QueryEncoder encoder;
     private final LargeImageLane largeImages;
+    private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("index-refresh").daemon().factory());
     private final List<Widths> levels;
 
     /** How the caller chose the query submodel: at most one of the three is set; none means full width. */
@@ -84,6 +94,7 @@ public final class SearchService implements AutoCloseable {
         calibrate();
         this.encoder = new QueryEncoder(model, limits.workers(), limits.queueCapacity(), limits.maxBatch());
         this.largeImages = new LargeImageLane(model.preprocessor(), Math.max(1, limits.workers() / 2));
+        refresher.scheduleWithFixedDelay(this::refresh, REFRESH_MILLIS, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** Times each trained level on a blank image (after a warm-up), the start of the moving estimates. */
@@ -100,6 +111,15 @@ public final class SearchService implements AutoCloseable {
             }
             Arrays.sort(millis);
             latencies.calibrate(w.name(), millis[CALIBRATION_RUNS / 2]);
+        }
+    }
+
+    /** Picks up a newer commit of the index, if any; a failure is logged and retried at the next tick. */
+    private void refresh() {
+        try {
+            index.refresh();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("refreshing the index failed; retrying", e);
         }
     }
 
@@ -372,6 +392,7 @@ public final class SearchService implements AutoCloseable {
 
     @Override
     public void close() {
+        refresher.shutdownNow();
         encoder.close();
         largeImages.close();
         thumbnails.close();

@@ -21,7 +21,7 @@ public final class ServeCommand implements Callable<Integer>, MmrCommand {
 
     @Override
     public Integer call() throws Exception {
-        Serving.serveUntilStopped(model, index, server.reportsDir(), server.limits(), server.host, server.port, System.out);
+        Serving.serveUntilStopped(model, index, server.reportsDir(), server.limits(), server.host, server.port, server.writeToken, System.out);
         return 0;
     }
 }

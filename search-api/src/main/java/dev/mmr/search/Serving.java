@@ -13,7 +13,7 @@ final class Serving {
     }
 
     static void serveUntilStopped(Path modelDir, Path indexDir, Path reportsDir, ServiceLimits limits, String host, int port,
-                                  PrintStream out) throws IOException, InterruptedException {
+                                  String writeToken, PrintStream out) throws IOException, InterruptedException {
         MatMambaModel model = MatMambaModel.load(modelDir);
         ImageIndex index;
         try {
@@ -24,7 +24,9 @@ final class Serving {
         }
         out.println("Measuring each submodel's encode latency...");
         SearchService service = new SearchService(model, index, new Reports(reportsDir), limits);
-        SearchServer server = SearchServer.start(service, host, port);
+        ItemWrites writes = writeToken == null || writeToken.isBlank() ? ItemWrites.disabled()
+                : new IndexItemWrites(writeToken, indexDir, model, index);
+        SearchServer server = SearchServer.start(service, writes, host, port);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -41,6 +43,8 @@ final class Serving {
         for (SearchService.Submodel s : service.submodels()) {
             out.printf("  %-8s %7.3f GFLOP  %7.2f ms per query image%n", s.name(), s.gflop(), s.latencyMs());
         }
+        out.println(writeToken == null || writeToken.isBlank() ? "Writes are off (start with --write-token or MMR_WRITE_TOKEN to allow POST/DELETE /api/items)."
+                : "Writes are on: POST /api/items and DELETE /api/items/{id} with 'Authorization: Bearer <token>'.");
         out.println("Open http://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + server.port() + "/  (Ctrl-C stops)");
         out.flush();
         stopped.await();

@@ -141,7 +141,7 @@ public final class StoredImages {
         }
     }
 
-    private static String contentType(byte[] b) {
+    static String contentType(byte[] b) {
         if (b.length >= 3 && (b[0] & 0xff) == 0xff && (b[1] & 0xff) == 0xd8) {
             return "image/jpeg";
         }

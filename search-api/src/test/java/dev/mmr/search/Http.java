@@ -15,6 +15,8 @@ import java.util.Map;
 /** A small loopback HTTP client for the tests: raw and multipart posts, JSON answers. */
 public final class Http {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String BOUNDARY = "----mmr-test-boundary";
+    public static final String MULTIPART_TYPE = "multipart/form-data; boundary=" + BOUNDARY;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final URI base;
 
@@ -43,18 +45,7 @@ public final class Http {
 
     /** A multipart form with the image as the file part {@code image} and the given text fields. */
     public Answer postMultipart(String path, byte[] image, Map<String, String> fields) throws IOException, InterruptedException {
-        String boundary = "----mmr-test-boundary";
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (var field : fields.entrySet()) {
-            out.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field.getKey() + "\"\r\n\r\n"
-                    + field.getValue() + "\r\n").getBytes(StandardCharsets.UTF_8));
-        }
-        out.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"query.jpg\"\r\n"
-                + "Content-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-        out.writeBytes(image);
-        out.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(out.toByteArray())));
+        return send("POST", path, multipart(image, fields), Map.of("Content-Type", MULTIPART_TYPE));
     }
 
     /** Sends {@code request} as written (no client in between) and reads the whole answer until the server closes. */
@@ -96,6 +87,28 @@ public final class Http {
             out.write(chunked, lineEnd + 2, size);
             at = lineEnd + 2 + size + 2;
         }
+        return out.toByteArray();
+    }
+
+    /** A request with any method and headers (e.g. {@code Authorization}); {@code body} null sends none. */
+    public Answer send(String method, String path, byte[] body, Map<String, String> headers) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).method(method,
+                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(request::header);
+        return send(request);
+    }
+
+    /** A multipart form body with text fields and the file part {@code image}; its content type is {@link #MULTIPART_TYPE}. */
+    public static byte[] multipart(byte[] image, Map<String, String> fields) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (var field : fields.entrySet()) {
+            out.writeBytes(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"" + field.getKey() + "\"\r\n\r\n"
+                    + field.getValue() + "\r\n").getBytes(StandardCharsets.UTF_8));
+        }
+        out.writeBytes(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"query.jpg\"\r\n"
+                + "Content-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        out.writeBytes(image);
+        out.writeBytes(("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.UTF_8));
         return out.toByteArray();
     }
 

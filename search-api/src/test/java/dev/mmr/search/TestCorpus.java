@@ -100,9 +100,15 @@ public final class TestCorpus {
 
     /** A running server over {@code indexDir}, made by {@code model}; closing it closes the model too. */
     public static Running start(MatMambaModel model, Path indexDir, ServiceLimits limits, Path reports) throws IOException {
+        return start(model, indexDir, limits, reports, null);
+    }
+
+    /** As {@link #start(MatMambaModel, Path, ServiceLimits, Path)}, with the write API on for {@code writeToken} (null: off). */
+    static Running start(MatMambaModel model, Path indexDir, ServiceLimits limits, Path reports, String writeToken) throws IOException {
         ImageIndex index = ImageIndex.open(indexDir, model);
         SearchService service = new SearchService(model, index, new Reports(reports), limits);
-        return new Running(model, index, service, SearchServer.start(service, "127.0.0.1", 0));
+        ItemWrites writes = writeToken == null ? ItemWrites.disabled() : new IndexItemWrites(writeToken, indexDir, model, index);
+        return new Running(model, index, service, SearchServer.start(service, writes, "127.0.0.1", 0));
     }
 
     /**

@@ -35,11 +35,13 @@ public final class SearchServer implements AutoCloseable {
     static final long MIN_BODY_BYTES_PER_SECOND = 4096;
     private final SearchService service;
     private final ItemWrites writes;
+    private final WidthComparison comparison;
     private final Javalin app;
 
     private SearchServer(SearchService service, ItemWrites writes, Javalin app) {
         this.service = service;
         this.writes = writes;
+        this.comparison = new WidthComparison(service);
         this.app = app;
     }
 
@@ -97,6 +99,7 @@ public final class SearchServer implements AutoCloseable {
 
     private void routes() {
         app.post("/api/search", metered("search", this::search));
+        app.post("/api/compare", metered("compare", this::compare));
         app.get("/api/items/<id>/image", metered("item-image", this::image));
         app.get("/api/items/<id>/similar", metered("similar", this::similar));
         app.get("/api/items/<id>", metered("item", ctx -> ctx.json(service.item(ctx.pathParam("id")))));
@@ -166,6 +169,12 @@ public final class SearchServer implements AutoCloseable {
         String id = ctx.pathParam("id");
         writes.delete(id);
         ctx.json(Map.of("deleted", id));
+    }
+
+    /** {@code POST /api/compare}: the query image encoded by every trained level, each level's hits beside the full width's. */
+    private void compare(Context ctx) {
+        byte[] image = RequestParams.image(ctx, service.limits().maxBodyBytes());
+        ctx.json(comparison.compare(image, ctx.req().getRemoteAddr(), RequestParams.options(ctx)));
     }
 
     private void similar(Context ctx) {

@@ -118,6 +118,31 @@ class SearchApiTest {
     }
 
     @Test
+    void compareEncodesTheQueryAtEveryTrainedLevelWithOverlapAgainstFullWidth() throws Exception {
+        JsonNode result = ok(http.post("/api/compare?k=6", Files.readAllBytes(catImage)));
+        assertEquals(6, result.get("k").asInt());
+        assertEquals("level1", result.get("reference").asText());
+        JsonNode columns = result.get("columns");
+        assertEquals(4, columns.size());
+        double previousGflop = Double.MAX_VALUE;
+        for (JsonNode column : columns) {
+            assertEquals(6, column.get("hits").size(), column.toString());
+            double gflop = column.get("submodel").get("gflop").asDouble();
+            assertTrue(gflop < previousGflop, "cheaper level by level: " + columns);
+            previousGflop = gflop;
+            double overlap = column.get("overlap").asDouble();
+            assertTrue(overlap >= 0 && overlap <= 1, column.toString());
+            assertTrue(column.get("encodeMs").asDouble() >= 0, column.toString());
+        }
+        assertEquals(catId, columns.get(0).get("hits").get(0).get("id").asText(), "at full width the query image finds itself first");
+        assertEquals(1.0, columns.get(0).get("overlap").asDouble(), 1e-9);
+        assertEquals(List.of("level1", "level2", "level4", "level8"),
+                List.of(columns.get(0), columns.get(1), columns.get(2), columns.get(3)).stream().map(c -> c.get("submodel").get("name").asText()).toList());
+        JsonNode dogs = ok(http.post("/api/compare?k=4&label=dog", Files.readAllBytes(catImage)));
+        dogs.get("columns").forEach(c -> c.get("hits").forEach(h -> assertEquals("dog", h.get("label").asText())));
+    }
+
+    @Test
     void multipartUploadWithFormFieldsChoosesTheLevel() throws Exception {
         JsonNode result = ok(http.postMultipart("/api/search", Files.readAllBytes(catImage), Map.of("level", "8", "k", "3")));
         assertEquals("level8", result.get("submodel").get("name").asText());

@@ -5,9 +5,11 @@ import dev.mmr.indexer.BulkIndexer;
 import dev.mmr.indexer.ImageIndex;
 import dev.mmr.indexer.ImageIndexWriter;
 import dev.mmr.indexer.IndexSettings;
+import dev.mmr.indexer.Progress;
 import dev.mmr.indexer.source.ImageSource;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -20,6 +22,8 @@ import java.nio.file.Path;
 final class DemoCorpus {
     static final String ARCHIVE = "data/cifar10.tar.xz";
     static final String SPLIT = "test";
+    /** Seconds between progress lines when the output is not a terminal (on a terminal a bar is redrawn in place). */
+    private static final int PLAIN_PROGRESS_SECONDS = 10;
 
     record Setup(Path model, Path index) {
     }
@@ -48,9 +52,11 @@ final class DemoCorpus {
             try (ImageIndexWriter writer = ImageIndexWriter.open(index, loaded, IndexSettings.DEFAULT);
                  ImageSource source = ImageSource.open(archive, SPLIT)) {
                 BulkIndexer indexer = new BulkIndexer(loaded, writer, BulkIndexer.Options.DEFAULT);
-                Thread progress = Thread.ofPlatform().daemon().start(() -> report(indexer, out));
-                BulkIndexer.Result result = indexer.run(source, index.resolve("rejects.tsv"));
-                progress.interrupt();
+                BulkIndexer.Result result;
+                try (Progress progress = new Progress(indexer.counters(), () -> indexer.fractionDone(source),
+                        new PrintWriter(out, true), System.console() != null, PLAIN_PROGRESS_SECONDS)) {
+                    result = indexer.run(source, index.resolve("rejects.tsv"));
+                }
                 out.printf("Indexed %d images (%d rejected) in %.1f s, %.0f images/s%n", result.indexed(), result.rejected(),
                         result.seconds(), result.imagesPerSecond());
             }
@@ -66,17 +72,6 @@ final class DemoCorpus {
             return opened.info().complete();
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static void report(BulkIndexer indexer, PrintStream out) {
-        try {
-            while (true) {
-                Thread.sleep(5000);
-                out.printf("  %d images indexed%n", indexer.counters().indexed.get());
-            }
-        } catch (InterruptedException done) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -109,8 +109,7 @@ public final class SearchService implements AutoCloseable {
                 model.encode(blank, 1, w);
                 millis[i] = (System.nanoTime() - start) / 1e6;
             }
-            Arrays.sort(millis);
-            latencies.calibrate(w.name(), millis[CALIBRATION_RUNS / 2]);
+            latencies.calibrate(w.name(), millis);
         }
     }
 

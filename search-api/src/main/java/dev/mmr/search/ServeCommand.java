@@ -3,9 +3,12 @@ package dev.mmr.search;
 import dev.mmr.cli.MmrCommand;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import dev.mmr.indexer.IndexMismatchException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve the search API and web pages over an index, for the model that built it.")
@@ -19,9 +22,17 @@ public final class ServeCommand implements Callable<Integer>, MmrCommand {
     @Mixin
     ServerOptions server;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        Serving.serveUntilStopped(model, index, server.reportsDir(), server.limits(), server.host, server.port, server.writeToken, System.out);
-        return 0;
+        try {
+            Serving.serveUntilStopped(model, index, server.reportsDir(), server.limits(), server.host, server.port, server.writeToken, System.out);
+            return 0;
+        } catch (IndexMismatchException e) {
+            spec.commandLine().getErr().println("mmr serve: " + e.getMessage());
+            return 2;
+        }
     }
 }

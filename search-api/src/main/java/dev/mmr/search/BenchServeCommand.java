@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,6 +58,11 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
     @Option(names = "--batch", description = "Most waiting query images of one submodel encoded together. Default: 16.")
     Integer batch;
 
+    @Option(names = "--hostile", description = {"Run attackers beside the clients: " + HostileLoad.SLOW_BODIES + " slow request bodies and "
+            + HostileLoad.THUMBNAIL_CLIENTS + " clients asking for thumbnails of a 40-megapixel PNG (added to a temporary copy of the index);",
+            "prints the attackers' answers and the process's peak resident memory."})
+    boolean hostile;
+
     @Override
     public Integer call() throws Exception {
         if (clients < 1 || seconds < 1 || images < 1 || warmupSeconds < 0) {
@@ -72,14 +78,19 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
         ServiceLimits d = ServiceLimits.defaults();
         ServiceLimits limits = new ServiceLimits(d.maxBodyBytes(), d.maxK(), d.maxEf(), workers == null ? d.workers() : workers,
                 Math.max(d.queueCapacity(), clients), batch == null ? d.maxBatch() : batch, cache ? d.cacheBytes() : 0);
-        try (MatMambaModel loaded = MatMambaModel.load(modelDir);
+        MatMambaModel loaded = MatMambaModel.load(modelDir);
+        if (hostile) {
+            indexDir = HostileLoad.indexWithHugeImage(indexDir, loaded, Files.createTempDirectory("mmr-bench-hostile"));
+        }
+        try (loaded;
              ImageIndex opened = ImageIndex.open(indexDir, loaded);
              SearchService service = new SearchService(loaded, opened, new Reports(ProjectRoot.find().resolve("reports")), limits);
              SearchServer server = SearchServer.start(service, "127.0.0.1", 0)) {
             List<byte[]> queries = queryImages(service, opened, images);
             System.out.printf("bench-serve: %d clients, %d s per level (+%d s warm-up), %d distinct query images, cache %s, %d encode workers, batches of up to %d, -Xmx %d MiB%n",
                     clients, seconds, warmupSeconds, queries.size(), cache ? "on" : "off", limits.workers(), limits.maxBatch(), Runtime.getRuntime().maxMemory() >> 20);
-            System.out.printf("%-8s %9s %8s %8s %9s %9s %7s %11s%n", "level", "GFLOP", "requests", "errors", "QPS", "p50 ms", "p99 ms", "peak heap");
+            System.out.printf("%-8s %9s %8s %8s %6s %9s %9s %7s %11s%n", "level", "GFLOP", "requests", "errors", "5xx", "QPS", "p50 ms", "p99 ms", "peak heap");
+            HostileLoad attackers = hostile ? new HostileLoad(server.url()) : null;
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
             double firstQps = 0;
             for (int level : levels) {
@@ -92,19 +103,25 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
                 if (firstQps == 0) {
                     firstQps = qps;
                 }
-                System.out.printf("%-8s %9.4f %8d %8d %9.1f %9.1f %7.1f %8d MiB   (%.2fx first level)%n", submodel.name(), submodel.gflop(),
-                        r.requests, r.errors, qps, r.p50, r.p99, r.peakHeapBytes >> 20, qps / firstQps);
+                System.out.printf("%-8s %9.4f %8d %8d %6d %9.1f %9.1f %7.1f %8d MiB   (%.2fx first level)%n", submodel.name(), submodel.gflop(),
+                        r.requests, r.errors, r.serverErrors, qps, r.p50, r.p99, r.peakHeapBytes >> 20, qps / firstQps);
+            }
+            if (attackers != null) {
+                attackers.close();
+                System.out.printf("attackers: %d slow-body connections; answers %s; peak resident memory of this process %d MiB%n",
+                        attackers.slowConnections(), attackers.answers(), attackers.peakRssMiB());
             }
             return 0;
         }
     }
 
-    private record Result(long requests, long errors, double p50, double p99, long peakHeapBytes) {
+    private record Result(long requests, long errors, long serverErrors, double p50, double p99, long peakHeapBytes) {
     }
 
     private Result run(HttpClient http, URI uri, List<byte[]> queries, int durationSeconds) throws InterruptedException {
         long end = System.nanoTime() + durationSeconds * 1_000_000_000L;
         AtomicLong errors = new AtomicLong();
+        AtomicLong serverErrors = new AtomicLong();
         AtomicLong next = new AtomicLong();
         ConcurrentLinkedQueue<double[]> latencies = new ConcurrentLinkedQueue<>();
         List<Thread> threads = new ArrayList<>();
@@ -119,6 +136,9 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
                                 .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(), HttpResponse.BodyHandlers.discarding());
                         if (response.statusCode() != 200) {
                             errors.incrementAndGet();
+                        }
+                        if (response.statusCode() >= 500) {
+                            serverErrors.incrementAndGet();
                         }
                     } catch (Exception e) {
                         errors.incrementAndGet();
@@ -135,7 +155,7 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
             Thread.sleep(100);
         }
         double[] all = latencies.stream().flatMapToDouble(Arrays::stream).sorted().toArray();
-        return new Result(all.length, errors.get(), LatencyStats.percentile(all, 0.50), LatencyStats.percentile(all, 0.99), peak);
+        return new Result(all.length, errors.get(), serverErrors.get(), LatencyStats.percentile(all, 0.50), LatencyStats.percentile(all, 0.99), peak);
     }
 
     /** The stored images of the first {@code count} items of the index, as query images. */

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
 import java.util.zip.DeflaterOutputStream;
 
-/** Huge but cheap test images: a PNG of one colour compresses to a few hundred kilobytes at 40 megapixels. */
+/** Huge but cheap images for load and hardening tests: a PNG of one colour compresses to about a thousandth of its pixel bytes. */
 final class BigPng {
     private BigPng() {
     }

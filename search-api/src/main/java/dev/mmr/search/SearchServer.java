@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP face of a {@link SearchService}: the JSON API under {@code /api}, {@code /health}, the eval reports'
  * files under {@code /reports/}, and the web pages from the classpath folder {@code /public} when the web module is
- * on the classpath. Every refusal is JSON {@code {status, code, message}}.
+ * on the classpath. Every refusal is JSON {@code {status, code, message}}, Jetty's own included. Requests run on
+ * virtual threads and slow bodies are cut, so slow clients cannot hold the server; the write API is answered by
+ * the {@link ItemWrites} given at start.
  */
 public final class SearchServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SearchServer.class);

@@ -226,7 +226,8 @@ public final class SearchService implements AutoCloseable {
         out.put("encodeBatchSize", metrics.encodeBatchSizes());
         out.put("searchLatency", metrics.searchLatencies());
         out.put("cache", cacheView);
-        out.put("thumbnails", Map.of("cacheHits", thumbnails.cacheHits(), "cacheMisses", thumbnails.cacheMisses(), "queued", thumbnails.queued()));
+        out.put("thumbnails", Map.of("decodes", thumbnails.decodes(), "cacheHits", thumbnails.cacheHits(),
+                "cacheMisses", thumbnails.cacheMisses(), "queued", thumbnails.queued()));
         out.put("encodeQueue", queue);
         return out;
     }

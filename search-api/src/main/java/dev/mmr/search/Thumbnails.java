@@ -10,11 +10,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Thumbnails of stored images, made on a small pool of decode threads with a bounded queue (a full queue is refused
- * with 503, not buffered) and kept in a cache bounded by bytes, so a burst of thumbnail requests for a huge image costs
- * a few subsampled decodes, not one full decode per request.
+ * with 503, not buffered) and kept in a cache bounded by bytes; sides are rounded down to powers of two, so a burst
+ * of thumbnail requests for a huge image costs a few subsampled decodes, not one decode per request.
  */
 final class Thumbnails implements AutoCloseable {
     /** Largest thumbnail side a request may ask for. */
@@ -23,6 +24,7 @@ final class Thumbnails implements AutoCloseable {
     private static final long CACHE_BYTES = 32L << 20;
     private final StoredImages images;
     private final int workers;
+    private final AtomicLong decodes = new AtomicLong();
     private final ThreadPoolExecutor pool;
     private final Cache<Key, StoredImages.Image> cache = Caffeine.newBuilder()
             .maximumWeight(CACHE_BYTES)
@@ -42,7 +44,9 @@ final class Thumbnails implements AutoCloseable {
     }
 
     /**
-     * The image at {@code path} scaled to fit {@code maxSide}, from the cache or decoded on the pool.
+     * The image at {@code path} scaled to fit {@code maxSide} rounded down to a power of two (so a handful of
+     * thumbnails per image serve every size asked for, and varying the size does not get past the cache), from the
+     * cache or decoded on the pool.
      *
      * @throws ApiException 400 for a size out of range, 503 when the pool and its queue are full
      * @throws IOException  when the stored image cannot be read or decoded
@@ -51,7 +55,7 @@ final class Thumbnails implements AutoCloseable {
         if (maxSide < 1 || maxSide > MAX_SIDE) {
             throw ApiException.badParameter("size must be between 1 and " + MAX_SIDE + " pixels");
         }
-        Key key = new Key(path, maxSide);
+        Key key = new Key(path, Integer.highestOneBit(maxSide));
         StoredImages.Image cached = cache.getIfPresent(key);
         if (cached != null) {
             return cached;
@@ -78,11 +82,17 @@ final class Thumbnails implements AutoCloseable {
     }
 
     private StoredImages.Image make(Key key) {
+        decodes.incrementAndGet();
         try {
             return images.thumbnail(images.read(key.path()), key.maxSide());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Thumbnails made (each one decode of a stored image). */
+    long decodes() {
+        return decodes.get();
     }
 
     long cacheHits() {

@@ -75,13 +75,24 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
             modelDir = modelDir == null ? demo.model() : modelDir;
             indexDir = indexDir == null ? demo.index() : indexDir;
         }
+        MatMambaModel loaded = MatMambaModel.load(modelDir);
+        Path hostileWork = hostile ? Files.createTempDirectory("mmr-bench-hostile") : null;
+        if (hostile) {
+            indexDir = HostileLoad.indexWithHugeImage(indexDir, loaded, hostileWork);
+        }
+        try {
+            return measure(loaded, indexDir);
+        } finally {
+            if (hostileWork != null) {
+                HostileLoad.delete(hostileWork);
+            }
+        }
+    }
+
+    private int measure(MatMambaModel loaded, Path indexDir) throws Exception {
         ServiceLimits d = ServiceLimits.defaults();
         ServiceLimits limits = new ServiceLimits(d.maxBodyBytes(), d.maxK(), d.maxEf(), workers == null ? d.workers() : workers,
                 Math.max(d.queueCapacity(), clients), batch == null ? d.maxBatch() : batch, cache ? d.cacheBytes() : 0);
-        MatMambaModel loaded = MatMambaModel.load(modelDir);
-        if (hostile) {
-            indexDir = HostileLoad.indexWithHugeImage(indexDir, loaded, Files.createTempDirectory("mmr-bench-hostile"));
-        }
         try (loaded;
              ImageIndex opened = ImageIndex.open(indexDir, loaded);
              SearchService service = new SearchService(loaded, opened, new Reports(ProjectRoot.find().resolve("reports")), limits);

@@ -65,6 +65,15 @@ final class HostileLoad implements AutoCloseable {
         return copy;
     }
 
+    /** Deletes the folder made for {@link #indexWithHugeImage}. */
+    static void delete(Path work) throws IOException {
+        try (var paths = Files.walk(work)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     HostileLoad(URI base) {
         for (int i = 0; i < SLOW_BODIES; i++) {
             threads.add(Thread.ofVirtual().start(() -> slowBodies(base)));

@@ -111,7 +111,9 @@ class ClientErrorsTest {
 
     @Test
     void aWrongMethodOnAKnownRouteIs405() throws Exception {
-        Http.Answer delete = http.raw("DELETE /api/items/" + catId + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        Http.Answer put = http.raw("PUT /api/items/" + catId + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        refused(put, 405, "method_not_allowed");
+        Http.Answer delete = http.raw("DELETE /api/models HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         refused(delete, 405, "method_not_allowed");
         Http.Answer get = http.get("/api/search");
         refused(get, 405, "method_not_allowed");

@@ -41,7 +41,7 @@ final class Serving {
         }));
         out.printf("Serving %d images from %s with %s%n", index.size(), indexDir, modelDir);
         for (SearchService.Submodel s : service.submodels()) {
-            out.printf("  %-8s %7.3f GFLOP  %7.2f ms per query image%n", s.name(), s.gflop(), s.latencyMs());
+            out.printf("  %-8s %7.3f GFLOP  %7.2f ms per query image (median of the start-up encodes)%n", s.name(), s.gflop(), s.latencyMs());
         }
         out.println(writeToken == null || writeToken.isBlank() ? "Writes are off (start with --write-token or MMR_WRITE_TOKEN to allow POST/DELETE /api/items)."
                 : "Writes are on: POST /api/items and DELETE /api/items/{id} with 'Authorization: Bearer <token>'.");

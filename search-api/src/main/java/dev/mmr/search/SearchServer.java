@@ -35,9 +35,13 @@ public final class SearchServer implements AutoCloseable {
     static final long BODY_IDLE_TIMEOUT_MS = 5_000;
     /** A request body arriving slower than this on average is cut (408). */
     static final long MIN_BODY_BYTES_PER_SECOND = 4096;
+    static final double IMAGES_PER_SECOND = 100;
+    static final double IMAGE_BURST = 200;
     private final SearchService service;
     private final ItemWrites writes;
     private final WidthComparison comparison;
+    /** Images and thumbnails per client: a result grid at once, then a steady rate. */
+    private final ClientPacer imageRequests = new ClientPacer(IMAGES_PER_SECOND, IMAGE_BURST);
     private final Javalin app;
 
     private SearchServer(SearchService service, ItemWrites writes, Javalin app) {
@@ -184,6 +188,7 @@ public final class SearchServer implements AutoCloseable {
     }
 
     private void image(Context ctx) {
+        imageRequests.pace(ctx.req().getRemoteAddr());
         StoredImages.Image image = service.image(ctx.pathParam("id"), RequestParams.intParam(ctx, "size"));
         ctx.header("Cache-Control", "max-age=3600").contentType(image.contentType()).result(image.bytes());
     }

@@ -108,6 +108,35 @@ class ThumbnailsTest {
         assertTrue(grownMiB < 1024, "heap grew by " + grownMiB + " MiB; one full decode of the image takes 114 MiB");
     }
 
+    @Test
+    void aFloodOfImageRequestsFromOneClientIsPacedToASteadyRate() throws Exception {
+        int requests = 700;
+        AtomicInteger left = new AtomicInteger(requests);
+        Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+        long start = System.nanoTime();
+        List<Thread> clients = new ArrayList<>();
+        for (int c = 0; c < 8; c++) {
+            clients.add(Thread.ofPlatform().start(() -> {
+                Http mine = new Http(running.server().url());
+                while (left.getAndDecrement() > 0) {
+                    try {
+                        statuses.computeIfAbsent(mine.get("/api/items/" + BIG_ID + "/image?size=64").status(), s -> new AtomicInteger()).incrementAndGet();
+                    } catch (Exception e) {
+                        statuses.computeIfAbsent(-1, s -> new AtomicInteger()).incrementAndGet();
+                    }
+                }
+            }));
+        }
+        for (Thread t : clients) {
+            t.join();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double floor = (requests - SearchServer.IMAGE_BURST - 1) / SearchServer.IMAGES_PER_SECOND;
+        System.out.printf("image flood: %d requests from one client answered %s in %.1f s%n", requests, statuses, seconds);
+        assertEquals(Map.of(200, requests), Map.of(200, statuses.getOrDefault(200, new AtomicInteger()).get()), "all served: " + statuses);
+        assertTrue(seconds >= floor * 0.95, "paced: " + requests + " requests took " + seconds + " s, at least " + floor + " s expected");
+    }
+
     private static JsonNode metrics() throws Exception {
         return http.get("/api/metrics").json().get("thumbnails");
     }

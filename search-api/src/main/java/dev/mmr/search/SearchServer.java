@@ -35,6 +35,7 @@ public final class SearchServer implements AutoCloseable {
     static final long BODY_IDLE_TIMEOUT_MS = 5_000;
     /** A request body arriving slower than this on average is cut (408). */
     static final long MIN_BODY_BYTES_PER_SECOND = 4096;
+    static final long STOP_TIMEOUT_MS = 5_000;
     static final double IMAGES_PER_SECOND = 100;
     static final double IMAGE_BURST = 200;
     private final SearchService service;
@@ -65,6 +66,8 @@ public final class SearchServer implements AutoCloseable {
             config.jetty.modifyServer(server -> {
                 server.setErrorHandler(new JsonErrorHandler());
                 server.addBean(new ConnectionLimit(MAX_CONNECTIONS, server));
+                // Closing lets requests in flight finish (a paced one waits up to 2 s) before the index goes away.
+                server.setStopTimeout(STOP_TIMEOUT_MS);
             });
             config.http.maxRequestSize = maxBody;
             config.jetty.multipartConfig.maxFileSize(maxBody, SizeUnit.BYTES);

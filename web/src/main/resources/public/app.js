@@ -13,8 +13,10 @@ async function loadSubmodels() {
     label.className = "submodel";
     const quality = s.quality.length ? ` · 1-NN top-1 ${(100 * s.quality[0].top1_1nn).toFixed(1)}%` : "";
     label.innerHTML = `<input type="radio" name="submodel" value="${s.name}" ${i === 0 ? "checked" : ""}> `
-      + `<span class="name"></span> <span class="cost">${s.gflop.toFixed(4)} GFLOP · ${fmtMs(s.latencyMs)} ms${quality}</span>`;
-    label.querySelector(".name").textContent = `${s.name} (${s.widths.join("-")})`;
+      + `<span class="name"></span> <span class="cost">${s.gflop.toFixed(4)} GFLOP · encode ${fmtMs(s.latencyMs)} ms`
+      + ` <abbr title="median of the last single-image encodes on this server">(median)</abbr>${quality}</span>`;
+    const width = s.name === "level1" ? "full width" : `width D/${s.name.replace("level", "")}`;
+    label.querySelector(".name").textContent = `${s.name}: ${width} (${s.widths.join("-")})`;
     box.appendChild(label);
   });
 }
@@ -31,14 +33,20 @@ function searchUrl() {
   } else {
     params.set("level", choice.replace("level", ""));
   }
+  return "/api/search?" + filterParams(params);
+}
+
+function filterParams(params) {
   if ($("exact").checked) params.set("exact", "true");
   const label = $("label").value.trim();
   if (label) params.set("label", label);
-  return "/api/search?" + params;
+  return params;
 }
 
 async function search(blob, caption) {
   lastQuery = { blob, caption };
+  $("compare-button").disabled = false;
+  $("compare").hidden = true;
   const preview = $("query-image");
   if (preview.src.startsWith("blob:")) URL.revokeObjectURL(preview.src);
   preview.src = URL.createObjectURL(blob);
@@ -67,32 +75,75 @@ function showTimings(r) {
   $("timings").dataset.submodel = r.submodel.name;
 }
 
+// The width comparison: the current query encoded by every trained level, each level's hits beside the full width's.
+async function compareWidths() {
+  if (!lastQuery) return;
+  const form = new FormData();
+  form.append("image", lastQuery.blob, "query");
+  const params = filterParams(new URLSearchParams({ k: Math.min(12, Number($("k").value)) }));
+  const response = await fetch("/api/compare?" + params, { method: "POST", body: form });
+  const body = await response.json();
+  if (!response.ok) {
+    $("error").textContent = `${body.status} ${body.code}: ${body.message}`;
+    $("error").hidden = false;
+    return;
+  }
+  const reference = new Set(body.columns[0].hits.map((h) => h.id));
+  const box = $("compare");
+  box.replaceChildren();
+  for (const column of body.columns) {
+    const div = document.createElement("div");
+    div.className = "column";
+    div.dataset.submodel = column.submodel.name;
+    const title = document.createElement("h2");
+    title.textContent = `${column.submodel.name} (${column.submodel.widths.join("-")})`;
+    const facts = document.createElement("p");
+    facts.className = "facts";
+    facts.textContent = `${column.submodel.gflop.toFixed(4)} GFLOP · encode ${fmtMs(column.encodeMs)} ms${column.cached ? " (cached)" : ""}`
+      + ` · overlap@${body.k} with ${body.reference}: ${(100 * column.overlap).toFixed(0)}%`;
+    const hits = document.createElement("div");
+    hits.className = "hits";
+    for (const hit of column.hits) {
+      const card = hitCard(hit);
+      if (!reference.has(hit.id)) card.classList.add("new");
+      hits.appendChild(card);
+    }
+    div.append(title, facts, hits);
+    box.appendChild(div);
+  }
+  box.hidden = false;
+}
+
+function hitCard(hit) {
+  const card = document.createElement("figure");
+  card.className = "hit";
+  card.tabIndex = 0;
+  card.dataset.id = hit.id;
+  card.title = hit.id;
+  const img = document.createElement("img");
+  img.src = hit.thumbnailUrl;
+  img.alt = hit.label || hit.id;
+  const label = document.createElement("div");
+  label.className = "label";
+  label.textContent = hit.label || "—";
+  const score = document.createElement("div");
+  score.className = "score";
+  score.textContent = hit.score.toFixed(4);
+  card.append(img, label, score);
+  const searchWithHit = async () => {
+    const response = await fetch(hit.thumbnailUrl.replace(/\?.*$/, ""));
+    search(await response.blob(), hit.id);
+  };
+  card.addEventListener("click", searchWithHit);
+  card.addEventListener("keydown", (e) => { if (e.key === "Enter") searchWithHit(); });
+  return card;
+}
+
 function showHits(hits) {
   const grid = $("results");
   grid.replaceChildren();
   for (const hit of hits) {
-    const card = document.createElement("figure");
-    card.className = "hit";
-    card.tabIndex = 0;
-    card.dataset.id = hit.id;
-    card.title = hit.id;
-    const img = document.createElement("img");
-    img.src = hit.thumbnailUrl;
-    img.alt = hit.label || hit.id;
-    const label = document.createElement("div");
-    label.className = "label";
-    label.textContent = hit.label || "—";
-    const score = document.createElement("div");
-    score.className = "score";
-    score.textContent = hit.score.toFixed(4);
-    card.append(img, label, score);
-    const searchWithHit = async () => {
-      const response = await fetch(hit.thumbnailUrl.replace(/\?.*$/, ""));
-      search(await response.blob(), hit.id);
-    };
-    card.addEventListener("click", searchWithHit);
-    card.addEventListener("keydown", (e) => { if (e.key === "Enter") searchWithHit(); });
-    grid.appendChild(card);
+    grid.appendChild(hitCard(hit));
   }
 }
 
@@ -119,5 +170,6 @@ document.addEventListener("paste", (e) => {
 });
 $("widths").addEventListener("change", rerun);
 for (const id of ["k", "exact", "label"]) $(id).addEventListener("change", rerun);
+$("compare-button").addEventListener("click", compareWidths);
 
 loadSubmodels();

@@ -24,7 +24,8 @@ final class QueryEncoder implements AutoCloseable {
     record Encoded(float[] embedding, int batchSize) {
     }
 
-    private record Job(byte[] image, Widths widths, CompletableFuture<Encoded> result) {
+    /** A query image as bytes to decode here, or as pixels decoded elsewhere (see {@link LargeImageLane}). */
+    private record Job(byte[] image, float[] pixels, Widths widths, CompletableFuture<Encoded> result) {
     }
 
     private final MatMambaModel model;
@@ -50,11 +51,19 @@ final class QueryEncoder implements AutoCloseable {
      *
      * @throws RejectedExecutionException when every worker is busy and the queue is full, or the encoder is closed
      */
-    synchronized CompletableFuture<Encoded> submit(byte[] image, Widths widths) {
+    CompletableFuture<Encoded> submit(byte[] image, Widths widths) {
+        return submit(new Job(image, null, widths, new CompletableFuture<>()));
+    }
+
+    /** Queues one query image already decoded to the model's input pixels. */
+    CompletableFuture<Encoded> submitDecoded(float[] pixels, Widths widths) {
+        return submit(new Job(null, pixels, widths, new CompletableFuture<>()));
+    }
+
+    private synchronized CompletableFuture<Encoded> submit(Job job) {
         if (closed || waiting.size() >= queueCapacity + idleWorkers) {
             throw new RejectedExecutionException("queue full");
         }
-        Job job = new Job(image, widths, new CompletableFuture<>());
         waiting.add(job);
         notify();
         return job.result();
@@ -113,7 +122,9 @@ final class QueryEncoder implements AutoCloseable {
         }
         List<EncodeBatch.Image> images = new ArrayList<>(pending.size());
         for (int i = 0; i < pending.size(); i++) {
-            images.add(new EncodeBatch.ImageBytes(Integer.toString(i), pending.get(i).image()));
+            Job job = pending.get(i);
+            images.add(job.pixels() != null ? new EncodeBatch.ImagePixels(Integer.toString(i), job.pixels())
+                    : new EncodeBatch.ImageBytes(Integer.toString(i), job.image()));
         }
         EncodeResult result = model.encode(new EncodeBatch(images), model.submodel(pending.getFirst().widths()));
         result.failures().forEach(f -> pending.get(f.index()).result().completeExceptionally(f.cause()));

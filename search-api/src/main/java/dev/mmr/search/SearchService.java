@@ -17,7 +17,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Query by image: the image is decoded and encoded by the chosen nested submodel on a bounded pool of workers that
@@ -25,16 +30,25 @@ import java.util.concurrent.RejectedExecutionException;
  * full-width index. Also the item look-ups and the submodel catalogue with measured latency and quality.
  */
 public final class SearchService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SearchService.class);
     private static final int CALIBRATION_RUNS = 7;
+    /** How often the index is checked for a newer commit (by mmr add/delete, the write API, a running mmr index). */
+    static final long REFRESH_MILLIS = 200;
+    /** Most label and field terms one filter may hold (well under Lucene's clause limit). */
+    static final int MAX_FILTER_TERMS = 100;
     private final MatMambaModel model;
     private final ImageStore index;
     private final ServiceLimits limits;
     private final Reports reports;
     private final StoredImages images;
+    private final Thumbnails thumbnails;
     private final EmbeddingCache cache;
     private final EncodeLatencies latencies = new EncodeLatencies();
     private final Metrics metrics = new Metrics();
     private final QueryEncoder encoder;
+    private final LargeImageLane largeImages;
+    private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("index-refresh").daemon().factory());
     private final List<Widths> levels;
 
     /** How the caller chose the query submodel: at most one of the three is set; none means full width. */
@@ -60,8 +74,7 @@ public final class SearchService implements AutoCloseable {
                                Boolean budgetMet, Timings timings) {
     }
 
-    public record Item(String id, String label, Map<String, String> fields, String path, String imageUrl,
-                       String thumbnailUrl) {
+    public record Item(String id, String label, Map<String, String> fields, String imageUrl, String thumbnailUrl) {
     }
 
     public SearchService(MatMambaModel model, ImageStore index, Reports reports, ServiceLimits limits) {
@@ -70,10 +83,13 @@ public final class SearchService implements AutoCloseable {
         this.limits = limits;
         this.reports = reports;
         this.images = new StoredImages();
+        this.thumbnails = new Thumbnails(images, Math.max(1, limits.workers() / 2));
         this.cache = new EmbeddingCache(limits.cacheBytes());
         this.levels = model.trainedLevels();
         calibrate();
         this.encoder = new QueryEncoder(model, limits.workers(), limits.queueCapacity(), limits.maxBatch());
+        this.largeImages = new LargeImageLane(model.preprocessor(), Math.max(1, limits.workers() / 2));
+        refresher.scheduleWithFixedDelay(this::refresh, REFRESH_MILLIS, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** Times each trained level on a blank image (after a warm-up), the start of the moving estimates. */
@@ -88,12 +104,21 @@ public final class SearchService implements AutoCloseable {
                 model.encode(blank, 1, w);
                 millis[i] = (System.nanoTime() - start) / 1e6;
             }
-            Arrays.sort(millis);
-            latencies.calibrate(w.name(), millis[CALIBRATION_RUNS / 2]);
+            latencies.calibrate(w.name(), millis);
         }
     }
 
-    public SearchResult search(byte[] image, SubmodelChoice choice, SearchOptions options) {
+    /** Picks up a newer commit of the index, if any; a failure is logged and retried at the next tick. */
+    private void refresh() {
+        try {
+            index.refresh();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("refreshing the index failed; retrying", e);
+        }
+    }
+
+    /** Query by image; {@code client} (the caller's address) shares the large-image lane fairly with other clients. */
+    public SearchResult search(byte[] image, String client, SubmodelChoice choice, SearchOptions options) {
         long start = System.nanoTime();
         checkOptions(options);
         ImageFilter filter = filter(options);
@@ -103,7 +128,7 @@ public final class SearchService implements AutoCloseable {
         boolean cached = embedding != null;
         long encoded = System.nanoTime();
         if (!cached) {
-            QueryEncoder.Encoded result = encode(image, widths);
+            QueryEncoder.Encoded result = encode(image, client, widths);
             embedding = result.embedding();
             encoded = System.nanoTime();
             double encodeMs = (encoded - start) / 1e6;
@@ -143,11 +168,10 @@ public final class SearchService implements AutoCloseable {
     public StoredImages.Image image(String id, Integer maxSide) {
         ImageRecord entry = record(id).orElseThrow(() -> ApiException.unknownItem(id));
         try {
-            StoredImages.Image original = images.read(entry.location());
-            return maxSide == null ? original : images.thumbnail(original, maxSide);
+            return maxSide == null ? images.read(entry.location()) : thumbnails.get(entry.location(), maxSide);
         } catch (IOException e) {
-            throw new ApiException(410, "image_unavailable", "the stored image of '" + id + "' cannot be read from "
-                    + entry.location().stored() + ": " + e.getMessage());
+            throw new ApiException(410, "image_unavailable", "the stored image of '" + id + "' cannot be read any more ("
+                    + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -189,6 +213,7 @@ public final class SearchService implements AutoCloseable {
         queue.put("queued", encoder.queued());
         queue.put("capacity", limits.queueCapacity());
         queue.put("maxBatch", limits.maxBatch());
+        queue.put("largeImagesQueued", largeImages.queued());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("requests", metrics.requests());
         out.put("errors", metrics.errors());
@@ -196,6 +221,8 @@ public final class SearchService implements AutoCloseable {
         out.put("encodeBatchSize", metrics.encodeBatchSizes());
         out.put("searchLatency", metrics.searchLatencies());
         out.put("cache", cacheView);
+        out.put("thumbnails", Map.of("decodes", thumbnails.decodes(), "cacheHits", thumbnails.cacheHits(),
+                "cacheMisses", thumbnails.cacheMisses(), "queued", thumbnails.queued()));
         out.put("encodeQueue", queue);
         return out;
     }
@@ -208,14 +235,20 @@ public final class SearchService implements AutoCloseable {
         return limits;
     }
 
-    private QueryEncoder.Encoded encode(byte[] image, Widths widths) {
+    private QueryEncoder.Encoded encode(byte[] image, String client, Widths widths) {
         CompletableFuture<QueryEncoder.Encoded> job;
         try {
-            job = encoder.submit(image, widths);
+            job = LargeImageLane.isLarge(image) ? encoder.submitDecoded(await(largeImages.submit(client, image)), widths)
+                    : encoder.submit(image, widths);
         } catch (RejectedExecutionException e) {
             throw new ApiException(503, "queue_full", "the service is busy: " + limits.workers() + " workers and "
                     + limits.queueCapacity() + " queued query images; retry shortly");
         }
+        return await(job);
+    }
+
+    /** The result of a decode or encode; a bad image is a 422. */
+    private static <T> T await(CompletableFuture<T> job) {
         try {
             return job.get();
         } catch (InterruptedException e) {
@@ -237,7 +270,7 @@ public final class SearchService implements AutoCloseable {
         }
         try {
             if (choice.level() != null) {
-                return model.level(choice.level());
+                return trainedLevel(choice.level());
             }
             if (choice.widths() != null) {
                 return model.widths(choice.widths());
@@ -255,11 +288,22 @@ public final class SearchService implements AutoCloseable {
         return model.full();
     }
 
+    private Widths trainedLevel(int level) {
+        return levels.stream().filter(w -> w.name().equals("level" + level)).findFirst()
+                .orElseThrow(() -> ApiException.badParameter("level " + level + " is not a trained level of this model; the trained levels are "
+                        + levels.stream().map(w -> w.name().substring("level".length())).toList()
+                        + " (or give per-layer widths)"));
+    }
+
     private Widths cheapestLevel() {
         return levels.stream().min(java.util.Comparator.comparingDouble(w -> model.cost(w).gflop())).orElseThrow();
     }
 
     private void checkOptions(SearchOptions options) {
+        if (options.labels().size() + options.fields().size() > MAX_FILTER_TERMS) {
+            throw ApiException.badParameter("at most " + MAX_FILTER_TERMS + " label and field filters together, not "
+                    + (options.labels().size() + options.fields().size()));
+        }
         if (options.k() < 1 || options.k() > limits.maxK()) {
             throw ApiException.badParameter("k must be between 1 and " + limits.maxK());
         }
@@ -309,7 +353,7 @@ public final class SearchService implements AutoCloseable {
     }
 
     private Item item(ImageRecord image) {
-        return new Item(image.id(), image.label(), image.fields(), image.location().stored(), imageUrl(image.id()), thumbnailUrl(image.id()));
+        return new Item(image.id(), image.label(), image.fields(), imageUrl(image.id()), thumbnailUrl(image.id()));
     }
 
     static String imageUrl(String id) {
@@ -333,7 +377,10 @@ public final class SearchService implements AutoCloseable {
 
     @Override
     public void close() {
+        refresher.shutdownNow();
         encoder.close();
+        largeImages.close();
+        thumbnails.close();
     }
 
 }

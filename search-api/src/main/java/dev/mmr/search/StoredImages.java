@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
@@ -24,7 +25,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 /**
  * Reads indexed images back from where the indexer found them ({@link ImageLocation}): a file, or a member of a tar
  * archive. An archive is streamed, so a miss reads every member of the wanted member's folder into a cache bounded
- * by bytes (the result grid asks for many images of the same folders). Thumbnails are PNGs scaled down with Java2D.
+ * by bytes (the result grid asks for many images of the same folders). Thumbnails are PNGs decoded subsampled and scaled down with Java2D.
  */
 public final class StoredImages {
     /** The longest side of the thumbnails in search results. */
@@ -52,18 +53,19 @@ public final class StoredImages {
         return new Image(bytes, contentType(bytes));
     }
 
-    /** The image scaled so its longer side is at most {@code maxSide}; small images come back as they are. */
+    /**
+     * The image scaled so its longer side is at most {@code maxSide}; small images come back as they are. Large images
+     * are decoded subsampled (every n-th pixel of every n-th row, still at least twice the target size), so the
+     * memory a thumbnail takes follows the thumbnail's size, not the image's.
+     */
     Image thumbnail(Image image, int maxSide) throws IOException {
-        if (maxSide < 1) {
-            throw ApiException.badParameter("size must be a positive number of pixels");
-        }
-        BufferedImage decoded = decode(image.bytes());
-        int w = decoded.getWidth();
-        int h = decoded.getHeight();
-        if (Math.max(w, h) <= maxSide) {
+        BufferedImage decoded = decodeForSide(image.bytes(), maxSide);
+        if (decoded == null) {
             return image;
         }
-        double scale = (double) maxSide / Math.max(w, h);
+        int w = decoded.getWidth();
+        int h = decoded.getHeight();
+        double scale = Math.min(1, (double) maxSide / Math.max(w, h));
         int tw = Math.max(1, (int) Math.round(w * scale));
         int th = Math.max(1, (int) Math.round(h * scale));
         BufferedImage small = new BufferedImage(tw, th, BufferedImage.TYPE_INT_RGB);
@@ -109,7 +111,8 @@ public final class StoredImages {
         return members;
     }
 
-    private static BufferedImage decode(byte[] bytes) throws IOException {
+    /** The image decoded subsampled for a thumbnail of {@code maxSide}; null when it already fits. */
+    private static BufferedImage decodeForSide(byte[] bytes, int maxSide) throws IOException {
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
@@ -118,17 +121,24 @@ public final class StoredImages {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
+                int longer = Math.max(reader.getWidth(0), reader.getHeight(0));
+                if (longer <= maxSide) {
+                    return null;
+                }
                 if ((long) reader.getWidth(0) * reader.getHeight(0) > MAX_PIXELS) {
                     throw new IOException("too many pixels to make a thumbnail");
                 }
-                return reader.read(0);
+                ImageReadParam subsampled = reader.getDefaultReadParam();
+                int step = Math.max(1, longer / (2 * maxSide));
+                subsampled.setSourceSubsampling(step, step, 0, 0);
+                return reader.read(0, subsampled);
             } finally {
                 reader.dispose();
             }
         }
     }
 
-    private static String contentType(byte[] b) {
+    static String contentType(byte[] b) {
         if (b.length >= 3 && (b[0] & 0xff) == 0xff && (b[1] & 0xff) == 0xd8) {
             return "image/jpeg";
         }

@@ -6,11 +6,17 @@ import dev.mmr.indexer.ImageIndex;
 import dev.mmr.indexer.ImageIndexWriter;
 import dev.mmr.indexer.IndexSettings;
 import dev.mmr.indexer.source.ImageSource;
+import dev.mmr.indexer.store.StoreAddress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.mmr.indexer.ImageRecord;
+import dev.mmr.indexer.source.ImageEntry;
+import dev.mmr.indexer.source.ImageLocation;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -91,9 +97,49 @@ public final class TestCorpus {
     /** A running server over the test index with the given limits; close it after use. */
     public static Running start(ServiceLimits limits, Path reports) throws IOException {
         MatMambaModel model = MatMambaModel.load(model());
-        ImageIndex index = ImageIndex.open(index(model), model);
+        return start(model, index(model), limits, reports);
+    }
+
+    /** A running server over {@code indexDir}, made by {@code model}; closing it closes the model too. */
+    public static Running start(MatMambaModel model, Path indexDir, ServiceLimits limits, Path reports) throws IOException {
+        return start(model, indexDir, limits, reports, null);
+    }
+
+    /** As {@link #start(MatMambaModel, Path, ServiceLimits, Path)}, with the write API on for {@code writeToken} (null: off). */
+    static Running start(MatMambaModel model, Path indexDir, ServiceLimits limits, Path reports, String writeToken) throws IOException {
+        ImageIndex index = ImageIndex.open(indexDir, model);
         SearchService service = new SearchService(model, index, new Reports(reports), limits);
-        return new Running(model, index, service, SearchServer.start(service, "127.0.0.1", 0));
+        ItemWrites writes = writeToken == null ? ItemWrites.disabled() : new StoreItemWrites(writeToken, new StoreAddress.LocalIndex(indexDir), model, index);
+        return new Running(model, index, service, SearchServer.start(service, writes, "127.0.0.1", 0));
+    }
+
+    /**
+     * A new index at {@code target} holding the first {@code count} images of the test index (their stored embeddings
+     * and files) and each of {@code extra} (id to file) with the embedding of the first image: for tests that need
+     * their own index to change, or images the indexer would not take.
+     */
+    public static Path smallIndex(Path target, MatMambaModel model, int count, Map<String, Path> extra) throws IOException {
+        List<ImageRecord> records = new ArrayList<>();
+        List<float[]> vectors = new ArrayList<>();
+        try (ImageIndex source = ImageIndex.open(index(model), model)) {
+            source.forEach((image, embedding) -> {
+                if (records.size() < count) {
+                    records.add(image);
+                    vectors.add(embedding);
+                }
+            });
+        }
+        try (ImageIndexWriter writer = ImageIndexWriter.open(target, model, IndexSettings.DEFAULT)) {
+            for (int i = 0; i < records.size(); i++) {
+                ImageRecord r = records.get(i);
+                writer.put(new ImageEntry(r.id(), r.location(), r.label(), r.fields()), vectors.get(i));
+            }
+            for (var e : extra.entrySet()) {
+                writer.put(new ImageEntry(e.getKey(), new ImageLocation.File(e.getValue().toAbsolutePath()), null, Map.of()), vectors.get(0));
+            }
+            writer.commit(Map.of());
+        }
+        return target;
     }
 
     /** A model, its index, the service and its server, closed together. */

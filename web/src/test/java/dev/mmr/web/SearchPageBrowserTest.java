@@ -35,8 +35,15 @@ class SearchPageBrowserTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
+        boolean available = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        String why = "SKIPPED SearchPageBrowserTest: needs " + CHROMIUM + " and " + CHROMEDRIVER
+                + " (Debian: apt-get install chromium chromium-driver); the web pages were not tested in a browser";
+        if (!available) {
+            // Surefire shows a class skipped in @BeforeAll as "Tests run: 0"; say why where everyone looks.
+            System.out.println(why);
+            System.err.println(why);
+        }
+        assumeTrue(available, why);
         Path reports = temp.resolve("reports");
         Files.createDirectories(reports.resolve("cifar10"));
         Files.writeString(reports.resolve("cifar10/report.json"), """
@@ -94,6 +101,34 @@ class SearchPageBrowserTest {
         wait.until(d -> !d.findElements(By.cssSelector("#results .hit")).isEmpty()
                 && "level8".equals(d.findElement(By.id("timings")).getDomAttribute("data-submodel")));
         assertTrue(browser.findElement(By.id("error")).getDomAttribute("hidden") != null, "no error shown");
+    }
+
+    @Test
+    void compareAllWidthsSideBySide() throws Exception {
+        browser.get(running.server().url().toString());
+        wait.until(d -> d.findElements(By.cssSelector("#submodels input[name=submodel]")).size() == 4);
+        assertTrue(browser.findElement(By.id("widths")).getText().contains("level 1 is the full model"), "the page says what a level is");
+        assertTrue(browser.findElement(By.id("submodels")).getText().contains("level8: width D/8"));
+        Path cat;
+        try (var files = Files.list(TestCorpus.images().resolve("cat"))) {
+            cat = files.sorted().skip(1).findFirst().orElseThrow();
+        }
+        browser.findElement(By.id("file")).sendKeys(cat.toAbsolutePath().toString());
+        wait.until(d -> "level1".equals(d.findElement(By.id("timings")).getDomAttribute("data-submodel")));
+        browser.findElement(By.id("compare-button")).click();
+        wait.until(d -> d.findElements(By.cssSelector("#compare .column")).size() == 4);
+        List<WebElement> columns = browser.findElements(By.cssSelector("#compare .column"));
+        assertEquals(List.of("level1", "level2", "level4", "level8"), columns.stream().map(c -> c.getDomAttribute("data-submodel")).toList());
+        for (WebElement column : columns) {
+            String facts = column.findElement(By.className("facts")).getText();
+            assertTrue(facts.contains("GFLOP") && facts.contains("encode") && facts.contains("overlap@12 with level1"), facts);
+            assertEquals(12, column.findElements(By.cssSelector(".hit")).size());
+        }
+        assertTrue(columns.get(0).findElement(By.className("facts")).getText().endsWith("100%"), "full width overlaps itself fully");
+        assertEquals("cat/" + cat.getFileName(), columns.get(0).findElements(By.cssSelector(".hit")).get(0).getDomAttribute("data-id"));
+        assertTrue(columns.get(0).findElements(By.cssSelector(".hit.new")).isEmpty(), "no full-width hit is marked as new");
+        wait.until(d -> (Boolean) ((JavascriptExecutor) d).executeScript(
+                "return [...document.querySelectorAll('#compare img')].every(i => i.complete && i.naturalWidth > 0)"));
     }
 
     @Test

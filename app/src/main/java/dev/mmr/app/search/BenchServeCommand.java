@@ -8,6 +8,7 @@ import dev.mmr.indexer.store.ImageStore;
 import dev.mmr.indexer.store.StoreAddress;
 import dev.mmr.indexer.store.Stores;
 import dev.mmr.search.DemoCorpus;
+import dev.mmr.search.HostileLoad;
 import dev.mmr.search.LatencyStats;
 import dev.mmr.search.ProjectRoot;
 import dev.mmr.search.Reports;
@@ -18,6 +19,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,6 +69,11 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
     @Option(names = "--batch", description = "Most waiting query images of one submodel encoded together. Default: 16.")
     Integer batch;
 
+    @Option(names = "--hostile", description = {"Run attackers beside the clients: " + HostileLoad.SLOW_BODIES + " slow request bodies and "
+            + HostileLoad.THUMBNAIL_CLIENTS + " clients asking for thumbnails of a 40-megapixel PNG (added to a temporary copy of the index);",
+            "prints the attackers' answers and the process's peak resident memory."})
+    boolean hostile;
+
     @Override
     public Integer call() throws Exception {
         if (clients < 1 || seconds < 1 || images < 1 || warmupSeconds < 0) {
@@ -79,17 +86,37 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
             modelDir = modelDir == null ? demo.model() : modelDir;
             address = address == null ? new StoreAddress.LocalIndex(demo.index()) : address;
         }
+        if (hostile && !(address instanceof StoreAddress.LocalIndex)) {
+            throw new IllegalArgumentException("--hostile needs an embedded index (--index DIR, or the demo's): it serves a temporary"
+                    + " copy of it with a 40-megapixel image added");
+        }
+        MatMambaModel loaded = MatMambaModel.load(modelDir);
+        Path hostileWork = hostile ? Files.createTempDirectory("mmr-bench-hostile") : null;
+        if (hostile) {
+            address = new StoreAddress.LocalIndex(HostileLoad.indexWithHugeImage(((StoreAddress.LocalIndex) address).folder(), loaded, hostileWork));
+        }
+        try {
+            return measure(loaded, address);
+        } finally {
+            if (hostileWork != null) {
+                HostileLoad.delete(hostileWork);
+            }
+        }
+    }
+
+    private int measure(MatMambaModel loaded, StoreAddress address) throws Exception {
         ServiceLimits d = ServiceLimits.defaults();
         ServiceLimits limits = new ServiceLimits(d.maxBodyBytes(), d.maxK(), d.maxEf(), workers == null ? d.workers() : workers,
                 Math.max(d.queueCapacity(), clients), batch == null ? d.maxBatch() : batch, cache ? d.cacheBytes() : 0);
-        try (MatMambaModel loaded = MatMambaModel.load(modelDir);
+        try (loaded;
              ImageStore opened = Stores.open(address, loaded);
              SearchService service = new SearchService(loaded, opened, new Reports(ProjectRoot.find().resolve("reports")), limits);
              SearchServer server = SearchServer.start(service, "127.0.0.1", 0)) {
             List<byte[]> queries = queryImages(service, opened, images);
             System.out.printf("bench-serve: %s, %d clients, %d s per level (+%d s warm-up), %d distinct query images, cache %s, %d encode workers, batches of up to %d, -Xmx %d MiB%n",
                     opened.describe(), clients, seconds, warmupSeconds, queries.size(), cache ? "on" : "off", limits.workers(), limits.maxBatch(), Runtime.getRuntime().maxMemory() >> 20);
-            System.out.printf("%-8s %9s %8s %8s %9s %9s %7s %11s%n", "level", "GFLOP", "requests", "errors", "QPS", "p50 ms", "p99 ms", "peak heap");
+            System.out.printf("%-8s %9s %8s %8s %6s %9s %9s %7s %11s%n", "level", "GFLOP", "requests", "errors", "5xx", "QPS", "p50 ms", "p99 ms", "peak heap");
+            HostileLoad attackers = hostile ? new HostileLoad(server.url()) : null;
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
             double firstQps = 0;
             for (int level : levels) {
@@ -102,19 +129,25 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
                 if (firstQps == 0) {
                     firstQps = qps;
                 }
-                System.out.printf("%-8s %9.4f %8d %8d %9.1f %9.1f %7.1f %8d MiB   (%.2fx first level)%n", submodel.name(), submodel.gflop(),
-                        r.requests, r.errors, qps, r.p50, r.p99, r.peakHeapBytes >> 20, qps / firstQps);
+                System.out.printf("%-8s %9.4f %8d %8d %6d %9.1f %9.1f %7.1f %8d MiB   (%.2fx first level)%n", submodel.name(), submodel.gflop(),
+                        r.requests, r.errors, r.serverErrors, qps, r.p50, r.p99, r.peakHeapBytes >> 20, qps / firstQps);
+            }
+            if (attackers != null) {
+                attackers.close();
+                System.out.printf("attackers: %d slow-body connections; answers %s; peak resident memory of this process %d MiB%n",
+                        attackers.slowConnections(), attackers.answers(), attackers.peakRssMiB());
             }
             return 0;
         }
     }
 
-    private record Result(long requests, long errors, double p50, double p99, long peakHeapBytes) {
+    private record Result(long requests, long errors, long serverErrors, double p50, double p99, long peakHeapBytes) {
     }
 
     private Result run(HttpClient http, URI uri, List<byte[]> queries, int durationSeconds) throws InterruptedException {
         long end = System.nanoTime() + durationSeconds * 1_000_000_000L;
         AtomicLong errors = new AtomicLong();
+        AtomicLong serverErrors = new AtomicLong();
         AtomicLong next = new AtomicLong();
         LatencyStats latencies = new LatencyStats();
         List<Thread> threads = new ArrayList<>();
@@ -128,6 +161,9 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
                                 .POST(HttpRequest.BodyPublishers.ofByteArray(image)).build(), HttpResponse.BodyHandlers.discarding());
                         if (response.statusCode() != 200) {
                             errors.incrementAndGet();
+                        }
+                        if (response.statusCode() >= 500) {
+                            serverErrors.incrementAndGet();
                         }
                     } catch (Exception e) {
                         errors.incrementAndGet();
@@ -143,7 +179,7 @@ public final class BenchServeCommand implements Callable<Integer>, MmrCommand {
             Thread.sleep(100);
         }
         LatencyStats.Snapshot all = latencies.snapshot();
-        return new Result(all.count(), errors.get(), all.p50Ms(), all.p99Ms(), peak);
+        return new Result(all.count(), errors.get(), serverErrors.get(), all.p50Ms(), all.p99Ms(), peak);
     }
 
     /** The stored images of the first {@code count} items of the index, as query images. */

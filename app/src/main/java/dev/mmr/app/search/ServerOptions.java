@@ -38,6 +38,11 @@ public final class ServerOptions {
     @Option(names = "--cache-mb", defaultValue = "64", description = "Memory for cached query embeddings in MiB; 0 turns the cache off. Default: ${DEFAULT-VALUE}.")
     int cacheMb;
 
+    @Option(names = "--write-token", defaultValue = "${env:MMR_WRITE_TOKEN}", description = {
+            "Turns on the write API (POST /api/items, DELETE /api/items/{id}) for requests bearing this token (8+ characters).",
+            "Default: the environment variable MMR_WRITE_TOKEN (which, unlike an option, other users of the machine cannot see); writes are off without one."})
+    String writeToken;
+
     Path reportsDir() {
         return reports != null ? reports : ProjectRoot.find().resolve("reports");
     }
@@ -53,6 +58,6 @@ public final class ServerOptions {
     /** Loads the model on the chosen device and serves the store it filled until the process is stopped. */
     void serve(EncoderOptions encoder, Path modelDir, StoreAddress store) throws IOException, InterruptedException {
         MatMambaModel model = encoder.load(modelDir);
-        Serving.serveUntilStopped(model, modelDir, store, reportsDir(), limits(model), host, port, System.out);
+        Serving.serveUntilStopped(model, modelDir, store, reportsDir(), limits(model), host, port, writeToken, System.out);
     }
 }

@@ -10,6 +10,9 @@ public sealed interface StoreAddress {
     /** Where a bulk run lists the images it could not index, unless told otherwise. */
     Path defaultRejectsFile();
 
+    /** Where images uploaded through the search API's write API are kept, so the store can read them back. */
+    Path defaultUploadsFolder();
+
     /** An embedded Lucene index in a folder ({@code --index DIR}). */
     record LocalIndex(Path folder) implements StoreAddress {
         public LocalIndex {
@@ -19,6 +22,11 @@ public sealed interface StoreAddress {
         @Override
         public Path defaultRejectsFile() {
             return folder.resolve("rejects.tsv");
+        }
+
+        @Override
+        public Path defaultUploadsFolder() {
+            return folder.resolve("uploads");
         }
 
         @Override
@@ -50,6 +58,11 @@ public sealed interface StoreAddress {
         @Override
         public Path defaultRejectsFile() {
             return Path.of("rejects-" + collection + ".tsv");
+        }
+
+        @Override
+        public Path defaultUploadsFolder() {
+            return Path.of("uploads-" + collection);
         }
 
         @Override

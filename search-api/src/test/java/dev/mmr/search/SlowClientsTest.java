@@ -107,7 +107,9 @@ class SlowClientsTest {
 
     @Test
     void clientsUploadingHugeImagesDoNotStarveANormalClient() throws Exception {
-        byte[] huge = BigPng.solid(7000, 5700, 0x808080);
+        // The largest square image the model accepts (its pixel limit follows its input size), far over the 2 MP lane.
+        int side = (int) Math.sqrt(running.model().preprocessor().maxPixels());
+        byte[] huge = BigPng.solid(side, side, 0x808080);
         assertEquals(200, new Http(running.server().url()).post("/api/search?k=5&level=8", huge).status(), "warm-up: one huge image");
         long end = System.currentTimeMillis() + ATTACK_MILLIS;
         Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();

@@ -1,6 +1,5 @@
 package dev.mmr.encoder;
 
-import dev.mmr.encoder.backend.WeightSource;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;

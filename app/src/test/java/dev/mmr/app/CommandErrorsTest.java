@@ -34,7 +34,7 @@ class CommandErrorsTest {
         assertTrue(r.err.contains("Try 'mmr info --help'."), r.err);
 
         Run missing = run(Mmr.commandLine(), "eval", "--model", tmp.toString(), "--database", tmp.toString(), "--queries",
-                tmp.toString(), "--out", tmp.resolve("out").toString(), "--batch", "0");
+                tmp.toString(), "--out", tmp.resolve("out").toString(), "--hnsw-candidates", "1");
         assertEquals(CommandErrors.USAGE, missing.exit);
         assertTrue(missing.err.startsWith("mmr eval: --limit must be >= 0, --batch >= 1"), missing.err);
     }

@@ -3,8 +3,6 @@ package dev.mmr.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,43 +14,33 @@ class CommandErrorsTest {
     @TempDir
     Path tmp;
 
-    private record Run(int exit, String err) {
-    }
-
-    private static Run run(CommandLine cli, String... args) {
-        StringWriter err = new StringWriter();
-        cli.setErr(new PrintWriter(err, true));
-        cli.setOut(new PrintWriter(new StringWriter(), true));
-        return new Run(cli.execute(args), err.toString());
-    }
-
     @Test
     void aWrongCommandLineIsAUsageErrorWithAHint() {
-        Run r = run(Mmr.commandLine(), "info", "--index", tmp.toString(), "--frobnicate");
-        assertEquals(CommandErrors.USAGE, r.exit);
-        assertTrue(r.err.startsWith("mmr info: Unknown option: '--frobnicate'"), r.err);
-        assertTrue(r.err.contains("Try 'mmr info --help'."), r.err);
+        MmrRun r = MmrRun.of("info", "--index", tmp.toString(), "--frobnicate");
+        assertEquals(CommandErrors.USAGE, r.exit());
+        assertTrue(r.err().startsWith("mmr info: Unknown option: '--frobnicate'"), r.err());
+        assertTrue(r.err().contains("Try 'mmr info --help'."), r.err());
 
-        Run missing = run(Mmr.commandLine(), "eval", "--model", tmp.toString(), "--database", tmp.toString(), "--queries",
-                tmp.toString(), "--out", tmp.resolve("out").toString(), "--batch", "-1");
-        assertEquals(CommandErrors.USAGE, missing.exit);
-        assertTrue(missing.err.startsWith("mmr eval: --limit must be >= 0, --batch >= 1"), missing.err);
+        MmrRun missing = MmrRun.of("eval", "--model", tmp.toString(), "--database", tmp.toString(), "--queries",
+                tmp.toString(), "--out", tmp.resolve("out").toString(), "--hnsw-candidates", "1");
+        assertEquals(CommandErrors.USAGE, missing.exit());
+        assertTrue(missing.err().startsWith("mmr eval: --limit must be >= 0, --batch >= 1"), missing.err());
     }
 
     @Test
     void badInputIsOneLineAndExitCodeOneInEveryCommand() {
         Path nowhere = tmp.resolve("nowhere");
-        Run info = run(Mmr.commandLine(), "info", "--index", nowhere.toString());
-        Run tensors = run(Mmr.commandLine(), "tensors", "--model", nowhere.toString(), "--input", nowhere.toString(),
+        MmrRun info = MmrRun.of("info", "--index", nowhere.toString());
+        MmrRun tensors = MmrRun.of("tensors", "--model", nowhere.toString(), "--input", nowhere.toString(),
                 "--out", tmp.resolve("o.safetensors").toString());
-        Run eval = run(Mmr.commandLine(), "eval", "--model", nowhere.toString(), "--database", tmp.toString(), "--queries",
+        MmrRun eval = MmrRun.of("eval", "--model", nowhere.toString(), "--database", tmp.toString(), "--queries",
                 tmp.toString(), "--out", tmp.resolve("out").toString());
         for (var c : new Object[][] {{"info", info}, {"tensors", tensors}, {"eval", eval}}) {
-            Run r = (Run) c[1];
-            assertEquals(CommandErrors.FAILED, r.exit, r.err);
-            assertTrue(r.err.startsWith("mmr " + c[0] + ": "), r.err);
-            assertEquals(1, r.err.lines().count(), "one line, no stack trace: " + r.err);
-            assertTrue(r.err.contains("nowhere"), "names what is wrong: " + r.err);
+            MmrRun r = (MmrRun) c[1];
+            assertEquals(CommandErrors.FAILED, r.exit(), r.err());
+            assertTrue(r.err().startsWith("mmr " + c[0] + ": "), r.err());
+            assertEquals(1, r.err().lines().count(), "one line, no stack trace: " + r.err());
+            assertTrue(r.err().contains("nowhere"), "names what is wrong: " + r.err());
         }
     }
 
@@ -66,9 +54,9 @@ class CommandErrorsTest {
 
     @Test
     void anUnexpectedErrorIsReportedAsInternalWithItsStackTrace() {
-        Run r = run(CommandErrors.install(new CommandLine(new Broken())));
-        assertEquals(CommandErrors.INTERNAL, r.exit);
-        assertTrue(r.err.startsWith("mmr broken: internal error: java.lang.IllegalStateException: a bug"), r.err);
-        assertTrue(r.err.contains("at dev.mmr.app.CommandErrorsTest$Broken.run"), r.err);
+        MmrRun r = MmrRun.of(CommandErrors.install(new CommandLine(new Broken())));
+        assertEquals(CommandErrors.INTERNAL, r.exit());
+        assertTrue(r.err().startsWith("mmr broken: internal error: java.lang.IllegalStateException: a bug"), r.err());
+        assertTrue(r.err().contains("at dev.mmr.app.CommandErrorsTest$Broken.run"), r.err());
     }
 }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mmr.app.Mmr;
+import dev.mmr.app.MmrRun;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.indexer.BulkIndexer;
 import dev.mmr.indexer.Hit;
@@ -22,12 +22,9 @@ import dev.mmr.indexer.store.StoreAddress;
 import dev.mmr.indexer.store.Stores;
 import dev.mmr.search.Http;
 import dev.mmr.search.TestCorpus;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.util.Map;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -148,46 +145,34 @@ class SolrCloudStoreTest {
         assertEquals(solr.size(), visited[0]);
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run mmr(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Mmr.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return new Run(cli.execute(args), out.toString(), err.toString());
-    }
-
     @Test
     void addInfoExportAndDeleteCommandsWorkOnTheCollection() throws Exception {
         String nodes = cluster.nodes().stream().map(URI::toString).collect(Collectors.joining(","));
         Path image = TestCorpus.images().resolve(embedded.get(ids(embedded.exactSearch(queries().get(0), 1, null)).get(0)).orElseThrow().id());
-        Run added = mmr("add", "--model", TestCorpus.model().toString(), "--solr", nodes, "--collection", "cifar",
+        MmrRun added = MmrRun.of("add", "--model", TestCorpus.model().toString(), "--solr", nodes, "--collection", "cifar",
                 "--id", "extra/cat.jpg", "--image", image.toString(), "--label", "mine", "--field", "owner=me");
-        assertEquals(0, added.exit, added.err);
+        assertEquals(0, added.exit(), added.err());
         assertEquals(Map.of("owner", "me"), solr.get("extra/cat.jpg").orElseThrow().fields());
         assertEquals(embedded.size() + 1, solr.size());
-        JsonNode info = new ObjectMapper().readTree(mmr("info", "--solr", nodes, "--collection", "cifar").out);
+        JsonNode info = new ObjectMapper().readTree(MmrRun.of("info", "--solr", nodes, "--collection", "cifar").out());
         assertEquals(embedded.size() + 1, info.get("documents").asLong());
         assertEquals(model.fingerprint(), info.get(IndexSchema.MODEL_FINGERPRINT).asText());
 
         Path out = tmp.resolve("export");
-        assertEquals(0, mmr("export", "--solr", nodes, "--collection", "cifar", "--out", out.toString()).exit);
+        assertEquals(0, MmrRun.of("export", "--solr", nodes, "--collection", "cifar", "--out", out.toString()).exit());
         assertEquals(embedded.size() + 2, Files.readAllLines(out.resolve("images.csv")).size());
 
-        Run unknown = mmr("delete", "--solr", nodes, "--collection", "cifar", "--id", "extra/cat.jpg", "--id", "nope");
-        assertEquals(1, unknown.exit);
-        assertTrue(unknown.err.contains("nope"), unknown.err);
+        MmrRun unknown = MmrRun.of("delete", "--solr", nodes, "--collection", "cifar", "--id", "extra/cat.jpg", "--id", "nope");
+        assertEquals(1, unknown.exit());
+        assertTrue(unknown.err().contains("nope"), unknown.err());
         assertEquals(embedded.size() + 1, solr.size(), "a delete naming an unknown id deletes nothing");
-        assertEquals(0, mmr("delete", "--solr", nodes, "--collection", "cifar", "--id", "extra/cat.jpg").exit);
+        assertEquals(0, MmrRun.of("delete", "--solr", nodes, "--collection", "cifar", "--id", "extra/cat.jpg").exit());
         assertEquals(embedded.size(), solr.size());
         assertTrue(solr.get("extra/cat.jpg").isEmpty());
 
-        Run both = mmr("info", "--index", tmp.toString(), "--solr", nodes, "--collection", "cifar");
-        assertNotEquals(0, both.exit);
-        assertTrue(both.err.contains("mutually exclusive"), both.err);
+        MmrRun both = MmrRun.of("info", "--index", tmp.toString(), "--solr", nodes, "--collection", "cifar");
+        assertNotEquals(0, both.exit());
+        assertTrue(both.err().contains("mutually exclusive"), both.err());
     }
 
     @Test

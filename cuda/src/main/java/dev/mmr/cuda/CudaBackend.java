@@ -3,11 +3,11 @@ package dev.mmr.cuda;
 import static org.bytedeco.cuda.global.cudart.cudaFree;
 import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
 
+import dev.mmr.encoder.EncoderBackend;
 import dev.mmr.encoder.ModelConfig;
-import dev.mmr.encoder.backend.EncoderBackend;
-import dev.mmr.encoder.backend.NetworkOutput;
-import dev.mmr.encoder.backend.Precision;
-import dev.mmr.encoder.backend.WeightSource;
+import dev.mmr.encoder.NetworkOutput;
+import dev.mmr.encoder.Precision;
+import dev.mmr.encoder.WeightSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -4,10 +4,12 @@ import static org.bytedeco.cuda.global.cudart.cudaMemGetInfo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mmr.encoder.BenchmarkModels;
 import dev.mmr.encoder.Cost;
 import dev.mmr.encoder.ModelConfig;
+import dev.mmr.encoder.Precision;
+import dev.mmr.encoder.WeightSource;
 import dev.mmr.encoder.Widths;
-import dev.mmr.encoder.backend.Precision;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,12 +79,8 @@ public final class CudaBenchmark implements Callable<Integer> {
                 "images/s", "ms (1 call)", "TFLOP/s", "of peak", "workspace", "GPU used");
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String shape : shapes) {
-            ModelConfig config = switch (shape) {
-                case "35M" -> new ModelConfig(512, 20, 1000, 16, 224, 128, 4, 2, 1e-5);
-                case "135M" -> new ModelConfig(1024, 20, 1000, 16, 224, 128, 4, 2, 1e-5);
-                default -> throw new IllegalArgumentException("unknown shape " + shape + " (known: 35M, 135M)");
-            };
-            RandomWeights weights = new RandomWeights(config, 42);
+            ModelConfig config = BenchmarkModels.shape(shape, null, null);
+            WeightSource weights = BenchmarkModels.randomWeights(config);
             float[] pixels = randomPixels(batch * 3 * config.imageSize() * config.imageSize());
             for (String name : precisions) {
                 Precision precision = Precision.valueOf(name.toUpperCase(Locale.ROOT));

@@ -1,10 +1,10 @@
 package dev.mmr.cuda;
 
+import dev.mmr.encoder.BackendProvider;
+import dev.mmr.encoder.EncoderBackend;
 import dev.mmr.encoder.ModelConfig;
-import dev.mmr.encoder.backend.BackendProvider;
-import dev.mmr.encoder.backend.EncoderBackend;
-import dev.mmr.encoder.backend.Precision;
-import dev.mmr.encoder.backend.WeightSource;
+import dev.mmr.encoder.Precision;
+import dev.mmr.encoder.WeightSource;
 import java.util.Optional;
 
 /** The {@code cuda} device: an NVIDIA GPU of compute capability 9.0 or newer with the CUDA 13 libraries. */

@@ -2,7 +2,7 @@ package dev.mmr.cuda;
 
 import dev.mmr.encoder.Checkpoint;
 import dev.mmr.encoder.ModelConfig;
-import dev.mmr.encoder.backend.WeightSource;
+import dev.mmr.encoder.WeightSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

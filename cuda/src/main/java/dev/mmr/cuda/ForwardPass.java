@@ -19,8 +19,8 @@ import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 
 import dev.mmr.cuda.WorkspaceLayout.Buffer;
 import dev.mmr.encoder.ModelConfig;
-import dev.mmr.encoder.backend.NetworkOutput;
-import dev.mmr.encoder.backend.Precision;
+import dev.mmr.encoder.NetworkOutput;
+import dev.mmr.encoder.Precision;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.cuda.cudart.CUevent_st;

@@ -1,7 +1,7 @@
 package dev.mmr.cuda;
 
 import dev.mmr.encoder.ModelConfig;
-import dev.mmr.encoder.backend.Precision;
+import dev.mmr.encoder.Precision;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -3,11 +3,11 @@ package dev.mmr.cuda;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mmr.encoder.EncoderBackend;
+import dev.mmr.encoder.NetworkOutput;
+import dev.mmr.encoder.Precision;
 import dev.mmr.encoder.SafeTensors;
 import dev.mmr.encoder.Tensor;
-import dev.mmr.encoder.backend.EncoderBackend;
-import dev.mmr.encoder.backend.NetworkOutput;
-import dev.mmr.encoder.backend.Precision;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

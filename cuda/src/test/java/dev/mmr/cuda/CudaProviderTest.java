@@ -3,7 +3,7 @@ package dev.mmr.cuda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.mmr.encoder.backend.BackendProvider;
+import dev.mmr.encoder.BackendProvider;
 import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;

@@ -1,11 +1,11 @@
 package dev.mmr.cuda;
 
+import dev.mmr.encoder.BackendProvider;
 import dev.mmr.encoder.Checkpoint;
 import dev.mmr.encoder.CheckpointException;
+import dev.mmr.encoder.EncoderBackend;
 import dev.mmr.encoder.ModelConfig;
-import dev.mmr.encoder.backend.BackendProvider;
-import dev.mmr.encoder.backend.EncoderBackend;
-import dev.mmr.encoder.backend.Precision;
+import dev.mmr.encoder.Precision;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;

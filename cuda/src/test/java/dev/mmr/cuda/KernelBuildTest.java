@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmr.encoder.ModelConfig;
-import dev.mmr.encoder.backend.Precision;
+import dev.mmr.encoder.Precision;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

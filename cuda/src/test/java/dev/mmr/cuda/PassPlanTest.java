@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mmr.cuda.WorkspaceLayout.Buffer;
 import dev.mmr.encoder.Checkpoint;
 import dev.mmr.encoder.ModelConfig;
-import dev.mmr.encoder.backend.Precision;
+import dev.mmr.encoder.Precision;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

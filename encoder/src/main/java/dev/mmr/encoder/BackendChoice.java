@@ -1,6 +1,5 @@
 package dev.mmr.encoder;
 
-import dev.mmr.encoder.backend.BackendProvider;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,5 @@
 package dev.mmr.encoder;
 
-import dev.mmr.encoder.backend.WeightSource;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -10,6 +9,8 @@ import java.util.SplittableRandom;
  * 224px and the shipped CIFAR-10 shape at 32px. Throughput depends on the shape alone, so no checkpoint is needed.
  */
 public final class BenchmarkModels {
+    private static final long SEED = 42;
+
     private BenchmarkModels() {
     }
 
@@ -26,12 +27,20 @@ public final class BenchmarkModels {
         };
     }
 
-    /** Random weights of the right shapes and a plausible scale (unit norms, decays spread like the authors' initialisation). */
+    /**
+     * Random weights of the right shapes at a plausible scale, for benchmarks: unit norms and skips, decays spread like
+     * the authors' initialisation, Gaussian matrices scaled by 1/sqrt(fan-in), zero biases. Each tensor is drawn from a
+     * seed of its own name, so every backend opened from these weights (or reading a tensor twice) gets the same values,
+     * and none of them is held here.
+     */
     public static WeightSource randomWeights(ModelConfig c) {
         Map<String, long[]> shapes = Checkpoint.expectedShapes(c);
-        SplittableRandom random = new SplittableRandom(42);
         return name -> {
             long[] shape = shapes.get(name);
+            if (shape == null) {
+                throw new IllegalArgumentException("no tensor " + name + " in this model's shapes");
+            }
+            SplittableRandom random = new SplittableRandom(SEED ^ name.hashCode());
             float[] data = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact))];
             if (name.endsWith("norm.weight") || name.endsWith("norm_f.weight") || name.endsWith(".D")) {
                 Arrays.fill(data, 1f);

@@ -1,8 +1,5 @@
 package dev.mmr.encoder;
 
-import dev.mmr.encoder.backend.EncoderBackend;
-import dev.mmr.encoder.backend.NetworkOutput;
-import dev.mmr.encoder.backend.Precision;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mmr.encoder.backend.BackendProvider;
-import dev.mmr.encoder.backend.EncoderBackend;
-import dev.mmr.encoder.backend.Precision;
-import dev.mmr.encoder.backend.WeightSource;
 import dev.mmr.encoder.cpu.CpuBackendProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

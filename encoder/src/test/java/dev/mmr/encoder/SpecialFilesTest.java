@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +27,7 @@ class SpecialFilesTest {
             Files.createSymbolicLink(zero.resolve(name), ZERO);
             refused(() -> Checkpoint.read(zero), name + ": cannot read: " + zero.resolve(name) + ": not a regular file (a device, FIFO or socket)");
             Path fifo = modelWith(name + "-fifo");
-            mkfifo(fifo.resolve(name));
+            NamedPipes.make(fifo.resolve(name));
             refused(() -> Checkpoint.read(fifo), name + ": cannot read: " + fifo.resolve(name) + ": not a regular file");
         }
     }
@@ -41,7 +40,7 @@ class SpecialFilesTest {
         refused(() -> Checkpoint.read(zero), "model.safetensors: cannot read: " + zero.resolve(Checkpoint.SAFETENSORS_FILE) + ": not a regular file");
         Path fifo = modelWith("weights-fifo");
         Files.delete(fifo.resolve(Checkpoint.SAFETENSORS_FILE));
-        mkfifo(fifo.resolve(Checkpoint.TORCH_FILE));
+        NamedPipes.make(fifo.resolve(Checkpoint.TORCH_FILE));
         refused(() -> Checkpoint.read(fifo), "pytorch_model.bin: cannot read: " + fifo.resolve(Checkpoint.TORCH_FILE) + ": not a regular file");
         refused(() -> SafeTensors.read(ZERO), "zero: cannot read: /dev/zero: not a regular file");
         refused(() -> TorchZipCheckpoint.read(fifo.resolve(Checkpoint.TORCH_FILE)), "not a regular file");
@@ -51,7 +50,7 @@ class SpecialFilesTest {
     void imageFilesThatAreDevicesOrFifosAreRefused() throws Exception {
         ImagePreprocessor preprocessor = new ImagePreprocessor(16, Preprocessing.IMAGENET);
         Path link = Files.createSymbolicLink(tmp.resolve("zero.png"), ZERO);
-        Path fifo = mkfifo(tmp.resolve("fifo.png"));
+        Path fifo = NamedPipes.make(tmp.resolve("fifo.png"));
         for (Path image : new Path[] {link, fifo}) {
             IOException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(IOException.class, () -> preprocessor.preprocess(image)));
             assertTrue(e.getMessage().equals(image + ": not a regular file (a device, FIFO or socket)"), e.getMessage());
@@ -79,18 +78,5 @@ class SpecialFilesTest {
     private static void refused(Executable read, String expected) {
         CheckpointException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(CheckpointException.class, read));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
-    }
-
-    /** A named pipe made with mkfifo(1); the test is skipped, saying so, where there is no mkfifo. */
-    static Path mkfifo(Path path) throws IOException, InterruptedException {
-        Process p;
-        try {
-            p = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
-        } catch (IOException e) {
-            Assumptions.abort("mkfifo(1) is not available to make a FIFO: " + e.getMessage());
-            throw e;
-        }
-        Assumptions.assumeTrue(p.waitFor() == 0, "mkfifo(1) failed to make a FIFO at " + path);
-        return path;
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmr.encoder.MatMambaModel;
+import dev.mmr.encoder.NamedPipes;
 import dev.mmr.indexer.source.ImageLocation;
 import dev.mmr.indexer.source.ImageSource;
 import java.io.IOException;
@@ -35,7 +36,7 @@ class HostileSourcesTest {
     @Test
     void manifestsThatAreDevicesOrFifosAreRefused() throws Exception {
         Path zero = Files.createSymbolicLink(tmp.resolve("zero.csv"), Path.of("/dev/zero"));
-        Path fifo = TestCorpus.fifo(tmp.resolve("fifo.jsonl"));
+        Path fifo = NamedPipes.make(tmp.resolve("fifo.jsonl"));
         for (Path manifest : new Path[] {zero, fifo}) {
             IOException e = assertTimeoutPreemptively(PROMPTLY, () -> assertThrows(IOException.class, () -> ImageSource.open(manifest, null)));
             assertEquals(manifest + ": not a regular file (a device, FIFO or socket)", e.getMessage());
@@ -44,7 +45,7 @@ class HostileSourcesTest {
 
     @Test
     void manifestRowsNamingDevicesOrFifosFailToReadWithTheReason() throws Exception {
-        TestCorpus.fifo(tmp.resolve("fifo.jpg"));
+        NamedPipes.make(tmp.resolve("fifo.jpg"));
         Files.write(tmp.resolve("ok.jpg"), new byte[] {1, 2, 3});
         Files.writeString(tmp.resolve("m.csv"), "id,path\nzero,/dev/zero\nfifo,fifo.jpg\nok,ok.jpg\n");
         Map<String, String> outcomes = assertTimeoutPreemptively(PROMPTLY, () -> readAll(ImageSource.open(tmp.resolve("m.csv"), null)));
@@ -57,7 +58,7 @@ class HostileSourcesTest {
         Path root = Files.createDirectories(tmp.resolve("tree/cat"));
         Files.write(root.resolve("ok.jpg"), new byte[] {1, 2});
         Files.createSymbolicLink(root.resolve("zero.jpg"), Path.of("/dev/zero"));
-        TestCorpus.fifo(root.resolve("fifo.png"));
+        NamedPipes.make(root.resolve("fifo.png"));
         Files.createSymbolicLink(root.resolve("gone.jpg"), root.resolve("deleted.jpg"));
         Files.createSymbolicLink(root.resolve("loop"), root.getParent());
         Files.createSymbolicLink(root.resolve("notes.txt"), root.resolve("deleted.txt")); // not an image name: ignored
@@ -118,7 +119,7 @@ class HostileSourcesTest {
         Path cat = tree.resolve(images.keySet().iterator().next()).getParent();
         byte[] jpeg = images.values().iterator().next();
         Files.write(cat.resolve("truncated.jpg"), java.util.Arrays.copyOf(jpeg, jpeg.length / 2));
-        TestCorpus.fifo(cat.resolve("fifo.jpg"));
+        NamedPipes.make(cat.resolve("fifo.jpg"));
         Files.createSymbolicLink(cat.resolve("gone.jpg"), cat.resolve("deleted.jpg"));
         Files.createSymbolicLink(cat.resolve("loop"), tree);
         Path index = tmp.resolve("index");

@@ -10,7 +10,6 @@ import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
-import org.junit.jupiter.api.Assumptions;
 
 /** Small corpora for tests: real CIFAR-10 JPEGs taken from the demo archive, laid out as trees or archives. */
 public final class TestCorpus {
@@ -48,19 +47,6 @@ public final class TestCorpus {
             Files.write(file, image.getValue());
         }
         return dir;
-    }
-
-    /** A named pipe made with mkfifo(1); the calling test is skipped, saying so, where there is no mkfifo. */
-    static Path fifo(Path path) throws IOException, InterruptedException {
-        Process p;
-        try {
-            p = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
-        } catch (IOException e) {
-            Assumptions.abort("mkfifo(1) is not available to make a FIFO: " + e.getMessage());
-            throw e;
-        }
-        Assumptions.assumeTrue(p.waitFor() == 0, "mkfifo(1) failed to make a FIFO at " + path);
-        return path;
     }
 
     /** Writes the images as a {@code .tar.gz} with members {@code ./<id>}. */

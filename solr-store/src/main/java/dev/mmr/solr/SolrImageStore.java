@@ -25,15 +25,14 @@ import org.apache.solr.common.SolrDocument;
  * the knn parser applies before the graph search. Similarities are recomputed here from the stored float32
  * vectors the hits carry, so they are the same dot products the embedded index reports.
  */
-final class SolrImageStore implements ImageStore {
+final class SolrImageStore extends CollectionHandle implements ImageStore {
     private static final Comparator<Hit> BEST_FIRST =
             Comparator.comparingDouble((Hit h) -> -h.similarity()).thenComparing(h -> h.image().id());
 
-    private final SolrCollection collection;
     private final int dimension;
 
     private SolrImageStore(SolrCollection collection, int dimension) {
-        this.collection = collection;
+        super(collection);
         this.dimension = dimension;
     }
 
@@ -130,15 +129,5 @@ final class SolrImageStore implements ImageStore {
         if (query.length != dimension)
             throw new IllegalArgumentException("query has " + query.length + " dimensions, the " + collection.address + " " + dimension);
         if (k < 1) throw new IllegalArgumentException("k must be at least 1, got " + k);
-    }
-
-    @Override
-    public String describe() {
-        return collection.address.toString();
-    }
-
-    @Override
-    public void close() throws IOException {
-        collection.close();
     }
 }

@@ -33,17 +33,16 @@ import org.apache.solr.common.SolrInputDocument;
  * <p>Resume: the ids committed when the writer opens are read once, page by page (ids only), so that
  * {@link #committed} answers without a request per image.
  */
-final class SolrImageWriter implements ImageStoreWriter {
+final class SolrImageWriter extends CollectionHandle implements ImageStoreWriter {
     private static final int DELETE_CHECK_BATCH = 500;
 
-    private final SolrCollection collection;
     private final Map<String, String> metadata;
     private final IndexSettings settings;
     private final int dimension;
     private final Set<String> committedIds;
 
     private SolrImageWriter(SolrCollection collection, Map<String, String> metadata, IndexSettings settings, int dimension, Set<String> committedIds) {
-        this.collection = collection;
+        super(collection);
         this.metadata = metadata;
         this.settings = settings;
         this.dimension = dimension;
@@ -133,15 +132,5 @@ final class SolrImageWriter implements ImageStoreWriter {
         metadata.put(IndexSchema.COMMITTED_AT, Instant.now().toString());
         collection.writeMetadata(metadata);
         collection.call(() -> collection.client().commit(collection.name, true, true));
-    }
-
-    @Override
-    public String describe() {
-        return collection.address.toString();
-    }
-
-    @Override
-    public void close() throws IOException {
-        collection.close();
     }
 }

@@ -3,7 +3,7 @@ package dev.mmr.app.encoder;
 import dev.mmr.encoder.CheckpointException;
 import dev.mmr.encoder.Device;
 import dev.mmr.encoder.MatMambaModel;
-import dev.mmr.encoder.backend.Precision;
+import dev.mmr.encoder.Precision;
 import java.nio.file.Path;
 import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mmr.app.Mmr;
+import dev.mmr.encoder.BackendProvider;
 import dev.mmr.encoder.Device;
-import dev.mmr.encoder.backend.BackendProvider;
-import dev.mmr.encoder.backend.Precision;
+import dev.mmr.encoder.Precision;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;

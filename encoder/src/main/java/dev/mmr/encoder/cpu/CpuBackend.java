@@ -1,9 +1,9 @@
 package dev.mmr.encoder.cpu;
 
+import dev.mmr.encoder.EncoderBackend;
 import dev.mmr.encoder.ModelConfig;
-import dev.mmr.encoder.backend.EncoderBackend;
-import dev.mmr.encoder.backend.NetworkOutput;
-import dev.mmr.encoder.backend.WeightSource;
+import dev.mmr.encoder.NetworkOutput;
+import dev.mmr.encoder.WeightSource;
 import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;

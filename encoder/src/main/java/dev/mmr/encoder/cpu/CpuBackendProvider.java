@@ -1,10 +1,10 @@
 package dev.mmr.encoder.cpu;
 
+import dev.mmr.encoder.BackendProvider;
+import dev.mmr.encoder.EncoderBackend;
 import dev.mmr.encoder.ModelConfig;
-import dev.mmr.encoder.backend.BackendProvider;
-import dev.mmr.encoder.backend.EncoderBackend;
-import dev.mmr.encoder.backend.Precision;
-import dev.mmr.encoder.backend.WeightSource;
+import dev.mmr.encoder.Precision;
+import dev.mmr.encoder.WeightSource;
 import java.util.Locale;
 import java.util.Optional;
 

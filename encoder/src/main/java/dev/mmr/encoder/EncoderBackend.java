@@ -1,4 +1,4 @@
-package dev.mmr.encoder.backend;
+package dev.mmr.encoder;
 
 /**
  * Runs the MatMamba-Vision network of one checkpoint on batches of preprocessed images, at any nested width.

@@ -1,4 +1,4 @@
-package dev.mmr.encoder.backend;
+package dev.mmr.encoder;
 
 /** A checkpoint's state-dict tensors by name, as float32 in row-major order. */
 @FunctionalInterface

@@ -1,4 +1,4 @@
-package dev.mmr.encoder.backend;
+package dev.mmr.encoder;
 
 /** The network's outputs for a batch, row-major: {@code features} (batch x D, norm_f at the [CLS] token), {@code logits} (batch x classes). */
 public record NetworkOutput(float[] features, float[] logits) {

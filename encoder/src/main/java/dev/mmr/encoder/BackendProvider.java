@@ -1,6 +1,5 @@
-package dev.mmr.encoder.backend;
+package dev.mmr.encoder;
 
-import dev.mmr.encoder.ModelConfig;
 import java.util.Optional;
 
 /** Opens {@link EncoderBackend}s for one kind of device; registered in {@code META-INF/services}. */

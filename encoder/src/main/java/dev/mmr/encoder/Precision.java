@@ -1,4 +1,4 @@
-package dev.mmr.encoder.backend;
+package dev.mmr.encoder;
 
 /**
  * The arithmetic a backend uses for its matrix products: {@code FP32} everywhere, {@code TF32} products with float32

@@ -2,11 +2,11 @@ package dev.mmr.solr;
 
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.indexer.BulkIndexer;
+import dev.mmr.indexer.ImageStoreWriter;
 import dev.mmr.indexer.IndexSettings;
+import dev.mmr.indexer.StoreAddress;
+import dev.mmr.indexer.Stores;
 import dev.mmr.indexer.source.ImageSource;
-import dev.mmr.indexer.store.ImageStoreWriter;
-import dev.mmr.indexer.store.StoreAddress;
-import dev.mmr.indexer.store.Stores;
 import dev.mmr.search.TestCorpus;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmr.encoder.MatMambaModel;
+import dev.mmr.indexer.ImageStore;
 import dev.mmr.indexer.IndexInfo;
 import dev.mmr.indexer.IndexSchema;
+import dev.mmr.indexer.StoreAddress;
+import dev.mmr.indexer.Stores;
 import dev.mmr.indexer.source.ImageSource;
-import dev.mmr.indexer.store.ImageStore;
-import dev.mmr.indexer.store.StoreAddress;
-import dev.mmr.indexer.store.Stores;
 import dev.mmr.search.TestCorpus;
 import java.io.IOException;
 import java.net.URI;

@@ -1,7 +1,7 @@
 package dev.mmr.solr;
 
 import dev.mmr.encoder.MatMambaModel;
-import dev.mmr.indexer.store.ImageStore;
+import dev.mmr.indexer.ImageStore;
 import dev.mmr.search.Reports;
 import dev.mmr.search.SearchServer;
 import dev.mmr.search.SearchService;

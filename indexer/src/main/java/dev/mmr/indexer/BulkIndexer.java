@@ -7,7 +7,6 @@ import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.encoder.Submodel;
 import dev.mmr.indexer.source.ImageEntry;
 import dev.mmr.indexer.source.ImageSource;
-import dev.mmr.indexer.store.ImageStoreWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

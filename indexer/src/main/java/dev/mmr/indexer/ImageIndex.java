@@ -1,8 +1,6 @@
 package dev.mmr.indexer;
 
 import dev.mmr.encoder.MatMambaModel;
-import dev.mmr.indexer.store.ImageFilter;
-import dev.mmr.indexer.store.ImageStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,7 +2,6 @@ package dev.mmr.indexer;
 
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.indexer.source.ImageEntry;
-import dev.mmr.indexer.store.ImageStoreWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

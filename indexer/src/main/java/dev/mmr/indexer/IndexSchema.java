@@ -2,7 +2,6 @@ package dev.mmr.indexer;
 
 import dev.mmr.indexer.source.ImageEntry;
 import dev.mmr.indexer.source.ImageLocation;
-import dev.mmr.indexer.store.ImageFilter;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.lucene.document.Document;

@@ -1,10 +1,6 @@
 package dev.mmr.indexer;
 
 import dev.mmr.encoder.MatMambaModel;
-import dev.mmr.indexer.store.ImageStore;
-import dev.mmr.indexer.store.ImageStoreWriter;
-import dev.mmr.indexer.store.StoreAddress;
-import dev.mmr.indexer.store.StoreProvider;
 import java.io.IOException;
 
 /** The embedded Lucene index in a folder ({@code --index DIR}) as a store. */

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.indexer.source.ImageLocation;
 import dev.mmr.indexer.source.ImageSource;
-import dev.mmr.indexer.store.ImageFilter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

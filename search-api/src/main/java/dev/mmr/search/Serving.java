@@ -1,9 +1,9 @@
 package dev.mmr.search;
 
 import dev.mmr.encoder.MatMambaModel;
-import dev.mmr.indexer.store.ImageStore;
-import dev.mmr.indexer.store.StoreAddress;
-import dev.mmr.indexer.store.Stores;
+import dev.mmr.indexer.ImageStore;
+import dev.mmr.indexer.StoreAddress;
+import dev.mmr.indexer.Stores;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -2,13 +2,13 @@ package dev.mmr.solr;
 
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.indexer.Hit;
+import dev.mmr.indexer.ImageFilter;
 import dev.mmr.indexer.ImageRecord;
+import dev.mmr.indexer.ImageStore;
 import dev.mmr.indexer.IndexIdentity;
 import dev.mmr.indexer.IndexInfo;
 import dev.mmr.indexer.IndexSchema;
-import dev.mmr.indexer.store.ImageFilter;
-import dev.mmr.indexer.store.ImageStore;
-import dev.mmr.indexer.store.StoreAddress;
+import dev.mmr.indexer.StoreAddress;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;

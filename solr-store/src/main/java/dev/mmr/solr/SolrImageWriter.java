@@ -1,14 +1,14 @@
 package dev.mmr.solr;
 
 import dev.mmr.encoder.MatMambaModel;
+import dev.mmr.indexer.ImageStoreWriter;
 import dev.mmr.indexer.IndexIdentity;
 import dev.mmr.indexer.IndexInfo;
 import dev.mmr.indexer.IndexSchema;
 import dev.mmr.indexer.IndexSettings;
 import dev.mmr.indexer.Quantization;
+import dev.mmr.indexer.StoreAddress;
 import dev.mmr.indexer.source.ImageEntry;
-import dev.mmr.indexer.store.ImageStoreWriter;
-import dev.mmr.indexer.store.StoreAddress;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,11 +1,11 @@
 package dev.mmr.solr;
 
+import dev.mmr.indexer.ImageFilter;
 import dev.mmr.indexer.ImageRecord;
 import dev.mmr.indexer.IndexSchema;
 import dev.mmr.indexer.IndexSettings;
 import dev.mmr.indexer.source.ImageEntry;
 import dev.mmr.indexer.source.ImageLocation;
-import dev.mmr.indexer.store.ImageFilter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,11 +1,11 @@
 package dev.mmr.solr;
 
 import dev.mmr.encoder.MatMambaModel;
+import dev.mmr.indexer.ImageStore;
+import dev.mmr.indexer.ImageStoreWriter;
 import dev.mmr.indexer.IndexSettings;
-import dev.mmr.indexer.store.ImageStore;
-import dev.mmr.indexer.store.ImageStoreWriter;
-import dev.mmr.indexer.store.StoreAddress;
-import dev.mmr.indexer.store.StoreProvider;
+import dev.mmr.indexer.StoreAddress;
+import dev.mmr.indexer.StoreProvider;
 import java.io.IOException;
 
 /** A SolrCloud collection ({@code --solr URL --collection NAME}) as a store. */

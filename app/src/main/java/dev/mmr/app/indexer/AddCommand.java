@@ -2,11 +2,11 @@ package dev.mmr.app.indexer;
 
 import dev.mmr.app.MmrCommand;
 import dev.mmr.encoder.MatMambaModel;
+import dev.mmr.indexer.ImageStoreWriter;
 import dev.mmr.indexer.IndexSettings;
+import dev.mmr.indexer.Stores;
 import dev.mmr.indexer.source.ImageEntry;
 import dev.mmr.indexer.source.ImageLocation;
-import dev.mmr.indexer.store.ImageStoreWriter;
-import dev.mmr.indexer.store.Stores;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -1,8 +1,8 @@
 package dev.mmr.app.indexer;
 
 import dev.mmr.app.MmrCommand;
-import dev.mmr.indexer.store.ImageStoreWriter;
-import dev.mmr.indexer.store.Stores;
+import dev.mmr.indexer.ImageStoreWriter;
+import dev.mmr.indexer.Stores;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;

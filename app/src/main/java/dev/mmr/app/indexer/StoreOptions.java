@@ -1,6 +1,6 @@
 package dev.mmr.app.indexer;
 
-import dev.mmr.indexer.store.StoreAddress;
+import dev.mmr.indexer.StoreAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;

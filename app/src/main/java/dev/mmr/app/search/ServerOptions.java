@@ -2,7 +2,7 @@ package dev.mmr.app.search;
 
 import dev.mmr.app.encoder.EncoderOptions;
 import dev.mmr.encoder.MatMambaModel;
-import dev.mmr.indexer.store.StoreAddress;
+import dev.mmr.indexer.StoreAddress;
 import dev.mmr.search.ProjectRoot;
 import dev.mmr.search.ServiceLimits;
 import dev.mmr.search.Serving;

@@ -1,4 +1,4 @@
-package dev.mmr.indexer.store;
+package dev.mmr.indexer;
 
 import java.net.URI;
 import java.nio.file.Path;

@@ -1,11 +1,10 @@
-package dev.mmr.indexer.store;
+package dev.mmr.indexer;
 
 import dev.mmr.encoder.MatMambaModel;
-import dev.mmr.indexer.IndexSettings;
 import java.io.IOException;
 
 /**
- * One kind of store. Implementations are listed in {@code META-INF/services/dev.mmr.indexer.store.StoreProvider}
+ * One kind of store. Implementations are listed in {@code META-INF/services/dev.mmr.indexer.StoreProvider}
  * and found by {@link Stores}; a module adds a kind of store without the commands knowing it.
  */
 public interface StoreProvider {

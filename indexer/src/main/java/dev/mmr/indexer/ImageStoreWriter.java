@@ -1,6 +1,5 @@
-package dev.mmr.indexer.store;
+package dev.mmr.indexer;
 
-import dev.mmr.indexer.IndexSettings;
 import dev.mmr.indexer.source.ImageEntry;
 import java.io.Closeable;
 import java.io.IOException;

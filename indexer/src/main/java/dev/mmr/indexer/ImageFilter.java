@@ -1,4 +1,4 @@
-package dev.mmr.indexer.store;
+package dev.mmr.indexer;
 
 import java.util.List;
 import java.util.Map;

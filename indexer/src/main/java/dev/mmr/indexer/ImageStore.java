@@ -1,8 +1,5 @@
-package dev.mmr.indexer.store;
+package dev.mmr.indexer;
 
-import dev.mmr.indexer.Hit;
-import dev.mmr.indexer.ImageRecord;
-import dev.mmr.indexer.IndexInfo;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.List;

@@ -1,7 +1,6 @@
-package dev.mmr.indexer.store;
+package dev.mmr.indexer;
 
 import dev.mmr.encoder.MatMambaModel;
-import dev.mmr.indexer.IndexSettings;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.ServiceLoader;

@@ -10,6 +10,8 @@ import dev.mmr.encoder.ModelConfig;
 import dev.mmr.encoder.Precision;
 import dev.mmr.encoder.WeightSource;
 import dev.mmr.encoder.Widths;
+import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,76 +21,67 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.bytedeco.javacpp.SizeTPointer;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * GPU encoder throughput on the released shapes with random weights: images/s per shape, precision and level, the
  * matrix-multiply work that sustains as a fraction of the GPU's dense peak, and device memory per batch; written as a
- * table and as JSON rows {shape, precision, level, batch, img_per_s}.
+ * table and as JSON rows {shape, precision, level, batch, img_per_s}. Throughput runs {@code concurrency()} threads of
+ * whole batches (pixels copied in, features and logits copied out); each row also gives the device-only rate of one
+ * call (the sum of its kernels' and products' times); latency is the best single call. Peak fractions count
+ * matrix-multiply work only ({@link Cost}), against the datasheet dense peak. {@code bin/mmr bench-gpu} runs it.
  */
-@Command(name = "bench-gpu", mixinStandardHelpOptions = true,
-        description = {"Measures the cuda backend's images/s for the 35M and 135M shapes (random weights), 224px, per precision and level.",
-                "Throughput (the JSON's img_per_s) runs backend.concurrency() threads of whole batches (pixels copied in, features and",
-                "logits copied out); each row also gives the device-only rate of one call (the sum of its kernels' and products' times);",
-                "latency is the best single call. Peak fractions count matrix-multiply work only (Cost), against the datasheet dense peak."})
-public final class CudaBenchmark implements Callable<Integer> {
+public final class CudaBenchmark {
     /** Dense datasheet peaks of the H100/H200 SXM, TFLOP/s, by precision. */
     private static final Map<Precision, Double> HOPPER_SXM_PEAK = Map.of(Precision.FP32, 66.9, Precision.TF32, 494.7,
             Precision.BF16, 989.4);
 
-    @Option(names = "--shapes", split = ",", defaultValue = "35M,135M", description = "35M and/or 135M; default ${DEFAULT-VALUE}")
-    List<String> shapes;
-
-    @Option(names = "--precisions", split = ",", defaultValue = "fp32,tf32,bf16", description = "default ${DEFAULT-VALUE}")
-    List<String> precisions;
-
-    @Option(names = "--levels", split = ",", defaultValue = "1,2,4,8", description = "uniform levels; default ${DEFAULT-VALUE}")
-    List<Integer> levels;
-
-    @Option(names = "--batch", defaultValue = "256", description = "images per call; default ${DEFAULT-VALUE}")
-    int batch;
-
-    @Option(names = "--batches", defaultValue = "4", description = "timed batches per thread; default ${DEFAULT-VALUE}")
-    int batches;
-
-    @Option(names = "--peak-tflops", description = "dense peak of this GPU in the run's precision, TFLOP/s; default: the H100/H200 SXM datasheet")
-    Double peakTflops;
-
-    @Option(names = "--json", defaultValue = "reports/gpu/bench-h200.json", description = "where the rows go; default ${DEFAULT-VALUE}")
-    Path json;
-
-    public static void main(String[] args) {
-        System.exit(new CommandLine(new CudaBenchmark()).execute(args));
+    /**
+     * What to measure.
+     *
+     * @param shapes     35M and/or 135M
+     * @param precisions fp32, tf32 and/or bf16
+     * @param levels     uniform levels
+     * @param batch      images per call
+     * @param batches    timed batches per thread
+     * @param peakTflops dense peak of this GPU in the run's precision, TFLOP/s; null: the H100/H200 SXM datasheet
+     * @param json       where the rows go
+     * @param command    the command line that asked for this run, recorded in the JSON
+     */
+    public record Plan(List<String> shapes, List<Precision> precisions, List<Integer> levels, int batch, int batches,
+                       Double peakTflops, Path json, String command) {
     }
 
-    @Override public Integer call() throws Exception {
-        if (CudaDevice.unavailableReason().isPresent()) {
-            System.err.println("bench-gpu: no usable GPU: " + CudaDevice.unavailableReason().get());
-            return 2;
-        }
+    private final Plan plan;
+    private final PrintStream out;
+
+    public CudaBenchmark(Plan plan, PrintStream out) {
+        this.plan = plan;
+        this.out = out;
+    }
+
+    /** Measures every row of the plan on the GPU, prints the table and writes the JSON; needs a usable GPU ({@link CudaDevice}). */
+    public void run() throws IOException, InterruptedException, ExecutionException {
         CudaDevice device = CudaDevice.get();
-        System.out.println("device: " + device.describe());
-        System.out.printf("%-5s %-5s %-7s %5s %9s %10s %11s %9s %7s %10s %10s%n", "shape", "prec", "width", "batch", "GFLOP/im",
+        out.println("device: " + device.describe());
+        out.printf("%-5s %-5s %-7s %5s %9s %10s %11s %9s %7s %10s %10s%n", "shape", "prec", "width", "batch", "GFLOP/im",
                 "images/s", "ms (1 call)", "TFLOP/s", "of peak", "workspace", "GPU used");
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (String shape : shapes) {
+        for (String shape : plan.shapes()) {
             ModelConfig config = BenchmarkModels.shape(shape, null, null);
             WeightSource weights = BenchmarkModels.randomWeights(config);
-            float[] pixels = randomPixels(batch * 3 * config.imageSize() * config.imageSize());
-            for (String name : precisions) {
-                Precision precision = Precision.valueOf(name.toUpperCase(Locale.ROOT));
+            float[] pixels = randomPixels(plan.batch() * 3 * config.imageSize() * config.imageSize());
+            for (Precision precision : plan.precisions()) {
+                String name = precision.name().toLowerCase(Locale.ROOT);
                 long freeBefore = freeDeviceBytes();
                 try (CudaBackend backend = new CudaBackend(config, weights, precision)) {
-                    System.out.printf("%s %s: weights on the device %.2f GB; %s%n", shape, name, backend.weightBytes() / 1e9,
+                    out.printf("%s %s: weights on the device %.2f GB; %s%n", shape, name, backend.weightBytes() / 1e9,
                             backend.description());
-                    for (int level : levels) {
+                    for (int level : plan.levels()) {
                         int[] widths = new int[config.nLayer()];
                         Arrays.fill(widths, config.dModel() / level);
                         double gflop = Cost.of(config, new Widths(widths, "level" + level)).gflop();
@@ -96,21 +89,21 @@ public final class CudaBenchmark implements Callable<Integer> {
                         long used = freeBefore - freeDeviceBytes();
                         double rate = throughput(backend, pixels, widths);
                         double tflops = rate * gflop / 1e3;
-                        Double peak = peakTflops != null ? peakTflops
+                        Double peak = plan.peakTflops() != null ? plan.peakTflops()
                                 : device.name().matches(".*H[12]00.*") ? HOPPER_SXM_PEAK.get(precision) : null;
-                        System.out.printf("%-5s %-5s %-7s %5d %9.2f %10.0f %11.1f %9.1f %7s %8.2fGB %8.2fGB%n", shape, name,
-                                "level" + level, batch, gflop, rate, latency * 1e3, tflops,
+                        out.printf("%-5s %-5s %-7s %5d %9.2f %10.0f %11.1f %9.1f %7s %8.2fGB %8.2fGB%n", shape, name,
+                                "level" + level, plan.batch(), gflop, rate, latency * 1e3, tflops,
                                 peak == null ? "n/a" : String.format("%.1f%%", 100 * tflops / peak),
-                                backend.workspaceBytes(batch) / 1e9, used / 1e9);
-                        Map<String, Double> stepMillis = backend.profile(pixels, batch, widths);
+                                backend.workspaceBytes(plan.batch()) / 1e9, used / 1e9);
+                        Map<String, Double> stepMillis = backend.profile(pixels, plan.batch(), widths);
                         double deviceMillis = stepMillis.values().stream().mapToDouble(Double::doubleValue).sum();
-                        System.out.printf("      on the device alone (no copies): %.0f images/s; ms per step, one call: %s%n",
-                                batch / (deviceMillis / 1e3), steps(stepMillis));
+                        out.printf("      on the device alone (no copies): %.0f images/s; ms per step, one call: %s%n",
+                                plan.batch() / (deviceMillis / 1e3), steps(stepMillis));
                         Map<String, Object> row = new LinkedHashMap<>();
                         row.put("shape", shape);
                         row.put("precision", name);
                         row.put("level", level);
-                        row.put("batch", batch);
+                        row.put("batch", plan.batch());
                         row.put("img_per_s", Math.round(rate));
                         rows.add(row);
                     }
@@ -119,14 +112,11 @@ public final class CudaBenchmark implements Callable<Integer> {
         }
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("device", device.describe());
-        report.put("command", "java dev.mmr.cuda.CudaBenchmark --shapes " + String.join(",", shapes) + " --precisions "
-                + String.join(",", precisions) + " --batch " + batch + " --batches " + batches);
+        report.put("command", plan.command());
         report.put("rows", rows);
-        Path parent = json.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report);
-        System.out.println("wrote " + json);
-        return 0;
+        Files.createDirectories(plan.json().toAbsolutePath().getParent());
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(plan.json().toFile(), report);
+        out.println("wrote " + plan.json());
     }
 
     private static String steps(Map<String, Double> millis) {
@@ -139,18 +129,18 @@ public final class CudaBenchmark implements Callable<Integer> {
 
     /** Seconds of the fastest of three single calls, after one warm-up call. */
     private double bestCall(CudaBackend backend, float[] pixels, int[] widths) {
-        backend.forward(pixels, batch, widths);
+        backend.forward(pixels, plan.batch(), widths);
         long best = Long.MAX_VALUE;
         for (int i = 0; i < 3; i++) {
             long start = System.nanoTime();
-            backend.forward(pixels, batch, widths);
+            backend.forward(pixels, plan.batch(), widths);
             best = Math.min(best, System.nanoTime() - start);
         }
         return best / 1e9;
     }
 
-    /** Images/s with {@code concurrency()} threads each running {@link #batches} whole batches. */
-    private double throughput(CudaBackend backend, float[] pixels, int[] widths) throws Exception {
+    /** Images/s with {@code concurrency()} threads each running {@code plan.batches()} whole batches. */
+    private double throughput(CudaBackend backend, float[] pixels, int[] widths) throws InterruptedException, ExecutionException {
         int threads = backend.concurrency();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
@@ -158,15 +148,15 @@ public final class CudaBenchmark implements Callable<Integer> {
             List<Future<?>> work = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 work.add(pool.submit(() -> {
-                    for (int i = 0; i < batches; i++) {
-                        backend.forward(pixels, batch, widths);
+                    for (int i = 0; i < plan.batches(); i++) {
+                        backend.forward(pixels, plan.batch(), widths);
                     }
                 }));
             }
             for (Future<?> f : work) {
                 f.get();
             }
-            return (double) threads * batches * batch / ((System.nanoTime() - start) / 1e9);
+            return (double) threads * plan.batches() * plan.batch() / ((System.nanoTime() - start) / 1e9);
         } finally {
             pool.shutdownNow();
         }

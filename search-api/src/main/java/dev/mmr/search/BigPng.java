@@ -26,11 +26,22 @@ final class BigPng {
                 z.write(row);
             }
         }
+        return png(width, height, idat.toByteArray());
+    }
+
+    /** A PNG that declares {@code width} x {@code height} pixels and holds no pixel data (signature, IHDR, IEND). */
+    static byte[] headerOnly(int width, int height) {
+        return png(width, height, null);
+    }
+
+    private static byte[] png(int width, int height, byte[] idat) {
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         png.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
         chunk(png, "IHDR", ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) 8).put((byte) 2).put((byte) 0)
                 .put((byte) 0).put((byte) 0).array());
-        chunk(png, "IDAT", idat.toByteArray());
+        if (idat != null) {
+            chunk(png, "IDAT", idat);
+        }
         chunk(png, "IEND", new byte[0]);
         return png.toByteArray();
     }

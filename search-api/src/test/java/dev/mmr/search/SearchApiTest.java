@@ -9,9 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +20,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -265,7 +262,7 @@ class SearchApiTest {
         refused(text, 422, "bad_image");
         Http.Answer truncated = http.post("/api/search", java.util.Arrays.copyOf(Files.readAllBytes(catImage), 40));
         refused(truncated, 422, "bad_image");
-        Http.Answer bomb = http.post("/api/search", pngHeaderOnly(60_000, 60_000));
+        Http.Answer bomb = http.post("/api/search", BigPng.headerOnly(60_000, 60_000));
         refused(bomb, 422, "bad_image");
         assertTrue(bomb.json().get("message").asText().toLowerCase().contains("pixel"), bomb.json().toString());
         assertEquals(errorsBefore + 3, errorCount("bad_image"));
@@ -363,26 +360,5 @@ class SearchApiTest {
         assertEquals(status, body.get("status").asInt(), body::toString);
         assertEquals(code, body.get("code").asText(), body::toString);
         assertFalse(body.get("message").asText().isBlank());
-    }
-
-    /** A PNG that declares a huge size: signature, IHDR and IEND, no pixel data. */
-    private static byte[] pngHeaderOnly(int width, int height) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-        ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
-        chunk(out, "IHDR", ihdr.array());
-        chunk(out, "IEND", new byte[0]);
-        return out.toByteArray();
-    }
-
-    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
-        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
-        byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
-        out.writeBytes(typeBytes);
-        out.writeBytes(data);
-        CRC32 crc = new CRC32();
-        crc.update(typeBytes);
-        crc.update(data);
-        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 }

@@ -19,7 +19,6 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.apache.commons.codec.digest.DigestUtils;
 import org.apache.lucene.store.LockObtainFailedException;
 
@@ -33,7 +32,6 @@ import org.apache.lucene.store.LockObtainFailedException;
  */
 final class StoreItemWrites implements ItemWrites {
     private static final int MAX_ID_LENGTH = 512;
-    private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z0-9_.\\-]{1,64}");
     private final byte[] tokenHash;
     private final StoreAddress address;
     private final MatMambaModel model;
@@ -64,9 +62,10 @@ final class StoreItemWrites implements ItemWrites {
     public synchronized void add(String id, byte[] image, String label, Map<String, String> fields) {
         checkId(id);
         fields.keySet().forEach(name -> {
-            if (!FIELD_NAME.matcher(name).matches() || ImageEntry.RESERVED_FIELDS.contains(name)) {
-                throw ApiException.badParameter("field name '" + name + "' is not allowed (letters, digits, _ . -; not one of "
-                        + ImageEntry.RESERVED_FIELDS + ")");
+            try {
+                ImageEntry.checkFieldName(name);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badParameter(e.getMessage());
             }
         });
         EncodeResult encoded = model.encode(new EncodeBatch(List.of(new EncodeBatch.ImageBytes(id, image))), model.submodel(model.full()));

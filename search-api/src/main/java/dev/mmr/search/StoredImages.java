@@ -2,6 +2,7 @@ package dev.mmr.search;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.mmr.encoder.RegularFiles;
 import dev.mmr.indexer.source.ImageLocation;
 import dev.mmr.indexer.source.ImageSource;
 import java.awt.Graphics2D;
@@ -47,7 +48,7 @@ public final class StoredImages {
 
     Image read(ImageLocation location) throws IOException {
         byte[] bytes = switch (location) {
-            case ImageLocation.File file -> Files.readAllBytes(file.path());
+            case ImageLocation.File file -> RegularFiles.read(file.path(), ImageSource.MAX_IMAGE_BYTES);
             case ImageLocation.ArchiveMember member -> readMember(member);
         };
         return new Image(bytes, contentType(bytes));

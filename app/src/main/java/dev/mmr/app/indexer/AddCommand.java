@@ -45,8 +45,7 @@ public final class AddCommand implements Callable<Integer>, MmrCommand {
 
     @Override
     public Integer call() throws IOException {
-        for (String name : fields.keySet())
-            if (ImageEntry.RESERVED_FIELDS.contains(name)) throw new IllegalArgumentException("field name '" + name + "' is reserved");
+        fields.keySet().forEach(ImageEntry::checkFieldName);
         try (MatMambaModel encoder = MatMambaModel.load(model)) {
             float[] pixels = encoder.preprocessor().preprocess(image);
             float[] embedding = encoder.encode(pixels, 1, encoder.full()).embedding(0);

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * A manifest listing images: CSV with a header row, or JSON Lines with one object per line. Columns/keys {@code id}
@@ -31,7 +30,6 @@ import java.util.regex.Pattern;
 public final class ManifestSource implements ImageSource {
     /** Largest manifest read (every row is held in memory while the whole manifest is validated). */
     public static final long MAX_MANIFEST_BYTES = 256L << 20;
-    private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,63}");
 
     private final Path manifest;
     private final List<ImageEntry> entries;
@@ -60,8 +58,11 @@ public final class ManifestSource implements ImageSource {
             if (!ids.add(id)) throw new IOException(where + ": duplicate id '" + id + "'");
             row.values().removeIf(String::isEmpty);
             for (String field : row.keySet()) {
-                if (!FIELD_NAME.matcher(field).matches() || ImageEntry.RESERVED_FIELDS.contains(field))
-                    throw new IOException(where + ": field name '" + field + "' is not allowed (letters, digits, _ . -; not one of " + ImageEntry.RESERVED_FIELDS + ")");
+                try {
+                    ImageEntry.checkFieldName(field);
+                } catch (IllegalArgumentException e) {
+                    throw new IOException(where + ": " + e.getMessage());
+                }
             }
             entries.add(new ImageEntry(id, new ImageLocation.File(base.resolve(path).normalize()),
                     label == null || label.isEmpty() ? null : label, row));

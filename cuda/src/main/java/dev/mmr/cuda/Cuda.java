@@ -72,17 +72,26 @@ final class Cuda {
         }
     }
 
-    /** Copies float32 values to a device address (synchronously). */
-    static void upload(long address, float[] values) {
-        try (FloatPointer host = new FloatPointer(values)) {
-            check(cudaMemcpy(at(address), host, (long) values.length * Float.BYTES, cudaMemcpyHostToDevice), "cudaMemcpy");
+    /** The current device's memory, as {@link DeviceWeights} places weights in it (copies are synchronous). */
+    static final DeviceMemory MEMORY = new DeviceMemory() {
+        @Override public long allocate(long bytes, String what) {
+            return malloc(bytes, what);
         }
-    }
 
-    /** Copies 16-bit values (bfloat16 bits) to a device address (synchronously). */
-    static void upload(long address, short[] values) {
-        try (ShortPointer host = new ShortPointer(values)) {
-            check(cudaMemcpy(at(address), host, (long) values.length * Short.BYTES, cudaMemcpyHostToDevice), "cudaMemcpy");
+        @Override public void upload(long address, float[] values) {
+            try (FloatPointer host = new FloatPointer(values)) {
+                check(cudaMemcpy(at(address), host, (long) values.length * Float.BYTES, cudaMemcpyHostToDevice), "cudaMemcpy");
+            }
         }
-    }
+
+        @Override public void upload(long address, short[] values) {
+            try (ShortPointer host = new ShortPointer(values)) {
+                check(cudaMemcpy(at(address), host, (long) values.length * Short.BYTES, cudaMemcpyHostToDevice), "cudaMemcpy");
+            }
+        }
+
+        @Override public void free(long address) {
+            Cuda.free(address);
+        }
+    };
 }

@@ -44,7 +44,7 @@ public final class CudaBackend implements EncoderBackend {
         this.kernels = new DeviceKernels(build);
         DeviceWeights uploaded;
         try {
-            uploaded = new DeviceWeights(config, source, precision == Precision.BF16);
+            uploaded = new DeviceWeights(config, source, precision == Precision.BF16, Cuda.MEMORY);
             for (int i = 0; i < SLOTS; i++) {
                 Slot slot = new Slot(config, ForwardPass.actBytes(precision));
                 allSlots.add(slot);

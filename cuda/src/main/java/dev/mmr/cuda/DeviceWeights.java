@@ -15,6 +15,7 @@ import java.util.Map;
  * {@code A = -exp(A_log)} is computed here once, as the CPU network does.
  */
 final class DeviceWeights implements AutoCloseable {
+    private final DeviceMemory memory;
     private final List<Long> allocations = new ArrayList<>();
     private final Map<String, long[]> shapes;
     private final WeightSource source;
@@ -23,7 +24,8 @@ final class DeviceWeights implements AutoCloseable {
 
     private final WeightAddresses addresses;
 
-    DeviceWeights(ModelConfig config, WeightSource source, boolean bf16) {
+    DeviceWeights(ModelConfig config, WeightSource source, boolean bf16, DeviceMemory memory) {
+        this.memory = memory;
         this.shapes = Checkpoint.expectedShapes(config);
         this.source = source;
         this.bf16 = bf16;
@@ -88,18 +90,18 @@ final class DeviceWeights implements AutoCloseable {
         }
         short[] packed = Bf16.pack(data);
         long address = allocate((long) packed.length * Short.BYTES, name);
-        Cuda.upload(address, packed);
+        memory.upload(address, packed);
         return address;
     }
 
     private long upload(float[] data) {
         long address = allocate((long) data.length * Float.BYTES, "weights");
-        Cuda.upload(address, data);
+        memory.upload(address, data);
         return address;
     }
 
     private long allocate(long size, String what) {
-        long address = Cuda.malloc(size, what);
+        long address = memory.allocate(size, what);
         allocations.add(address);
         bytes += size;
         return address;
@@ -107,7 +109,7 @@ final class DeviceWeights implements AutoCloseable {
 
     @Override public void close() {
         for (long address : allocations) {
-            Cuda.free(address);
+            memory.free(address);
         }
         allocations.clear();
     }

@@ -32,16 +32,14 @@ final class ForwardPass {
     private final WeightAddresses weights;
     private final DeviceKernels kernels;
     private final KernelBuild build;
-    private final int actType;
-    private final int compute;
+    private final Precision precision;
 
     ForwardPass(ModelConfig config, WeightAddresses weights, DeviceKernels kernels, KernelBuild build, Precision precision) {
         this.config = config;
         this.weights = weights;
         this.kernels = kernels;
         this.build = build;
-        this.actType = precision == Precision.BF16 ? CUDA_R_16BF : CUDA_R_32F;
-        this.compute = precision == Precision.TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+        this.precision = precision;
     }
 
     /** Bytes of one element of a product input in {@code precision}. */
@@ -105,11 +103,10 @@ final class ForwardPass {
 
     private void gemm(Slot s, PassPlan.Product p) {
         Gemm g = p.gemm();
-        int type = p.productPrecision() ? actType : CUDA_R_32F;
-        int elementBytes = type == CUDA_R_16BF ? Short.BYTES : Float.BYTES;
+        int type = p.bf16Operands(precision) ? CUDA_R_16BF : CUDA_R_32F;
         Cuda.checkBlas(cublasGemmEx(s.blas, g.transA() ? CUBLAS_OP_T : CUBLAS_OP_N, g.transB() ? CUBLAS_OP_T : CUBLAS_OP_N,
-                g.m(), g.n(), g.k(), s.one, Cuda.at(p.a() + g.aOffset() * elementBytes), type, g.lda(), Cuda.at(p.b()), type,
-                g.ldb(), s.zero, Cuda.at(p.c()), CUDA_R_32F, g.ldc(), p.productPrecision() ? compute : CUBLAS_COMPUTE_32F,
+                g.m(), g.n(), g.k(), s.one, Cuda.at(p.aAddress(precision)), type, g.lda(), Cuda.at(p.b()), type, g.ldb(),
+                s.zero, Cuda.at(p.c()), CUDA_R_32F, g.ldc(), p.tf32(precision) ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F,
                 CUBLAS_GEMM_DEFAULT), "cublasGemmEx " + g);
     }
 

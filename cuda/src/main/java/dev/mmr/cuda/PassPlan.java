@@ -2,6 +2,7 @@ package dev.mmr.cuda;
 
 import dev.mmr.cuda.WorkspaceLayout.Buffer;
 import dev.mmr.encoder.ModelConfig;
+import dev.mmr.encoder.Precision;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToLongFunction;
@@ -28,6 +29,20 @@ final class PassPlan {
      * otherwise (the classifier) everything is float32.
      */
     record Product(Gemm gemm, long a, long b, long c, boolean productPrecision) implements Step {
+        /** Whether a and b are bfloat16 under {@code precision} (else float32). */
+        boolean bf16Operands(Precision precision) {
+            return productPrecision && precision == Precision.BF16;
+        }
+
+        /** Whether the product runs in TF32 under {@code precision} (else float32 or bfloat16 inputs, fp32 sums). */
+        boolean tf32(Precision precision) {
+            return productPrecision && precision == Precision.TF32;
+        }
+
+        /** The address of A's first element: the weight's plus the nested slice's offset. */
+        long aAddress(Precision precision) {
+            return a + gemm.aOffset() * (bf16Operands(precision) ? Short.BYTES : Float.BYTES);
+        }
     }
 
     /** A kernel argument: {@code p} a device address, {@code i} an int, {@code f} a float (its bits). */

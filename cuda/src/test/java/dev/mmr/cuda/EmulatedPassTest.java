@@ -1,0 +1,191 @@
+package dev.mmr.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mmr.encoder.BenchmarkModels;
+import dev.mmr.encoder.Checkpoint;
+import dev.mmr.encoder.ModelConfig;
+import dev.mmr.encoder.NetworkOutput;
+import dev.mmr.encoder.Precision;
+import dev.mmr.encoder.SafeTensors;
+import dev.mmr.encoder.Tensor;
+import dev.mmr.encoder.WeightSource;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The cuda backend's forward pass without a GPU: the plan ({@link PassPlan}) over the weights' layout
+ * ({@link DeviceWeights}) with the kernels' own CUDA C and cuBLAS's products, run by the {@link Emulator}, against the
+ * references the GPU tests use (golden vectors: every level and both Mix'n'Match cases; the shipped CIFAR-10 model's
+ * PyTorch outputs) at their tolerances; the scan's specialisations (state rows per lane, channels per warp, the plain
+ * and the scattered reduction) against each other at the released models' widths; and the emulator's own check on a
+ * launch that writes past its buffer. Skipped, saying why, where the emulator cannot be built (x86-64 Linux and g++).
+ */
+class EmulatedPassTest {
+    private static final int HOPPER = 90;
+    private static final Map<KernelBuild, Emulator> EMULATORS = new HashMap<>();
+
+    @TempDir
+    static Path work;
+
+    static Stream<Arguments> goldenCases() {
+        List<Arguments> cases = new ArrayList<>();
+        Map<String, int[]> widths = Map.of("level1", GpuTests.uniform(4, 128), "level2", GpuTests.uniform(4, 64),
+                "level4", GpuTests.uniform(4, 32), "level8", GpuTests.uniform(4, 16),
+                "mix0", new int[] {128, 64, 32, 16}, "mix1", new int[] {16, 32, 64, 128});
+        for (Precision p : Precision.values()) {
+            for (String name : List.of("level1", "level2", "level4", "level8", "mix0", "mix1")) {
+                cases.add(Arguments.of(p, name, widths.get(name)));
+            }
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("goldenCases")
+    void reproducesGoldenFeaturesAndLogits(Precision precision, String name, int[] widths) throws Exception {
+        assumeEmulator("EmulatedPassTest golden " + precision + " " + name);
+        ModelConfig config = GpuTests.config("golden-tiny");
+        assertGolden(KernelBuild.of(config, HOPPER, precision), precision, name, widths, GpuTests.tolerance(precision));
+    }
+
+    /** Scan builds other than the one the golden model gets: more state rows per lane, fewer channels per warp. */
+    static Stream<Arguments> goldenScanBuilds() {
+        return Stream.of(Arguments.of(3, 2), Arguments.of(4, 1));
+    }
+
+    @ParameterizedTest(name = "{0} state rows a lane, {1} channels a warp")
+    @MethodSource("goldenScanBuilds")
+    void everyScanSpecialisationReproducesTheGoldenVectors(int statePerLane, int channels) throws Exception {
+        assumeEmulator("EmulatedPassTest golden scan build " + statePerLane + "/" + channels);
+        KernelBuild build = new KernelBuild(HOPPER, statePerLane, channels, false);
+        assertGolden(build, Precision.FP32, "level1", GpuTests.uniform(4, 128), 1e-4);
+        assertGolden(build, Precision.FP32, "mix1", new int[] {16, 32, 64, 128}, 1e-4);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Precision.class)
+    void matchesTheShippedCifarModelsPyTorchOutputsAtEveryLevel(Precision precision) throws Exception {
+        assumeEmulator("EmulatedPassTest cifar10 " + precision);
+        Map<String, Tensor> reference = SafeTensors.read(GpuTests.testResource("reference/cifar10.safetensors"));
+        Tensor input = reference.get("input");
+        int images = (int) input.shape()[0];
+        Checkpoint checkpoint = Checkpoint.read(GpuTests.home().resolve("models/cifar10"));
+        ModelConfig config = checkpoint.config();
+        for (int level : new int[] {1, 2, 4, 8}) {
+            int[] widths = GpuTests.uniform(config.nLayer(), config.dModel() / level);
+            NetworkOutput out = forward(config, name -> checkpoint.tensor(name).data(), precision,
+                    KernelBuild.of(config, HOPPER, precision), input.data(), images, widths);
+            assertClose("cifar10 " + precision + " level " + level, out, reference.get("features.level" + level).data(),
+                    reference.get("logits.level" + level).data(), GpuTests.tolerance(precision));
+        }
+    }
+
+    /**
+     * The released shapes' scan builds (4 state rows a lane; 16 channels a warp at headdim 16 and 32, 12 at headdim 24)
+     * against the one-channel build on random weights, uniform and Mix'n'Match: the reductions differ, the sums not.
+     */
+    static Stream<Arguments> wideShapes() {
+        return Stream.of(Arguments.of(512, new int[] {512, 64}), Arguments.of(768, new int[] {96, 768}));
+    }
+
+    @ParameterizedTest(name = "d_model {0}")
+    @MethodSource("wideShapes")
+    void scanSpecialisationsOfTheReleasedWidthsAgreeWithThePlainScan(int dModel, int[] widths) throws Exception {
+        assumeEmulator("EmulatedPassTest d_model " + dModel);
+        ModelConfig config = new ModelConfig(dModel, widths.length, 1000, 16, 64, 128, 4, 2, 1e-5);
+        KernelBuild released = KernelBuild.of(config, HOPPER, Precision.FP32);
+        KernelBuild plain = new KernelBuild(HOPPER, released.statePerLane(), 1, false);
+        WeightSource weights = BenchmarkModels.randomWeights(config);
+        int batch = 2;
+        float[] pixels = randomPixels(config, batch);
+        NetworkOutput expected = forward(config, weights, Precision.FP32, plain, pixels, batch, widths);
+        NetworkOutput actual = forward(config, weights, Precision.FP32, released, pixels, batch, widths);
+        assertClose("d_model " + dModel + " with " + released.scanChannels() + " channels a warp", actual,
+                expected.features(), expected.logits(), 1e-5);
+    }
+
+    @Test
+    void aLaunchThatWritesPastItsBufferIsStoppedNamingTheStep() throws Exception {
+        assumeEmulator("EmulatedPassTest fault");
+        Emulator emulator = emulator(KernelBuild.of(GpuTests.config("golden-tiny"), HOPPER, Precision.FP32));
+        EmulatedMemory memory = new EmulatedMemory();
+        long matrix = memory.allocate(19 * 10 * Float.BYTES, "a 19 x 10 matrix");
+        long bias = memory.allocate(10 * Float.BYTES, "a bias");
+        memory.upload(matrix, new float[19 * 10]);
+        memory.upload(bias, new float[10]);
+        List<PassPlan.Step> steps = List.of(new PassPlan.Launch(Kernel.ADD_BIAS, LaunchGeometry.perElement(20 * 10),
+                List.of(PassPlan.Arg.ptr(matrix), PassPlan.Arg.ptr(bias), PassPlan.Arg.i32(20), PassPlan.Arg.i32(10))));
+        Emulator.EmulatorException e = assertThrows(Emulator.EmulatorException.class,
+                () -> emulator.run(memory, steps, Precision.FP32, List.of(new Emulator.Output(matrix, 19 * 10))));
+        System.out.println("emulator stopped the overflowing launch: " + e.getMessage());
+        assertTrue(e.getMessage().contains("step 0, kernel add_bias") && e.getMessage().contains("past the end"),
+                e.getMessage());
+    }
+
+    private static void assertGolden(KernelBuild build, Precision precision, String name, int[] widths, double tolerance)
+            throws Exception {
+        Map<String, Tensor> golden = SafeTensors.read(GpuTests.testResource("golden/golden_a.io.safetensors"));
+        Tensor input = golden.get("input");
+        Checkpoint checkpoint = Checkpoint.read(GpuTests.home().resolve("models/golden-tiny"));
+        NetworkOutput out = forward(checkpoint.config(), n -> checkpoint.tensor(n).data(), precision, build, input.data(),
+                (int) input.shape()[0], widths);
+        assertClose("golden " + precision + " " + name + " (" + emulator(build) + ")", out,
+                golden.get("features." + name).data(), golden.get("logits." + name).data(), tolerance);
+    }
+
+    private static NetworkOutput forward(ModelConfig config, WeightSource source, Precision precision, KernelBuild build,
+                                         float[] pixels, int batch, int[] widths) throws Exception {
+        EmulatedMemory memory = new EmulatedMemory();
+        try (DeviceWeights weights = new DeviceWeights(config, source, precision == Precision.BF16, memory)) {
+            return emulator(build).forward(config, memory, weights.addresses(), precision, pixels, batch, widths);
+        }
+    }
+
+    private static void assertClose(String what, NetworkOutput out, float[] features, float[] logits, double tolerance) {
+        double featureError = GpuTests.relativeL2(out.features(), features);
+        double logitError = GpuTests.relativeL2(out.logits(), logits);
+        System.out.printf("emulated %s: relative L2 features %.3g, logits %.3g%n", what, featureError, logitError);
+        assertTrue(featureError < tolerance, what + " features: relative L2 " + featureError);
+        assertTrue(logitError < tolerance, what + " logits: relative L2 " + logitError);
+    }
+
+    private static float[] randomPixels(ModelConfig config, int batch) {
+        SplittableRandom random = new SplittableRandom(7);
+        float[] pixels = new float[batch * 3 * config.imageSize() * config.imageSize()];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (float) random.nextGaussian();
+        }
+        return pixels;
+    }
+
+    private static synchronized Emulator emulator(KernelBuild build) throws Exception {
+        Emulator emulator = EMULATORS.get(build);
+        if (emulator == null) {
+            emulator = Emulator.compile(build, work.resolve("build" + EMULATORS.size()));
+            EMULATORS.put(build, emulator);
+        }
+        return emulator;
+    }
+
+    private static void assumeEmulator(String test) {
+        String reason = Emulator.unavailableReason().orElse(null);
+        if (reason != null) {
+            System.out.println(test + " skipped: " + reason);
+        }
+        Assumptions.assumeTrue(reason == null, () -> "the emulator cannot run here: " + reason);
+    }
+}

@@ -28,6 +28,7 @@ public final class CudaBackend implements EncoderBackend {
     private final ModelConfig config;
     private final Precision precision;
     private final CudaDevice device;
+    private final KernelBuild build;
     private final DeviceKernels kernels;
     private final DeviceWeights weights;
     private final ForwardPass pass;
@@ -40,13 +41,13 @@ public final class CudaBackend implements EncoderBackend {
         this.device = CudaDevice.get();
         useDevice();
         Cuda.check(cudaFree(null), "initialising the CUDA context");
-        KernelBuild build = KernelBuild.of(config, device.arch(), precision);
+        this.build = KernelBuild.of(config, device.arch(), precision);
         this.kernels = new DeviceKernels(build);
         DeviceWeights uploaded;
         try {
             uploaded = new DeviceWeights(config, source, precision == Precision.BF16, Cuda.MEMORY);
             for (int i = 0; i < SLOTS; i++) {
-                Slot slot = new Slot(config, ForwardPass.actBytes(precision));
+                Slot slot = new Slot(config, build);
                 allSlots.add(slot);
                 idle.add(slot);
             }
@@ -107,7 +108,7 @@ public final class CudaBackend implements EncoderBackend {
 
     /** Device bytes of one slot's workspace at {@code batch} images. */
     long workspaceBytes(int batch) {
-        return new WorkspaceLayout(config, batch, ForwardPass.actBytes(precision)).total();
+        return new WorkspaceLayout(config, build, batch).total();
     }
 
     public CudaDevice device() {

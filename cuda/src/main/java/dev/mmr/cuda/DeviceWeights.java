@@ -12,6 +12,7 @@ import java.util.Map;
  * A checkpoint's weights on the device, uploaded once. The three product weights (patch embedding, in_proj, out_proj)
  * are kept in the product precision (float32, or bfloat16 in bf16 mode) in their stored row-major layout, so every
  * nested slice is a pointer offset and leading dimension ({@link LayerProducts}); everything else is float32.
+ * out_proj carries the gated RMSNorm's weight in its columns (see {@link #foldedOutProj}).
  * {@code A = -exp(A_log)} is computed here once, as the CPU network does.
  */
 final class DeviceWeights implements AutoCloseable {
@@ -30,7 +31,7 @@ final class DeviceWeights implements AutoCloseable {
         this.source = source;
         this.bf16 = bf16;
         try {
-            long patchWeight = product("patch_embed.proj.weight");
+            long patchWeight = product(tensor("patch_embed.proj.weight"), "patch_embed.proj.weight");
             long patchBias = plain("patch_embed.proj.bias");
             long clsToken = plain("cls_token");
             long posEmbed = plain("pos_embed");
@@ -43,9 +44,9 @@ final class DeviceWeights implements AutoCloseable {
                     a[j] = (float) -Math.exp(aLog[j]);
                 }
                 layers[i] = new WeightAddresses.Layer(plain("layers." + i + ".norm.weight"), plain("layers." + i + ".norm.bias"),
-                        product(m + "in_proj.weight"), plain(m + "conv1d.weight"), plain(m + "conv1d.bias"),
-                        plain(m + "dt_bias"), upload(a), plain(m + "D"), plain(m + "norm.weight"),
-                        product(m + "out_proj.weight"));
+                        product(tensor(m + "in_proj.weight"), m + "in_proj.weight"), plain(m + "conv1d.weight"),
+                        plain(m + "conv1d.bias"), plain(m + "dt_bias"), upload(a), plain(m + "D"),
+                        product(foldedOutProj(m), m + "out_proj.weight"));
             }
             addresses = new WeightAddresses(patchWeight, patchBias, clsToken, posEmbed, layers, plain("norm_f.weight"),
                     plain("norm_f.bias"), plain("head.weight"), plain("head.bias"));
@@ -83,8 +84,21 @@ final class DeviceWeights implements AutoCloseable {
         return upload(tensor(name));
     }
 
-    private long product(String name) {
-        float[] data = tensor(name);
+    /**
+     * out_proj with the gated RMSNorm's weight w folded into its columns, {@code W[r][c] * w[c]}: the scan leaves the
+     * gate unweighted and add_layer_norm applies the norm's per-row factor to the product. A nested width's first
+     * {@code di} columns and w's first {@code di} values go together, as in the CPU network.
+     */
+    private float[] foldedOutProj(String mixer) {
+        float[] weight = tensor(mixer + "norm.weight");
+        float[] folded = tensor(mixer + "out_proj.weight").clone();
+        for (int i = 0; i < folded.length; i++) {
+            folded[i] *= weight[i % weight.length];
+        }
+        return folded;
+    }
+
+    private long product(float[] data, String name) {
         if (!bf16) {
             return upload(data);
         }

@@ -42,11 +42,6 @@ final class ForwardPass {
         this.precision = precision;
     }
 
-    /** Bytes of one element of a product input in {@code precision}. */
-    static int actBytes(Precision precision) {
-        return precision == Precision.BF16 ? Short.BYTES : Float.BYTES;
-    }
-
     NetworkOutput run(Slot s, float[] pixels, int batch, int[] widths) {
         return run(s, pixels, batch, widths, null);
     }

@@ -7,9 +7,8 @@ enum Kernel {
     ADD_LAYER_NORM("embed.cu", "add_layer_norm"),
     FINAL_NORM("embed.cu", "final_norm"),
     ADD_BIAS("embed.cu", "add_bias"),
-    CONV_SILU("mixer.cu", "conv_silu"),
-    SSM_SCAN("mixer.cu", "ssm_scan"),
-    GATE_RMS_NORM("mixer.cu", "gate_rms_norm");
+    CONV_BC_DT("mixer.cu", "conv_bc_dt"),
+    SSM_SCAN("mixer.cu", "ssm_scan");
 
     final String source;
     final String symbol;

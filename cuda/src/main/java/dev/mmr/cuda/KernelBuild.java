@@ -11,45 +11,75 @@ import java.util.List;
 
 /**
  * How the kernels are compiled for one model on one device: the target architecture (the device's own, {@code sm_XY})
- * and the model-specific constants the scan is specialised for. The same options go to NVRTC at run time and to
+ * and the model's constants the mixer kernels are specialised for. The same options go to NVRTC at run time and to
  * {@code nvcc} in the build's compile test.
  *
- * @param arch          compute capability as major * 10 + minor (90 for Hopper)
- * @param statePerLane  state rows each lane of a scan warp holds: ceil(d_state / 32)
- * @param scanChannels  channels of one head that one scan warp carries (a divisor of headdim)
- * @param bf16          whether product inputs are bfloat16 (else float32)
+ * @param arch         compute capability as major * 10 + minor (90 for Hopper)
+ * @param dState       N, the state rows of one channel
+ * @param dConv        taps of the causal convolution (at least 2)
+ * @param stateSplit   lanes of a scan warp that share one channel's state (a power of two dividing 32)
+ * @param statePerLane state rows each of those lanes holds: N / stateSplit rounded up to a multiple of 4
+ * @param bf16         whether product inputs are bfloat16 (else float32)
  */
-record KernelBuild(int arch, int statePerLane, int scanChannels, boolean bf16) {
+record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePerLane, boolean bf16) {
     /** The kernel sources, compiled one NVRTC program each, and the header they share. */
     static final List<String> SOURCES = List.of("embed.cu", "mixer.cu");
     static final String HEADER = "common.cuh";
     /** Resource folder of the sources, relative to this class. */
     static final String FOLDER = "kernels/";
-    /** Scan state registers per lane that the scan kernel stays within (statePerLane * scanChannels). */
-    static final int SCAN_REGISTER_BUDGET = 64;
-    private static final int MAX_SCAN_CHANNELS = 16;
+    /** State rows (registers) per lane the scan stays within: a channel's state is split over lanes above it. */
+    static final int SCAN_STATE_BUDGET = 64;
 
-    static KernelBuild of(ModelConfig config, int arch, Precision precision) {
-        int statePerLane = (config.dState() + 31) / 32;
-        return new KernelBuild(arch, statePerLane, scanChannels(config.headdim(), statePerLane),
-                precision == Precision.BF16);
+    KernelBuild {
+        if (stateSplit <= 0 || LaunchGeometry.WARP % stateSplit != 0 || statePerLane % 4 != 0
+                || (long) statePerLane * stateSplit < dState || dState <= 0) {
+            throw new IllegalArgumentException("no scan of " + dState + " state rows as " + stateSplit + " lanes of "
+                    + statePerLane);
+        }
+        if (dConv < 2) {
+            throw new IllegalArgumentException("the cuda backend needs d_conv of at least 2, got " + dConv);
+        }
     }
 
-    /** The largest divisor of {@code headdim} within both the per-warp channel cap and the register budget. */
-    static int scanChannels(int headdim, int statePerLane) {
-        int cap = Math.max(1, Math.min(MAX_SCAN_CHANNELS, SCAN_REGISTER_BUDGET / statePerLane));
-        for (int c = Math.min(cap, headdim); c > 1; c--) {
-            if (headdim % c == 0) {
-                return c;
-            }
+    static KernelBuild of(ModelConfig config, int arch, Precision precision) {
+        int n = config.dState();
+        int split = 1;
+        while (split < LaunchGeometry.WARP && statePerLane(n, split) > SCAN_STATE_BUDGET) {
+            split *= 2;
         }
-        return 1;
+        return new KernelBuild(arch, n, config.dConv(), split, statePerLane(n, split), precision == Precision.BF16);
+    }
+
+    /** State rows per lane when {@code split} lanes share N: N / split rounded up to a multiple of 4. */
+    static int statePerLane(int dState, int split) {
+        return ((dState + split - 1) / split + 3) / 4 * 4;
+    }
+
+    /** Channels one scan warp carries. */
+    int channelsPerWarp() {
+        return LaunchGeometry.WARP / stateSplit;
+    }
+
+    /** Channels one scan block carries. */
+    int channelsPerBlock() {
+        return channelsPerWarp() * LaunchGeometry.SCAN_BLOCK / LaunchGeometry.WARP;
+    }
+
+    /** The per-warp sums of squares the scan leaves for a row of {@code di} channels. */
+    int squareGroups(int di) {
+        return (di + channelsPerWarp() - 1) / channelsPerWarp();
+    }
+
+    /** Bytes of one element of a product input: bfloat16 or float32. */
+    int actBytes() {
+        return bf16 ? Short.BYTES : Float.BYTES;
     }
 
     /** Compiler options, valid for NVRTC and nvcc alike. */
     List<String> options() {
         List<String> options = new ArrayList<>(List.of("--gpu-architecture=sm_" + arch, "-std=c++17",
-                "-DMMR_STATE_PER_LANE=" + statePerLane, "-DMMR_SCAN_CHANNELS=" + scanChannels));
+                "-DMMR_D_STATE=" + dState, "-DMMR_D_CONV=" + dConv, "-DMMR_STATE_SPLIT=" + stateSplit,
+                "-DMMR_STATE_PER_LANE=" + statePerLane, "-DMMR_SCAN_WARPS=" + LaunchGeometry.SCAN_BLOCK / LaunchGeometry.WARP));
         if (bf16) {
             options.add("-DMMR_BF16");
         }

@@ -10,7 +10,7 @@ record LaunchGeometry(int grid, int block) {
     static final int WARP = 32;
     /** Threads per block of element-wise and row-wise kernels. */
     static final int BLOCK = 256;
-    /** Threads per block of the scan: few warps, so a block's warps share B and C rows in L1 yet blocks spread. */
+    /** Threads per block of the scan: its warps share each token's B and C, staged in shared memory. */
     static final int SCAN_BLOCK = 128;
 
     LaunchGeometry {
@@ -29,12 +29,10 @@ record LaunchGeometry(int grid, int block) {
         return of(rows * WARP, BLOCK);
     }
 
-    /** One warp per (image, group of {@code channelsPerWarp} channels): the scan at inner width {@code di}. */
-    static LaunchGeometry scan(int batch, int di, int channelsPerWarp) {
-        if (di % channelsPerWarp != 0) {
-            throw new IllegalArgumentException(di + " channels do not split into groups of " + channelsPerWarp);
-        }
-        return of((long) batch * (di / channelsPerWarp) * WARP, SCAN_BLOCK);
+    /** The scan at inner width {@code di}: per image, blocks of {@code channelsPerBlock} channels, the last one partly idle. */
+    static LaunchGeometry scan(int batch, int di, int channelsPerBlock) {
+        long blocksPerImage = (di + channelsPerBlock - 1) / channelsPerBlock;
+        return of(batch * blocksPerImage * SCAN_BLOCK, SCAN_BLOCK);
     }
 
     /** Warps the launch starts: what a warp-per-item kernel covers. */

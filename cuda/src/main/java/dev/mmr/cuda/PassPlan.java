@@ -80,17 +80,24 @@ final class PassPlan {
         steps.add(launch(Kernel.EMBED_TOKENS, LaunchGeometry.perElement((long) rows * d), Arg.ptr(at.applyAsLong(Buffer.PROJECTED)),
                 Arg.ptr(w.patchBias()), Arg.ptr(w.clsToken()), Arg.ptr(w.posEmbed()), Arg.ptr(at.applyAsLong(Buffer.RESIDUAL)),
                 Arg.i32(batch), Arg.i32(patches), Arg.i32(d)));
+        long squares = at.applyAsLong(Buffer.SQUARES);
+        int squaresStride = build.squareGroups(c.dInner());
         for (int i = 0; i < w.layers().length; i++) {
             WeightAddresses.Layer layer = w.layers()[i];
+            int previousDi = c.expand() * widths[Math.max(0, i - 1)];
             steps.add(launch(Kernel.ADD_LAYER_NORM, LaunchGeometry.perRow(rows), Arg.ptr(at.applyAsLong(Buffer.RESIDUAL)),
-                    Arg.ptr(at.applyAsLong(Buffer.HIDDEN)), Arg.ptr(at.applyAsLong(Buffer.U)), Arg.ptr(layer.normWeight()),
-                    Arg.ptr(layer.normBias()), Arg.i32(rows), Arg.i32(d), Arg.f32(eps), Arg.i32(i == 0 ? 1 : 0)));
+                    Arg.ptr(at.applyAsLong(Buffer.HIDDEN)), Arg.ptr(squares), Arg.i32(squaresStride),
+                    Arg.i32(build.squareGroups(previousDi)), Arg.i32(previousDi), Arg.ptr(at.applyAsLong(Buffer.U)),
+                    Arg.ptr(layer.normWeight()), Arg.ptr(layer.normBias()), Arg.i32(rows), Arg.i32(d), Arg.f32(eps),
+                    Arg.f32(GATED_NORM_EPS), Arg.i32(i == 0 ? 1 : 0)));
             mix(steps, c, build, layer, LayerProducts.of(c, rows, widths[i]), at, batch, rows);
         }
+        int lastDi = c.expand() * widths[widths.length - 1];
         steps.add(launch(Kernel.FINAL_NORM, LaunchGeometry.perRow(batch), Arg.ptr(at.applyAsLong(Buffer.RESIDUAL)),
-                Arg.ptr(at.applyAsLong(Buffer.HIDDEN)), Arg.ptr(at.applyAsLong(Buffer.CLS_SUM)),
+                Arg.ptr(at.applyAsLong(Buffer.HIDDEN)), Arg.ptr(squares), Arg.i32(squaresStride),
+                Arg.i32(build.squareGroups(lastDi)), Arg.i32(lastDi), Arg.ptr(at.applyAsLong(Buffer.CLS_SUM)),
                 Arg.ptr(at.applyAsLong(Buffer.FEATURES)), Arg.ptr(w.finalNormWeight()), Arg.ptr(w.finalNormBias()),
-                Arg.i32(batch), Arg.i32(tokens), Arg.i32(d), Arg.f32(eps)));
+                Arg.i32(batch), Arg.i32(tokens), Arg.i32(d), Arg.f32(eps), Arg.f32(GATED_NORM_EPS)));
         int classes = c.nClasses();
         steps.add(new Product(Gemm.linear(batch, classes, d, 0, d), w.headWeight(), at.applyAsLong(Buffer.FEATURES),
                 at.applyAsLong(Buffer.LOGITS), false));
@@ -99,30 +106,28 @@ final class PassPlan {
         return steps;
     }
 
-    /** One mixer on u: products, conv + SiLU of x and of B, C, the scan, the gated norm, out_proj into hidden. */
+    /**
+     * One mixer on u: the three in_proj products, B and C through the convolution with dt's step and decay, the fused
+     * scan (x's convolution, the recurrence, the skip, the gate), out_proj into hidden.
+     */
     private static void mix(List<Step> steps, ModelConfig c, KernelBuild build, WeightAddresses.Layer layer, LayerProducts p,
                             ToLongFunction<Buffer> at, int batch, int rows) {
-        int n = c.dState();
         int tokens = c.nTokens();
-        int taps = c.dConv();
         int di = p.di();
         long u = at.applyAsLong(Buffer.U);
         steps.add(new Product(p.z(), layer.inProj(), u, at.applyAsLong(Buffer.Z), true));
         steps.add(new Product(p.x(), layer.inProj(), u, at.applyAsLong(Buffer.X), true));
         steps.add(new Product(p.bcdt(), layer.inProj(), u, at.applyAsLong(Buffer.BCDT), true));
-        steps.add(launch(Kernel.CONV_SILU, LaunchGeometry.perElement((long) rows * di), Arg.ptr(at.applyAsLong(Buffer.X)),
-                Arg.i32(di), Arg.ptr(at.applyAsLong(Buffer.XC)), Arg.i32(di), Arg.ptr(layer.convWeight()),
-                Arg.ptr(layer.convBias()), Arg.i32(0), Arg.i32(taps), Arg.i32(tokens), Arg.i32(rows)));
-        steps.add(launch(Kernel.CONV_SILU, LaunchGeometry.perElement((long) rows * 2 * n), Arg.ptr(at.applyAsLong(Buffer.BCDT)),
-                Arg.i32(p.bcdtWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)), Arg.i32(2 * n), Arg.ptr(layer.convWeight()),
-                Arg.ptr(layer.convBias()), Arg.i32(c.dInner()), Arg.i32(taps), Arg.i32(tokens), Arg.i32(rows)));
-        steps.add(launch(Kernel.SSM_SCAN, LaunchGeometry.scan(batch, di, build.scanChannels()), Arg.ptr(at.applyAsLong(Buffer.XC)),
-                Arg.ptr(at.applyAsLong(Buffer.Y)), Arg.ptr(at.applyAsLong(Buffer.BC)), Arg.ptr(at.applyAsLong(Buffer.BCDT)),
-                Arg.i32(p.bcdtWidth()), Arg.ptr(layer.dtBias()), Arg.ptr(layer.a()), Arg.ptr(layer.skip()), Arg.i32(batch),
-                Arg.i32(tokens), Arg.i32(di), Arg.i32(c.headdim()), Arg.i32(n)));
-        steps.add(launch(Kernel.GATE_RMS_NORM, LaunchGeometry.perRow(rows), Arg.ptr(at.applyAsLong(Buffer.Y)),
-                Arg.ptr(at.applyAsLong(Buffer.Z)), Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(layer.gateNormWeight()),
-                Arg.i32(rows), Arg.i32(di), Arg.f32(GATED_NORM_EPS)));
+        steps.add(launch(Kernel.CONV_BC_DT, LaunchGeometry.perElement((long) rows * p.bcdtWidth()),
+                Arg.ptr(at.applyAsLong(Buffer.BCDT)), Arg.i32(p.bcdtWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)),
+                Arg.ptr(at.applyAsLong(Buffer.DT)), Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()),
+                Arg.i32(c.dInner()), Arg.ptr(layer.dtBias()), Arg.ptr(layer.a()), Arg.i32(p.heads()), Arg.i32(tokens),
+                Arg.i32(rows)));
+        steps.add(launch(Kernel.SSM_SCAN, LaunchGeometry.scan(batch, di, build.channelsPerBlock()),
+                Arg.ptr(at.applyAsLong(Buffer.X)), Arg.ptr(at.applyAsLong(Buffer.Z)), Arg.ptr(at.applyAsLong(Buffer.BC)),
+                Arg.ptr(at.applyAsLong(Buffer.DT)), Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()),
+                Arg.ptr(layer.skip()), Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
+                Arg.i32(build.squareGroups(c.dInner())), Arg.i32(tokens), Arg.i32(di), Arg.i32(c.headdim())));
         steps.add(new Product(p.out(), layer.outProj(), at.applyAsLong(Buffer.GATED), at.applyAsLong(Buffer.HIDDEN), true));
     }
 

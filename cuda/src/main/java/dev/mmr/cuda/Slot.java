@@ -25,16 +25,16 @@ final class Slot implements AutoCloseable {
     final FloatPointer one = new FloatPointer(1f);
     final FloatPointer zero = new FloatPointer(0f);
     private final ModelConfig config;
-    private final int actBytes;
+    private final KernelBuild build;
     private WorkspaceLayout layout;
     private long workspace;
     private FloatPointer hostPixels;
     private FloatPointer hostFeatures;
     private FloatPointer hostLogits;
 
-    Slot(ModelConfig config, int actBytes) {
+    Slot(ModelConfig config, KernelBuild build) {
         this.config = config;
-        this.actBytes = actBytes;
+        this.build = build;
         Cuda.check(cudaStreamCreate(stream), "cudaStreamCreate");
         Cuda.checkBlas(cublasCreate_v2(blas), "cublasCreate");
         Cuda.checkBlas(cublasSetStream_v2(blas, stream), "cublasSetStream");
@@ -44,7 +44,7 @@ final class Slot implements AutoCloseable {
     WorkspaceLayout reserve(int batch) {
         if (layout == null || layout.batch() < batch) {
             freeBuffers();
-            WorkspaceLayout next = new WorkspaceLayout(config, batch, actBytes);
+            WorkspaceLayout next = new WorkspaceLayout(config, build, batch);
             workspace = Cuda.malloc(next.total(), "the workspace of a batch of " + batch);
             hostPixels = pinned(next.bytes(WorkspaceLayout.Buffer.PIXELS));
             hostFeatures = pinned(next.bytes(WorkspaceLayout.Buffer.FEATURES));

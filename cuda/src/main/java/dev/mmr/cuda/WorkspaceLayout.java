@@ -14,7 +14,7 @@ final class WorkspaceLayout {
 
     /** The buffers of a pass; "act" buffers hold product inputs (float32, or bfloat16 in bf16 mode). */
     enum Buffer {
-        PIXELS, PATCHES, PROJECTED, RESIDUAL, HIDDEN, U, Z, X, XC, BCDT, BC, Y, GATED, CLS_SUM, FEATURES, LOGITS
+        PIXELS, PATCHES, PROJECTED, RESIDUAL, HIDDEN, U, Z, X, BCDT, BC, DT, SQUARES, GATED, CLS_SUM, FEATURES, LOGITS
     }
 
     private final int batch;
@@ -22,7 +22,7 @@ final class WorkspaceLayout {
     private final Map<Buffer, Long> sizes = new EnumMap<>(Buffer.class);
     private final long total;
 
-    WorkspaceLayout(ModelConfig c, int batch, int actBytes) {
+    WorkspaceLayout(ModelConfig c, KernelBuild build, int batch) {
         if (batch <= 0) {
             throw new IllegalArgumentException("batch must be positive, got " + batch);
         }
@@ -34,6 +34,7 @@ final class WorkspaceLayout {
         long n = c.dState();
         long s = c.imageSize();
         long k = 3L * c.patchSize() * c.patchSize();
+        long actBytes = build.actBytes();
         sizes.put(Buffer.PIXELS, batch * 3 * s * s * Float.BYTES);
         sizes.put(Buffer.PATCHES, patchRows * k * actBytes);
         sizes.put(Buffer.PROJECTED, patchRows * d * Float.BYTES);
@@ -42,10 +43,10 @@ final class WorkspaceLayout {
         sizes.put(Buffer.U, rows * d * actBytes);
         sizes.put(Buffer.Z, rows * inner * Float.BYTES);
         sizes.put(Buffer.X, rows * inner * Float.BYTES);
-        sizes.put(Buffer.XC, rows * inner * Float.BYTES);
         sizes.put(Buffer.BCDT, rows * (2 * n + c.nHeads()) * Float.BYTES);
         sizes.put(Buffer.BC, rows * 2 * n * Float.BYTES);
-        sizes.put(Buffer.Y, rows * inner * Float.BYTES);
+        sizes.put(Buffer.DT, rows * c.nHeads() * 2 * Float.BYTES);
+        sizes.put(Buffer.SQUARES, rows * build.squareGroups(c.dInner()) * Float.BYTES);
         sizes.put(Buffer.GATED, rows * inner * actBytes);
         sizes.put(Buffer.CLS_SUM, batch * d * Float.BYTES);
         sizes.put(Buffer.FEATURES, batch * d * Float.BYTES);

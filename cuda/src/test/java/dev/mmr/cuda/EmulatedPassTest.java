@@ -62,16 +62,19 @@ class EmulatedPassTest {
         assertGolden(KernelBuild.of(config, HOPPER, precision), precision, name, widths, GpuTests.tolerance(precision));
     }
 
-    /** Scan builds other than the one the golden model gets: more state rows per lane, fewer channels per warp. */
+    /**
+     * Scan builds other than the one the golden model gets (N 64 in one lane): its state split over 2 and 4 lanes, and
+     * padded to 68 rows (the rows past N stay zero).
+     */
     static Stream<Arguments> goldenScanBuilds() {
-        return Stream.of(Arguments.of(3, 2), Arguments.of(4, 1));
+        return Stream.of(Arguments.of(2, 32), Arguments.of(4, 16), Arguments.of(1, 68));
     }
 
-    @ParameterizedTest(name = "{0} state rows a lane, {1} channels a warp")
+    @ParameterizedTest(name = "state split over {0} lanes of {1} rows")
     @MethodSource("goldenScanBuilds")
-    void everyScanSpecialisationReproducesTheGoldenVectors(int statePerLane, int channels) throws Exception {
-        assumeEmulator("EmulatedPassTest golden scan build " + statePerLane + "/" + channels);
-        KernelBuild build = new KernelBuild(HOPPER, statePerLane, channels, false);
+    void everyScanSpecialisationReproducesTheGoldenVectors(int split, int statePerLane) throws Exception {
+        assumeEmulator("EmulatedPassTest golden scan build " + split + "/" + statePerLane);
+        KernelBuild build = new KernelBuild(HOPPER, 64, 4, split, statePerLane, false);
         assertGolden(build, Precision.FP32, "level1", GpuTests.uniform(4, 128), 1e-4);
         assertGolden(build, Precision.FP32, "mix1", new int[] {16, 32, 64, 128}, 1e-4);
     }
@@ -95,26 +98,30 @@ class EmulatedPassTest {
     }
 
     /**
-     * The released shapes' scan builds (4 state rows a lane; 16 channels a warp at headdim 16 and 32, 12 at headdim 24)
-     * against the one-channel build on random weights, uniform and Mix'n'Match: the reductions differ, the sums not.
+     * Wider shapes on random weights, uniform and Mix'n'Match, each scan build against the same model with each
+     * channel's state split over more lanes: the released 35M width (N 128 over 2 lanes; headdim 16), headdim 24 (heads
+     * straddle warps) and N 22 (rows padded to 24).
      */
     static Stream<Arguments> wideShapes() {
-        return Stream.of(Arguments.of(512, new int[] {512, 64}), Arguments.of(768, new int[] {96, 768}));
+        return Stream.of(Arguments.of(512, 128, new int[] {512, 64}), Arguments.of(768, 128, new int[] {96, 768}),
+                Arguments.of(256, 22, new int[] {256, 32}));
     }
 
-    @ParameterizedTest(name = "d_model {0}")
+    @ParameterizedTest(name = "d_model {0}, N {1}")
     @MethodSource("wideShapes")
-    void scanSpecialisationsOfTheReleasedWidthsAgreeWithThePlainScan(int dModel, int[] widths) throws Exception {
-        assumeEmulator("EmulatedPassTest d_model " + dModel);
-        ModelConfig config = new ModelConfig(dModel, widths.length, 1000, 16, 64, 128, 4, 2, 1e-5);
+    void scanSpecialisationsOfWiderShapesAgree(int dModel, int dState, int[] widths) throws Exception {
+        assumeEmulator("EmulatedPassTest d_model " + dModel + " N " + dState);
+        ModelConfig config = new ModelConfig(dModel, widths.length, 1000, 16, 64, dState, 4, 2, 1e-5);
         KernelBuild released = KernelBuild.of(config, HOPPER, Precision.FP32);
-        KernelBuild plain = new KernelBuild(HOPPER, released.statePerLane(), 1, false);
+        int split = released.stateSplit() * 4;
+        KernelBuild plain = new KernelBuild(HOPPER, dState, 4, split, KernelBuild.statePerLane(dState, split), false);
         WeightSource weights = BenchmarkModels.randomWeights(config);
         int batch = 2;
         float[] pixels = randomPixels(config, batch);
         NetworkOutput expected = forward(config, weights, Precision.FP32, plain, pixels, batch, widths);
         NetworkOutput actual = forward(config, weights, Precision.FP32, released, pixels, batch, widths);
-        assertClose("d_model " + dModel + " with " + released.scanChannels() + " channels a warp", actual,
+        assertClose("d_model " + dModel + " N " + dState + ", state over " + released.stateSplit() + " lanes (against "
+                + split + ")", actual,
                 expected.features(), expected.logits(), 1e-5);
     }
 

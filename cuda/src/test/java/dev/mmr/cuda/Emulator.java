@@ -103,7 +103,7 @@ final class Emulator {
      */
     NetworkOutput forward(ModelConfig config, EmulatedMemory memory, WeightAddresses weights, Precision precision,
                           float[] pixels, int batch, int[] widths) throws IOException, InterruptedException {
-        WorkspaceLayout layout = new WorkspaceLayout(config, batch, ForwardPass.actBytes(precision));
+        WorkspaceLayout layout = new WorkspaceLayout(config, build, batch);
         Map<Buffer, Long> at = new EnumMap<>(Buffer.class);
         for (Buffer b : Buffer.values()) {
             at.put(b, memory.allocate(layout.bytes(b), b.name()));

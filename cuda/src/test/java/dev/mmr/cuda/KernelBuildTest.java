@@ -2,6 +2,7 @@ package dev.mmr.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmr.encoder.ModelConfig;
@@ -12,30 +13,34 @@ import org.junit.jupiter.api.Test;
 /** The per-model specialisation of the kernels: scan warps split heads evenly and stay within their register budget. */
 class KernelBuildTest {
     @Test
-    void releasedShapesGetSixteenChannelsPerScanWarp() {
+    void releasedShapesSplitEachChannelsStateOverTwoLanes() {
         KernelBuild m35 = KernelBuild.of(new ModelConfig(512, 20, 1000, 16, 224, 128, 4, 2, 1e-5), 90, Precision.FP32);
         KernelBuild m135 = KernelBuild.of(new ModelConfig(1024, 20, 1000, 16, 224, 128, 4, 2, 1e-5), 90, Precision.BF16);
-        assertEquals(4, m35.statePerLane());
-        assertEquals(16, m35.scanChannels());
-        assertEquals(16, m135.scanChannels());
-        assertEquals(List.of("--gpu-architecture=sm_90", "-std=c++17", "-DMMR_STATE_PER_LANE=4", "-DMMR_SCAN_CHANNELS=16"),
-                m35.options());
+        assertEquals(2, m35.stateSplit());
+        assertEquals(64, m35.statePerLane());
+        assertEquals(16, m35.channelsPerWarp());
+        assertEquals(64, m35.channelsPerBlock());
+        assertEquals(64, m35.squareGroups(1024));
+        assertEquals(List.of("--gpu-architecture=sm_90", "-std=c++17", "-DMMR_D_STATE=128", "-DMMR_D_CONV=4",
+                "-DMMR_STATE_SPLIT=2", "-DMMR_STATE_PER_LANE=64", "-DMMR_SCAN_WARPS=4"), m35.options());
         assertTrue(m135.options().contains("-DMMR_BF16"));
         assertFalse(m35.options().contains("-DMMR_BF16"));
     }
 
     @Test
-    void scanChannelsDivideTheHeadWithinTheRegisterBudget() {
-        for (int headdim = 1; headdim <= 64; headdim++) {
-            for (int perLane = 1; perLane <= 8; perLane++) {
-                int c = KernelBuild.scanChannels(headdim, perLane);
-                assertEquals(0, headdim % c, "headdim " + headdim);
-                assertTrue(c * perLane <= Math.max(perLane, KernelBuild.SCAN_REGISTER_BUDGET), headdim + "/" + perLane);
-            }
+    void everyStateSizeFitsTheRegisterBudgetInWholeGroupsOfFour() {
+        for (int n = 1; n <= ModelConfig.MAX_D_STATE; n++) {
+            KernelBuild b = KernelBuild.of(new ModelConfig(128, 1, 10, 4, 32, n, 4, 2, 1e-5), 90, Precision.FP32);
+            assertEquals(0, b.statePerLane() % 4, "N " + n);
+            assertTrue(b.statePerLane() <= KernelBuild.SCAN_STATE_BUDGET, "N " + n);
+            assertTrue((long) b.statePerLane() * b.stateSplit() >= n, "N " + n);
+            assertEquals(0, LaunchGeometry.WARP % b.stateSplit(), "N " + n);
         }
-        assertEquals(4, KernelBuild.scanChannels(4, 2));
-        assertEquals(8, KernelBuild.scanChannels(8, 8));
-        assertEquals(12, KernelBuild.scanChannels(24, 4));
+        assertEquals(1, KernelBuild.of(new ModelConfig(128, 1, 10, 4, 32, 64, 4, 2, 1e-5), 90, Precision.FP32).stateSplit());
+        assertEquals(24, KernelBuild.statePerLane(22, 1));
+        assertThrows(IllegalArgumentException.class, () -> new KernelBuild(90, 64, 4, 3, 24, false));
+        assertThrows(IllegalArgumentException.class, () -> new KernelBuild(90, 64, 4, 2, 30, false));
+        assertThrows(IllegalArgumentException.class, () -> new KernelBuild(90, 64, 1, 1, 64, false));
     }
 
     @Test

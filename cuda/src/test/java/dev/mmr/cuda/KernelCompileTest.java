@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every kernel source compiled by {@code nvcc} for sm_90 with exactly the options NVRTC gets at run time, for the
- * golden, CIFAR and released shapes (and one with 12 channels a scan warp) in both activation types: any error or warning fails, every kernel must be in
+ * golden, CIFAR and released shapes (and state sizes that pad or split further) in both activation types: any error or warning fails, every kernel must be in
  * the output under its unmangled name, and the scan must keep its state in registers (no stack frame, no spills).
  * Skipped, saying so, where nvcc is not on the PATH.
  */
@@ -44,12 +44,12 @@ class KernelCompileTest {
         List<Arguments> builds = new ArrayList<>();
         ModelConfig[] shapes = {new ModelConfig(128, 4, 10, 4, 32, 64, 4, 2, 1e-5), new ModelConfig(256, 6, 10, 4, 32, 64, 4, 2, 1e-5),
                 new ModelConfig(512, 20, 1000, 16, 224, 128, 4, 2, 1e-5), new ModelConfig(1024, 20, 1000, 16, 224, 128, 4, 2, 1e-5),
-                // headdim 24: 12 channels a scan warp, not a power of two, so the scan's plain reduction is compiled too
-                new ModelConfig(768, 2, 10, 16, 224, 128, 4, 2, 1e-5)};
+                // N 22: state rows padded to 24; N 256: a channel's state over 4 lanes
+                new ModelConfig(768, 2, 10, 16, 224, 22, 4, 2, 1e-5), new ModelConfig(256, 2, 10, 16, 224, 256, 4, 2, 1e-5)};
         for (ModelConfig shape : shapes) {
             for (Precision p : new Precision[] {Precision.FP32, Precision.BF16}) {
                 for (String source : KernelBuild.SOURCES) {
-                    builds.add(Arguments.of(source, "d_model " + shape.dModel() + " " + p, KernelBuild.of(shape, HOPPER, p)));
+                    builds.add(Arguments.of(source, "d_model " + shape.dModel() + " N " + shape.dState() + " " + p, KernelBuild.of(shape, HOPPER, p)));
                 }
             }
         }

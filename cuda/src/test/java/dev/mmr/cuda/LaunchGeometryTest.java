@@ -26,14 +26,14 @@ class LaunchGeometryTest {
     }
 
     @Test
-    void scanStartsOneWarpPerImageAndChannelGroup() {
-        // 35M at full width: di 1024, groups of 16 channels; at level 8: di 128.
-        assertEquals(256L * 64, LaunchGeometry.scan(256, 1024, 16).warps());
-        assertEquals(256L * 8, LaunchGeometry.scan(256, 128, 16).warps());
-        // Golden model at level 8: di 32, headdim 4.
-        LaunchGeometry tiny = LaunchGeometry.scan(3, 32, 4);
-        assertTrue(tiny.warps() >= 3 * 8 && tiny.warps() - 3 * 8 < LaunchGeometry.SCAN_BLOCK / LaunchGeometry.WARP);
-        assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.scan(4, 36, 16));
+    void scanStartsWholeBlocksOfChannelsPerImage() {
+        // 35M at full width: di 1024 in blocks of 64 channels (4 warps of 16); at level 8: di 128.
+        assertEquals(256 * 16, LaunchGeometry.scan(256, 1024, 64).grid());
+        assertEquals(256 * 2, LaunchGeometry.scan(256, 128, 64).grid());
+        // Golden model at level 8: di 32 in a block of 128 channels, three quarters idle.
+        assertEquals(3, LaunchGeometry.scan(3, 32, 128).grid());
+        assertEquals(2 * 2, LaunchGeometry.scan(2, 129, 128).grid());
+        assertEquals(LaunchGeometry.SCAN_BLOCK, LaunchGeometry.scan(2, 129, 128).block());
     }
 
     @Test

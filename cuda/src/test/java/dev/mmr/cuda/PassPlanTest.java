@@ -45,16 +45,16 @@ class PassPlanTest {
     @ParameterizedTest(name = "d_model {0}, {1}, batch {2}")
     @MethodSource("plans")
     void launchesAndProductsStayInsideTheirBuffers(ModelConfig c, Precision precision, int batch, int[] widths) {
-        int act = ForwardPass.actBytes(precision);
+        KernelBuild build = KernelBuild.of(c, 90, precision);
+        int act = build.actBytes();
         List<Region> regions = new ArrayList<>();
         WeightAddresses w = fakeWeights(c, act, regions);
-        WorkspaceLayout layout = new WorkspaceLayout(c, batch, act);
+        WorkspaceLayout layout = new WorkspaceLayout(c, build, batch);
         for (Buffer b : Buffer.values()) {
             regions.add(new Region(b.name(), WORKSPACE + layout.offset(b), layout.bytes(b)));
         }
-        KernelBuild build = KernelBuild.of(c, 90, precision);
         List<PassPlan.Step> steps = PassPlan.of(c, build, w, b -> WORKSPACE + layout.offset(b), batch, widths);
-        assertEquals(3 + 9 * c.nLayer() + 3, steps.size());
+        assertEquals(3 + 7 * c.nLayer() + 3, steps.size());
         for (PassPlan.Step step : steps) {
             switch (step) {
                 case PassPlan.Launch l -> {
@@ -113,7 +113,7 @@ class PassPlanTest {
             String m = l + "mixer.";
             layers[i] = new WeightAddresses.Layer(place.apply(l + "norm.weight"), place.apply(l + "norm.bias"),
                     place.apply(m + "in_proj.weight"), place.apply(m + "conv1d.weight"), place.apply(m + "conv1d.bias"),
-                    place.apply(m + "dt_bias"), place.apply(m + "A_log"), place.apply(m + "D"), place.apply(m + "norm.weight"),
+                    place.apply(m + "dt_bias"), place.apply(m + "A_log"), place.apply(m + "D"),
                     place.apply(m + "out_proj.weight"));
         }
         return new WeightAddresses(patchWeight, patchBias, cls, pos, layers, place.apply("norm_f.weight"),

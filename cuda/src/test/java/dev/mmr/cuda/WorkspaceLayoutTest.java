@@ -6,15 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmr.cuda.WorkspaceLayout.Buffer;
 import dev.mmr.encoder.ModelConfig;
+import dev.mmr.encoder.Precision;
 import org.junit.jupiter.api.Test;
 
 /** The workspace holds every buffer of a pass at full width, disjoint and aligned, sized as the CPU network's buffers. */
 class WorkspaceLayoutTest {
     private static final ModelConfig M35 = new ModelConfig(512, 20, 1000, 16, 224, 128, 4, 2, 1e-5);
+    private static final KernelBuild FP32 = KernelBuild.of(M35, 90, Precision.FP32);
+    private static final KernelBuild BF16 = KernelBuild.of(M35, 90, Precision.BF16);
 
     @Test
     void buffersAreDisjointAlignedAndInsideTheWorkspace() {
-        WorkspaceLayout layout = new WorkspaceLayout(M35, 256, Float.BYTES);
+        WorkspaceLayout layout = new WorkspaceLayout(M35, FP32, 256);
         long end = 0;
         for (Buffer b : Buffer.values()) {
             long at = layout.offset(b);
@@ -29,14 +32,17 @@ class WorkspaceLayoutTest {
     @Test
     void sizesFollowTheNetworksBuffersAtFullWidth() {
         int batch = 3;
-        WorkspaceLayout layout = new WorkspaceLayout(M35, batch, Float.BYTES);
+        WorkspaceLayout layout = new WorkspaceLayout(M35, FP32, batch);
         long rows = batch * 197L;
         assertEquals(batch * 3L * 224 * 224 * 4, layout.bytes(Buffer.PIXELS));
         assertEquals(batch * 196L * 768 * 4, layout.bytes(Buffer.PATCHES));
         assertEquals(rows * 512 * 4, layout.bytes(Buffer.RESIDUAL));
-        // z, x, xc, y: rows x dInner; [B, C, dt]: rows x (2N + 64 heads); B, C after the conv: rows x 2N.
+        // z, x: rows x dInner; [B, C, dt]: rows x (2N + 64 heads); B, C after the conv: rows x 2N; dt's step and decay:
+        // rows x 64 heads x 2; the scan's sums of squares: rows x 64 warps of 16 channels (N 128 = 2 lanes of 64).
         assertEquals(rows * 1024 * 4, layout.bytes(Buffer.Z));
-        assertEquals(rows * 1024 * 4, layout.bytes(Buffer.Y));
+        assertEquals(rows * 1024 * 4, layout.bytes(Buffer.X));
+        assertEquals(rows * 64 * 2 * 4, layout.bytes(Buffer.DT));
+        assertEquals(rows * 64 * 4, layout.bytes(Buffer.SQUARES));
         assertEquals(rows * (256 + 64) * 4, layout.bytes(Buffer.BCDT));
         assertEquals(rows * 256 * 4, layout.bytes(Buffer.BC));
         assertEquals(batch * 1000L * 4, layout.bytes(Buffer.LOGITS));
@@ -44,8 +50,8 @@ class WorkspaceLayoutTest {
 
     @Test
     void bf16HalvesOnlyTheProductInputs() {
-        WorkspaceLayout f32 = new WorkspaceLayout(M35, 16, Float.BYTES);
-        WorkspaceLayout bf16 = new WorkspaceLayout(M35, 16, Short.BYTES);
+        WorkspaceLayout f32 = new WorkspaceLayout(M35, FP32, 16);
+        WorkspaceLayout bf16 = new WorkspaceLayout(M35, BF16, 16);
         for (Buffer b : Buffer.values()) {
             boolean productInput = b == Buffer.PATCHES || b == Buffer.U || b == Buffer.GATED;
             assertEquals(productInput ? f32.bytes(b) / 2 : f32.bytes(b), bf16.bytes(b), b.name());
@@ -54,8 +60,8 @@ class WorkspaceLayoutTest {
 
     @Test
     void aBatchOf256At224PixelsNeedsAFewGigabytes() {
-        long bytes = new WorkspaceLayout(M35, 256, Float.BYTES).total();
+        long bytes = new WorkspaceLayout(M35, FP32, 256).total();
         assertTrue(bytes > 1L << 30 && bytes < 4L << 30, "35M batch 256 workspace " + bytes);
-        assertThrows(IllegalArgumentException.class, () -> new WorkspaceLayout(M35, 0, Float.BYTES));
+        assertThrows(IllegalArgumentException.class, () -> new WorkspaceLayout(M35, FP32, 0));
     }
 }

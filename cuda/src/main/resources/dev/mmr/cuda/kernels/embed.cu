@@ -63,39 +63,56 @@ __device__ __forceinline__ void layer_norm_row(const float* in, T* out, const fl
     }
 }
 
-// residual += hidden (unless first), then u = LayerNorm(residual). One warp per row.
+// The gated RMSNorm's factor for one row: 1 / sqrt(mean of gated^2 over its di channels + eps), from the `groups`
+// per-warp sums ssm_scan left at `squares`. Warp-wide; every lane gets it.
+__device__ __forceinline__ float gate_norm(const float* squares, int groups, int di, float eps) {
+    float sum = 0.0f;
+    for (int g = lane(); g < groups; g += 32) {
+        sum += squares[g];
+    }
+    return 1.0f / sqrtf(warp_sum(sum) / di + eps);
+}
+
+// residual += hidden * the previous mixer's gate norm factor (unless first), then u = LayerNorm(residual). hidden is
+// out_proj's output from the unnormalised gate (the norm's weight is in out_proj's columns), so the row's factor is
+// applied here. One warp per row.
 extern "C" __global__ void add_layer_norm(float* __restrict__ residual, const float* __restrict__ hidden,
+                                          const float* __restrict__ squares, int squaresStride, int groups, int di,
                                           act_t* __restrict__ u, const float* __restrict__ gain,
-                                          const float* __restrict__ bias, int rows, int d, float eps, int first) {
+                                          const float* __restrict__ bias, int rows, int d, float eps, float gateEps,
+                                          int first) {
     long long row = warp_index();
     if (row >= rows) {
         return;
     }
     float* r = residual + row * d;
     if (!first) {
+        float factor = gate_norm(squares + row * squaresStride, groups, di, gateEps);
         const float* h = hidden + row * d;
         for (int c = lane(); c < d; c += 32) {
-            r[c] += h[c];
+            r[c] = fmaf(h[c], factor, r[c]);
         }
         __syncwarp();
     }
     layer_norm_row(r, u + row * d, gain, bias, d, eps);
 }
 
-// After the last layer: features = norm_f(residual + hidden) at each image's [CLS] token (its last row).
-// One warp per image; `sum` (batch, D) receives residual + hidden of those rows.
+// After the last layer: features = norm_f(residual + hidden * its gate norm factor) at each image's [CLS] token (its
+// last row). One warp per image; `sum` (batch, D) receives the sums of those rows.
 extern "C" __global__ void final_norm(const float* __restrict__ residual, const float* __restrict__ hidden,
+                                      const float* __restrict__ squares, int squaresStride, int groups, int di,
                                       float* __restrict__ sum, float* __restrict__ features,
-                                      const float* __restrict__ gain, const float* __restrict__ bias,
-                                      int batch, int tokens, int d, float eps) {
+                                      const float* __restrict__ gain, const float* __restrict__ bias, int batch,
+                                      int tokens, int d, float eps, float gateEps) {
     long long b = warp_index();
     if (b >= batch) {
         return;
     }
     long long row = (b + 1) * tokens - 1;
+    float factor = gate_norm(squares + row * squaresStride, groups, di, gateEps);
     float* s = sum + b * d;
     for (int c = lane(); c < d; c += 32) {
-        s[c] = residual[row * d + c] + hidden[row * d + c];
+        s[c] = fmaf(hidden[row * d + c], factor, residual[row * d + c]);
     }
     __syncwarp();
     layer_norm_row(s, features + b * d, gain, bias, d, eps);

@@ -1,182 +1,175 @@
-// The Mamba2 mixer's steps between its two products, at a nested width: the causal depthwise convolution + SiLU,
-// the selective scan, and the gated RMSNorm. Row-major; a row is one token of one image (L tokens per image).
-// The scan is specialised at compile time for the model: MMR_STATE_PER_LANE = ceil(d_state / 32) state rows per
-// lane, MMR_SCAN_CHANNELS = channels of one head that one warp carries (a divisor of headdim).
+// The Mamba2 mixer's steps between its products, at a nested width. Row-major; a row is one token of one image (L
+// tokens per image, zero-padded before each image's first token for the causal convolution).
+//   conv_bc_dt: B and C through the causal depthwise convolution + SiLU, and each head's step dt = softplus(raw + bias)
+//               (identity above 20) with its decay exp(dt * A), which all the head's channels share;
+//   ssm_scan:   x through the convolution + SiLU, the selective scan, the skip, and the gate y * SiLU(z), written for
+//               out_proj, with each warp's sum of squared gate outputs for the RMSNorm (applied by add_layer_norm,
+//               which knows the row's total; the norm's weight is folded into out_proj's columns).
+// Compile-time constants (KernelBuild): MMR_D_STATE (N), MMR_D_CONV (taps), MMR_STATE_SPLIT (lanes sharing one
+// channel's state), MMR_STATE_PER_LANE (state rows a lane holds: N / split rounded up to a multiple of 4),
+// MMR_SCAN_WARPS (warps per scan block).
 #include "common.cuh"
 
-#ifndef MMR_STATE_PER_LANE
-#error "compile with -DMMR_STATE_PER_LANE=<ceil(d_state / 32)>"
+#if !defined(MMR_D_STATE) || !defined(MMR_D_CONV) || !defined(MMR_STATE_SPLIT) || !defined(MMR_STATE_PER_LANE) \
+    || !defined(MMR_SCAN_WARPS)
+#error "compile with -DMMR_D_STATE, -DMMR_D_CONV, -DMMR_STATE_SPLIT, -DMMR_STATE_PER_LANE and -DMMR_SCAN_WARPS"
 #endif
-#ifndef MMR_SCAN_CHANNELS
-#error "compile with -DMMR_SCAN_CHANNELS=<channels per warp, a divisor of headdim>"
+#if MMR_STATE_PER_LANE % 4 != 0 || MMR_STATE_PER_LANE * MMR_STATE_SPLIT < MMR_D_STATE || 32 % MMR_STATE_SPLIT != 0 \
+    || MMR_D_CONV < 2
+#error "state rows per lane must be a multiple of 4 covering d_state over a split that divides 32; d_conv at least 2"
 #endif
 
-// out[row][c] = SiLU(bias[convCol + c] + sum_k in[row - taps + 1 + k][c] * weight[convCol + c][k]) for the
-// `channels` channels starting at column 0 of `in` (inStride floats a row), zero-padded before each image's first
-// token. weight is the conv1d weight as stored, (conv channels, taps). One thread per output element.
-extern "C" __global__ void conv_silu(const float* __restrict__ in, int inStride, float* __restrict__ out,
-                                     int channels, const float* __restrict__ weight, const float* __restrict__ bias,
-                                     int convCol, int taps, int tokens, int rows) {
+#define MMR_CHANNELS_PER_WARP (32 / MMR_STATE_SPLIT)
+#define MMR_CHANNELS_PER_BLOCK (MMR_CHANNELS_PER_WARP * MMR_SCAN_WARPS)
+// State rows of a block's staged B and C: N rounded up so each lane's rows are whole groups of 4 (the rest hold 0).
+#define MMR_STATE_PAD (MMR_STATE_PER_LANE * MMR_STATE_SPLIT)
+// The scan keeps state / (product of the decays since it last folded them in); below this product it folds.
+#define MMR_FOLD_BELOW 1e-6f
+
+// For `rows` rows of [B, C, dt] (bcdt, bcdtStride floats a row; dt of `heads` heads after B and C): bc (rows, 2N) =
+// SiLU(conv(B, C)) with the conv1d channels from convCol on, and dt (rows, heads, 2) = (step, decay) per head.
+// One thread per output column of a row.
+extern "C" __global__ void conv_bc_dt(const float* __restrict__ bcdt, int bcdtStride, float* __restrict__ bc,
+                                      float* __restrict__ dt, const float* __restrict__ convWeight,
+                                      const float* __restrict__ convBias, int convCol, const float* __restrict__ dtBias,
+                                      const float* __restrict__ a, int heads, int tokens, int rows) {
+    const int n2 = 2 * MMR_D_STATE;
+    const int cols = n2 + heads;
     long long i = thread_index();
-    if (i >= (long long) rows * channels) {
+    if (i >= (long long) rows * cols) {
         return;
     }
-    int c = (int) (i % channels);
-    long long row = i / channels;
-    int t = (int) (row % tokens);
-    const float* w = weight + (long long) (convCol + c) * taps;
-    float acc = bias[convCol + c];
-    for (int k = t < taps - 1 ? taps - 1 - t : 0; k < taps; k++) {
-        acc = fmaf(in[(row - taps + 1 + k) * inStride + c], w[k], acc);
-    }
-    out[i] = silu(acc);
-}
-
-// One round of warp_sum_scatter: lanes whose OFFSET bit is set keep channels [HALF, 2 HALF) of v[0, 2 HALF), the
-// others channels [0, HALF); each adds its partner's values of the kept channels into v[0, HALF). Then the next round.
-template <int HALF, int OFFSET, int K>
-__device__ __forceinline__ void exchange_halves(float (&v)[K], int l) {
-    const bool upper = (l & OFFSET) != 0;
-#pragma unroll
-    for (int j = 0; j < HALF; j++) {
-        float send = upper ? v[j] : v[j + HALF];
-        float keep = upper ? v[j + HALF] : v[j];
-        v[j] = keep + __shfl_xor_sync(0xffffffffu, send, OFFSET);
-    }
-    if constexpr (HALF > 1) {
-        exchange_halves<HALF / 2, OFFSET / 2>(v, l);
-    }
-}
-
-// Sums v[p] over the warp for each of the K channels p (K a power of two, at most 32) with K - 1 + 5 - log2(K)
-// shuffles instead of 5 K: each round, a lane keeps half of its channels and hands the other half to its partner.
-// Lane l ends holding, in v[0], the total of channel scattered_channel<K>(l).
-template <int K>
-__device__ __forceinline__ float warp_sum_scatter(float (&v)[K]) {
-    if constexpr (K > 1) {
-        exchange_halves<K / 2, 16>(v, lane());
-    }
-#pragma unroll
-    for (int offset = 16 / K; offset >= 1; offset /= 2) {
-        v[0] += __shfl_xor_sync(0xffffffffu, v[0], offset);
-    }
-    return v[0];
-}
-
-// The channel whose total warp_sum_scatter<K> leaves in lane l: bit 4 of l picks the upper K/2 channels, bit 3 the
-// upper K/4 of those, and so on (lanes differing only in bits below 32 / K agree).
-template <int K>
-__device__ __forceinline__ int scattered_channel(int l) {
-    int p = 0;
-#pragma unroll
-    for (int half = K / 2, offset = 16; half >= 1; half /= 2, offset /= 2) {
-        p += (l & offset) ? half : 0;
-    }
-    return p;
-}
-
-// The selective scan over each image's tokens: per head j, state S (headdim x N),
-//   dt_t = softplus(raw_t + dtBias_j) (identity above 20),  S_t = exp(dt_t * A_j) * S_{t-1} + dt_t * x_t (outer) B_t,
-//   y_t = S_t . C_t + skip_j * x_t.
-// x and y are (rows, di); bc is (rows, 2N): B then C; raw dt of head j is bcdt[row * bcdtStride + 2N + j].
-// One warp per (image, group of MMR_SCAN_CHANNELS channels of one head); lane l holds state rows l, l + 32, ... of
-// those channels; the sums over the state rows end scattered over the lanes (warp_sum_scatter), one store per channel.
-extern "C" __global__ void ssm_scan(const float* __restrict__ x, float* __restrict__ y,
-                                    const float* __restrict__ bc, const float* __restrict__ bcdt, int bcdtStride,
-                                    const float* __restrict__ dtBias, const float* __restrict__ a,
-                                    const float* __restrict__ skip, int batch, int tokens, int di, int headdim,
-                                    int n) {
-    const int groupsPerImage = di / MMR_SCAN_CHANNELS;
-    long long w = warp_index();
-    if (w >= (long long) batch * groupsPerImage) {
-        return;
-    }
-    int b = (int) (w / groupsPerImage);
-    int c0 = (int) (w % groupsPerImage) * MMR_SCAN_CHANNELS;
-    int head = c0 / headdim;
-    float bias = dtBias[head];
-    float aj = a[head];
-    float dj = skip[head];
-    float state[MMR_STATE_PER_LANE][MMR_SCAN_CHANNELS];
-#pragma unroll
-    for (int k = 0; k < MMR_STATE_PER_LANE; k++) {
-#pragma unroll
-        for (int p = 0; p < MMR_SCAN_CHANNELS; p++) {
-            state[k][p] = 0.0f;
+    int col = (int) (i % cols);
+    long long row = i / cols;
+    if (col < n2) {
+        int t = (int) (row % tokens);
+        const float* w = convWeight + (long long) (convCol + col) * MMR_D_CONV;
+        float acc = convBias[convCol + col];
+        for (int k = t < MMR_D_CONV - 1 ? MMR_D_CONV - 1 - t : 0; k < MMR_D_CONV; k++) {
+            acc = fmaf(bcdt[(row - MMR_D_CONV + 1 + k) * bcdtStride + col], w[k], acc);
         }
-    }
-    for (int t = 0; t < tokens; t++) {
-        long long row = (long long) b * tokens + t;
-        float raw = bcdt[row * bcdtStride + 2 * n + head] + bias;
+        bc[row * n2 + col] = silu(acc);
+    } else {
+        int h = col - n2;
+        float raw = bcdt[row * bcdtStride + n2 + h] + dtBias[h];
         float step = raw > 20.0f ? raw : log1pf(expf(raw));
-        float decay = expf(step * aj);
-        const float* xr = x + row * di + c0;
-        float xv[MMR_SCAN_CHANNELS];
-        float partial[MMR_SCAN_CHANNELS];
-#pragma unroll
-        for (int p = 0; p < MMR_SCAN_CHANNELS; p++) {
-            xv[p] = xr[p];
-            partial[p] = 0.0f;
-        }
-        const float* br = bc + row * 2 * n;
-#pragma unroll
-        for (int k = 0; k < MMR_STATE_PER_LANE; k++) {
-            int i = lane() + 32 * k;
-            if (i < n) {
-                float db = step * br[i];
-                float ci = br[n + i];
-#pragma unroll
-                for (int p = 0; p < MMR_SCAN_CHANNELS; p++) {
-                    float s = fmaf(xv[p], db, state[k][p] * decay);
-                    state[k][p] = s;
-                    partial[p] = fmaf(s, ci, partial[p]);
-                }
-            }
-        }
-        // The skip term joins lane 0's partial sums, so each channel's total is y.
-        if (lane() == 0) {
-#pragma unroll
-            for (int p = 0; p < MMR_SCAN_CHANNELS; p++) {
-                partial[p] = fmaf(dj, xv[p], partial[p]);
-            }
-        }
-        float* yr = y + row * di + c0;
-        if constexpr ((MMR_SCAN_CHANNELS & (MMR_SCAN_CHANNELS - 1)) == 0) {
-            float total = warp_sum_scatter<MMR_SCAN_CHANNELS>(partial);
-            if ((lane() & (32 / MMR_SCAN_CHANNELS - 1)) == 0) {
-                yr[scattered_channel<MMR_SCAN_CHANNELS>(lane())] = total;
-            }
-        } else {
-#pragma unroll
-            for (int p = 0; p < MMR_SCAN_CHANNELS; p++) {
-                float total = warp_sum(partial[p]);
-                if (lane() == p) {
-                    yr[p] = total;
-                }
-            }
-        }
+        dt[(row * heads + h) * 2] = step;
+        dt[(row * heads + h) * 2 + 1] = expf(step * a[h]);
     }
 }
 
-// Gated RMSNorm: out = RMSNorm(y * SiLU(z)) * weight over the di channels of each row (weight's first di), as
-// act_t for the out_proj product. One warp per row.
-extern "C" __global__ void gate_rms_norm(const float* __restrict__ y, const float* __restrict__ z,
-                                         act_t* __restrict__ out, const float* __restrict__ weight, int rows,
-                                         int di, float eps) {
-    long long row = warp_index();
-    if (row >= rows) {
-        return;
+// The selective scan of di channels over each image's tokens, per channel c of head j:
+//   xc_t = SiLU(conv(x)_t),  S_t = decay_t S_{t-1} + dt_t xc_t B_t (S: N state rows),  y_t = S_t . C_t + skip_j xc_t,
+//   gated_t = y_t SiLU(z_t),
+// with x and z (rows, di) as in_proj wrote them, bc and dt from conv_bc_dt. A block carries MMR_CHANNELS_PER_BLOCK
+// channels of one image (blocks per image: di over that, rounded up); lane l of a warp holds channel l / split of the
+// warp and state rows 4 (g * split + l % split) .. + 3 for g < MMR_STATE_PER_LANE / 4, so the split lanes of a
+// channel read neighbouring groups of B and C, which the block stages in shared memory each token. The state is kept
+// divided by the product of the decays since it was last folded in, which turns the update into one fused multiply-add
+// per row. squares (rows, squaresStride): element g of a row is the sum of gated^2 over warp g's channels.
+extern "C" __global__ void ssm_scan(const float* __restrict__ x, const float* __restrict__ z, const float* __restrict__ bc,
+                                    const float* __restrict__ dt, const float* __restrict__ convWeight,
+                                    const float* __restrict__ convBias, const float* __restrict__ skip,
+                                    act_t* __restrict__ gated, float* __restrict__ squares, int squaresStride,
+                                    int tokens, int di, int headdim) {
+    __shared__ float4 stage[2][2][MMR_STATE_PAD / 4];
+    const int blocksPerImage = (di + MMR_CHANNELS_PER_BLOCK - 1) / MMR_CHANNELS_PER_BLOCK;
+    const int image = (int) (blockIdx.x / blocksPerImage);
+    const int group = (int) (blockIdx.x % blocksPerImage) * MMR_SCAN_WARPS + (int) (threadIdx.x / 32);
+    const int part = lane() % MMR_STATE_SPLIT;
+    const int c = group * MMR_CHANNELS_PER_WARP + lane() / MMR_STATE_SPLIT;
+    const bool active = c < di;
+    const bool writer = active && part == 0;
+    const int head = active ? c / headdim : 0;
+    const int heads = di / headdim;
+    float weight[MMR_D_CONV];
+    float window[MMR_D_CONV - 1];
+#pragma unroll
+    for (int k = 0; k < MMR_D_CONV; k++) {
+        weight[k] = active ? convWeight[(long long) c * MMR_D_CONV + k] : 0.0f;
     }
-    const float* yr = y + row * di;
-    const float* zr = z + row * di;
-    float ss = 0.0f;
-    for (int c = lane(); c < di; c += 32) {
-        float g = yr[c] * silu(zr[c]);
-        ss += g * g;
+#pragma unroll
+    for (int k = 0; k < MMR_D_CONV - 1; k++) {
+        window[k] = 0.0f;
     }
-    float inv = 1.0f / sqrtf(warp_sum(ss) / di + eps);
-    act_t* o = out + row * di;
-    for (int c = lane(); c < di; c += 32) {
-        o[c] = to_act(yr[c] * silu(zr[c]) * inv * weight[c]);
+    const float bias = active ? convBias[c] : 0.0f;
+    const float dj = active ? skip[head] : 0.0f;
+    float state[MMR_STATE_PER_LANE];
+#pragma unroll
+    for (int i = 0; i < MMR_STATE_PER_LANE; i++) {
+        state[i] = 0.0f;
+    }
+    float scale = 1.0f;
+    float* staged = (float*) stage;
+    for (int e = threadIdx.x; e < 2 * 2 * MMR_STATE_PAD; e += blockDim.x) {
+        staged[e] = 0.0f;
+    }
+    __syncthreads();
+    for (int t = 0; t < tokens; t++) {
+        const long long row = (long long) image * tokens + t;
+        float* bcNow = (float*) stage[t & 1];
+        for (int e = threadIdx.x; e < 2 * MMR_D_STATE; e += blockDim.x) {
+            bcNow[(e / MMR_D_STATE) * MMR_STATE_PAD + e % MMR_D_STATE] = bc[row * 2 * MMR_D_STATE + e];
+        }
+        __syncthreads();
+        float xr = active ? x[row * di + c] : 0.0f;
+        float acc = bias;
+#pragma unroll
+        for (int k = 0; k < MMR_D_CONV - 1; k++) {
+            acc = fmaf(window[k], weight[k], acc);
+        }
+        acc = fmaf(xr, weight[MMR_D_CONV - 1], acc);
+#pragma unroll
+        for (int k = 0; k < MMR_D_CONV - 2; k++) {
+            window[k] = window[k + 1];
+        }
+        window[MMR_D_CONV - 2] = xr;
+        const float xc = silu(acc);
+        float step = 0.0f;
+        float decay = 1.0f;
+        if (active) {
+            float2 sd = *(const float2*) (dt + (row * heads + head) * 2);
+            step = sd.x;
+            decay = sd.y;
+        }
+        scale *= decay;
+        if (scale < MMR_FOLD_BELOW) {
+#pragma unroll
+            for (int i = 0; i < MMR_STATE_PER_LANE; i++) {
+                state[i] *= scale;
+            }
+            scale = 1.0f;
+        }
+        const float u = __fdividef(xc * step, scale);
+        const float4* bRows = stage[t & 1][0];
+        const float4* cRows = stage[t & 1][1];
+        float y0 = 0.0f, y1 = 0.0f, y2 = 0.0f, y3 = 0.0f;
+#pragma unroll
+        for (int g = 0; g < MMR_STATE_PER_LANE / 4; g++) {
+            const float4 bv = bRows[g * MMR_STATE_SPLIT + part];
+            const float4 cv = cRows[g * MMR_STATE_SPLIT + part];
+            state[4 * g] = fmaf(u, bv.x, state[4 * g]);
+            state[4 * g + 1] = fmaf(u, bv.y, state[4 * g + 1]);
+            state[4 * g + 2] = fmaf(u, bv.z, state[4 * g + 2]);
+            state[4 * g + 3] = fmaf(u, bv.w, state[4 * g + 3]);
+            y0 = fmaf(state[4 * g], cv.x, y0);
+            y1 = fmaf(state[4 * g + 1], cv.y, y1);
+            y2 = fmaf(state[4 * g + 2], cv.z, y2);
+            y3 = fmaf(state[4 * g + 3], cv.w, y3);
+        }
+        float y = (y0 + y1) + (y2 + y3);
+#pragma unroll
+        for (int offset = 1; offset < MMR_STATE_SPLIT; offset <<= 1) {
+            y += __shfl_xor_sync(0xffffffffu, y, offset);
+        }
+        y = fmaf(scale, y, dj * xc);
+        const float gate = y * silu(active ? z[row * di + c] : 0.0f);
+        if (writer) {
+            gated[row * di + c] = to_act(gate);
+        }
+        const float sum = warp_sum(writer ? gate * gate : 0.0f);
+        if (lane() == 0 && group * MMR_CHANNELS_PER_WARP < di) {
+            squares[row * squaresStride + group] = sum;
+        }
     }
 }

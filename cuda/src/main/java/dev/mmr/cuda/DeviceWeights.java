@@ -12,7 +12,8 @@ import java.util.Map;
  * A checkpoint's weights on the device, uploaded once. The three product weights (patch embedding, in_proj, out_proj)
  * are kept in the product precision (float32, or bfloat16 in bf16 mode) in their stored row-major layout, so every
  * nested slice is a pointer offset and leading dimension ({@link LayerProducts}); everything else is float32.
- * out_proj carries the gated RMSNorm's weight in its columns (see {@link #foldedOutProj}).
+ * in_proj's rows are reordered so each nested width's product is one block ({@link LayerProducts}); out_proj carries the
+ * gated RMSNorm's weight in its columns (see {@link #foldedOutProj}).
  * {@code A = -exp(A_log)} is computed here once, as the CPU network does.
  */
 final class DeviceWeights implements AutoCloseable {
@@ -44,7 +45,7 @@ final class DeviceWeights implements AutoCloseable {
                     a[j] = (float) -Math.exp(aLog[j]);
                 }
                 layers[i] = new WeightAddresses.Layer(plain("layers." + i + ".norm.weight"), plain("layers." + i + ".norm.bias"),
-                        product(tensor(m + "in_proj.weight"), m + "in_proj.weight"), plain(m + "conv1d.weight"),
+                        product(reorderedInProj(config, m), m + "in_proj.weight"), plain(m + "conv1d.weight"),
                         plain(m + "conv1d.bias"), plain(m + "dt_bias"), upload(a), plain(m + "D"),
                         product(foldedOutProj(m), m + "out_proj.weight"));
             }
@@ -96,6 +97,18 @@ final class DeviceWeights implements AutoCloseable {
             folded[i] *= weight[i % weight.length];
         }
         return folded;
+    }
+
+    /** in_proj's rows in the device's order ({@link LayerProducts#inProjRowOrder}). */
+    private float[] reorderedInProj(ModelConfig config, String mixer) {
+        float[] stored = tensor(mixer + "in_proj.weight");
+        int[] order = LayerProducts.inProjRowOrder(config);
+        int cols = config.dModel();
+        float[] reordered = new float[stored.length];
+        for (int r = 0; r < order.length; r++) {
+            System.arraycopy(stored, order[r] * cols, reordered, r * cols, cols);
+        }
+        return reordered;
     }
 
     private long product(float[] data, String name) {

@@ -107,26 +107,23 @@ final class PassPlan {
     }
 
     /**
-     * One mixer on u: the three in_proj products, B and C through the convolution with dt's step and decay, the fused
-     * scan (x's convolution, the recurrence, the skip, the gate), out_proj into hidden.
+     * One mixer on u: the in_proj product (B, C, then each head's z, x, dt), B and C through the convolution with dt's
+     * step and decay, the fused scan (x's convolution, the recurrence, the skip, the gate), out_proj into hidden.
      */
     private static void mix(List<Step> steps, ModelConfig c, KernelBuild build, WeightAddresses.Layer layer, LayerProducts p,
                             ToLongFunction<Buffer> at, int batch, int rows) {
         int tokens = c.nTokens();
         int di = p.di();
-        long u = at.applyAsLong(Buffer.U);
-        steps.add(new Product(p.z(), layer.inProj(), u, at.applyAsLong(Buffer.Z), true));
-        steps.add(new Product(p.x(), layer.inProj(), u, at.applyAsLong(Buffer.X), true));
-        steps.add(new Product(p.bcdt(), layer.inProj(), u, at.applyAsLong(Buffer.BCDT), true));
-        steps.add(launch(Kernel.CONV_BC_DT, LaunchGeometry.perElement((long) rows * p.bcdtWidth()),
-                Arg.ptr(at.applyAsLong(Buffer.BCDT)), Arg.i32(p.bcdtWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)),
-                Arg.ptr(at.applyAsLong(Buffer.DT)), Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()),
-                Arg.i32(c.dInner()), Arg.ptr(layer.dtBias()), Arg.ptr(layer.a()), Arg.i32(p.heads()), Arg.i32(tokens),
-                Arg.i32(rows)));
-        steps.add(launch(Kernel.SSM_SCAN, LaunchGeometry.scan(batch, di, build.channelsPerBlock()),
-                Arg.ptr(at.applyAsLong(Buffer.X)), Arg.ptr(at.applyAsLong(Buffer.Z)), Arg.ptr(at.applyAsLong(Buffer.BC)),
-                Arg.ptr(at.applyAsLong(Buffer.DT)), Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()),
-                Arg.ptr(layer.skip()), Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
+        long in = at.applyAsLong(Buffer.IN_PROJ);
+        steps.add(new Product(p.in(), layer.inProj(), at.applyAsLong(Buffer.U), in, true));
+        steps.add(launch(Kernel.CONV_BC_DT, LaunchGeometry.perElement((long) rows * (2L * c.dState() + p.heads())),
+                Arg.ptr(in), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)), Arg.ptr(at.applyAsLong(Buffer.DT)),
+                Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()), Arg.i32(c.dInner()), Arg.ptr(layer.dtBias()),
+                Arg.ptr(layer.a()), Arg.i32(p.heads()), Arg.i32(c.headdim()), Arg.i32(tokens), Arg.i32(rows)));
+        steps.add(launch(Kernel.SSM_SCAN, LaunchGeometry.scan(batch, di, build.channelsPerBlock()), Arg.ptr(in),
+                Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)), Arg.ptr(at.applyAsLong(Buffer.DT)),
+                Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()), Arg.ptr(layer.skip()),
+                Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
                 Arg.i32(build.squareGroups(c.dInner())), Arg.i32(tokens), Arg.i32(di), Arg.i32(c.headdim())));
         steps.add(new Product(p.out(), layer.outProj(), at.applyAsLong(Buffer.GATED), at.applyAsLong(Buffer.HIDDEN), true));
     }

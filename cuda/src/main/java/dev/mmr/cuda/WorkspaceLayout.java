@@ -14,7 +14,7 @@ final class WorkspaceLayout {
 
     /** The buffers of a pass; "act" buffers hold product inputs (float32, or bfloat16 in bf16 mode). */
     enum Buffer {
-        PIXELS, PATCHES, PROJECTED, RESIDUAL, HIDDEN, U, Z, X, BCDT, BC, DT, SQUARES, GATED, CLS_SUM, FEATURES, LOGITS
+        PIXELS, PATCHES, PROJECTED, RESIDUAL, HIDDEN, U, IN_PROJ, BC, DT, SQUARES, GATED, CLS_SUM, FEATURES, LOGITS
     }
 
     private final int batch;
@@ -41,9 +41,7 @@ final class WorkspaceLayout {
         sizes.put(Buffer.RESIDUAL, rows * d * Float.BYTES);
         sizes.put(Buffer.HIDDEN, rows * d * Float.BYTES);
         sizes.put(Buffer.U, rows * d * actBytes);
-        sizes.put(Buffer.Z, rows * inner * Float.BYTES);
-        sizes.put(Buffer.X, rows * inner * Float.BYTES);
-        sizes.put(Buffer.BCDT, rows * (2 * n + c.nHeads()) * Float.BYTES);
+        sizes.put(Buffer.IN_PROJ, rows * LayerProducts.inWidth(c, c.nHeads()) * Float.BYTES);
         sizes.put(Buffer.BC, rows * 2 * n * Float.BYTES);
         sizes.put(Buffer.DT, rows * c.nHeads() * 2 * Float.BYTES);
         sizes.put(Buffer.SQUARES, rows * build.squareGroups(c.dInner()) * Float.BYTES);

@@ -6,15 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmr.encoder.ModelConfig;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 /**
  * The cuBLAS parameters of each nested width's products, run here through a plain column-major GEMM with BLAS's
- * semantics, against the row-major slices the CPU network multiplies (MatMambaNetwork.mix): z = u . in_proj[0, di)^T,
- * x = u . in_proj[dInner, dInner + di)^T, [B, C, dt] = u . in_proj[2 dInner, 2 dInner + 2N + heads)^T and
- * hidden = y . out_proj[:, 0:di]^T.
+ * semantics on the weights as the device keeps them, against the row-major slices the CPU network multiplies
+ * (MatMambaNetwork.mix): z = u . in_proj[0, di)^T, x = u . in_proj[dInner, dInner + di)^T,
+ * [B, C, dt] = u . in_proj[2 dInner, 2 dInner + 2N + heads)^T and hidden = y . out_proj[:, 0:di]^T.
  */
 class LayerProductsTest {
     private static final ModelConfig GOLDEN = new ModelConfig(128, 4, 10, 4, 32, 64, 4, 2, 1e-5);
@@ -22,27 +23,53 @@ class LayerProductsTest {
 
     @ParameterizedTest(name = "width {0}")
     @ValueSource(ints = {128, 64, 32, 16, 2, 96})
-    void slicesAreOffsetsAndLeadingDimensionsOfTheStoredWeights(int width) {
+    void eachWidthsProductsAreLeadingBlocksOfTheDevicesWeights(int width) {
         SplittableRandom random = new SplittableRandom(width);
         int d = GOLDEN.dModel();
         int inner = GOLDEN.dInner();
         int n = GOLDEN.dState();
+        int hd = GOLDEN.headdim();
         int inRows = 2 * inner + 2 * n + GOLDEN.nHeads();
         float[] inProj = random(random, inRows * d);
         float[] outProj = random(random, d * inner);
         float[] u = random(random, ROWS * d);
         LayerProducts p = LayerProducts.of(GOLDEN, ROWS, width);
         int di = 2 * width;
-        int heads = di / GOLDEN.headdim();
+        int heads = di / hd;
         assertEquals(di, p.di());
         assertEquals(heads, p.heads());
-        assertEquals(2 * n + heads, p.bcdtWidth());
+        assertEquals(2 * n + heads * (2 * hd + 1), p.inWidth());
 
-        assertClose(rowMajor(u, d, inProj, d, 0, di, d), columnMajor(p.z(), inProj, u));
-        assertClose(rowMajor(u, d, inProj, d, inner, di, d), columnMajor(p.x(), inProj, u));
-        assertClose(rowMajor(u, d, inProj, d, 2 * inner, 2 * n + heads, d), columnMajor(p.bcdt(), inProj, u));
+        int[] order = LayerProducts.inProjRowOrder(GOLDEN);
+        assertEquals(inRows, IntStream.of(order).distinct().filter(r -> r >= 0 && r < inRows).count());
+        float[] device = new float[inProj.length];
+        for (int r = 0; r < order.length; r++) {
+            System.arraycopy(inProj, order[r] * d, device, r * d, d);
+        }
+        float[] out = columnMajor(p.in(), device, u);
+        float[] z = rowMajor(u, d, inProj, d, 0, di, d);
+        float[] x = rowMajor(u, d, inProj, d, inner, di, d);
+        float[] bcdt = rowMajor(u, d, inProj, d, 2 * inner, 2 * n + heads, d);
+        int width2 = p.inWidth();
+        for (int row = 0; row < ROWS; row++) {
+            for (int j = 0; j < 2 * n; j++) {
+                assertClose(bcdt[row * (2 * n + heads) + j], out[row * width2 + j], "B/C " + j);
+            }
+            for (int h = 0; h < heads; h++) {
+                int head = row * width2 + 2 * n + h * (2 * hd + 1);
+                for (int c = 0; c < hd; c++) {
+                    assertClose(z[row * di + h * hd + c], out[head + c], "z of head " + h);
+                    assertClose(x[row * di + h * hd + c], out[head + hd + c], "x of head " + h);
+                }
+                assertClose(bcdt[row * (2 * n + heads) + 2 * n + h], out[head + 2 * hd], "dt of head " + h);
+            }
+        }
         float[] y = random(random, ROWS * di);
-        assertClose(rowMajor(y, di, outProj, inner, 0, d, di), columnMajor(p.out(), outProj, y));
+        float[] hidden = rowMajor(y, di, outProj, inner, 0, d, di);
+        float[] product = columnMajor(p.out(), outProj, y);
+        for (int i = 0; i < hidden.length; i++) {
+            assertClose(hidden[i], product[i], "out_proj " + i);
+        }
         assertEquals(2.0 * ROWS * d * (2 * di + 2 * n + heads) + 2.0 * ROWS * di * d, p.flop(), 1e-6);
     }
 
@@ -98,11 +125,7 @@ class LayerProductsTest {
         return a;
     }
 
-    private static void assertClose(float[] expected, float[] actual) {
-        assertEquals(expected.length, actual.length);
-        for (int i = 0; i < expected.length; i++) {
-            assertTrue(Math.abs(expected[i] - actual[i]) <= 1e-4 * (1 + Math.abs(expected[i])),
-                    "element " + i + ": " + expected[i] + " vs " + actual[i]);
-        }
+    private static void assertClose(float expected, float actual, String what) {
+        assertTrue(Math.abs(expected - actual) <= 1e-4 * (1 + Math.abs(expected)), what + ": " + expected + " vs " + actual);
     }
 }

@@ -54,7 +54,7 @@ class PassPlanTest {
             regions.add(new Region(b.name(), WORKSPACE + layout.offset(b), layout.bytes(b)));
         }
         List<PassPlan.Step> steps = PassPlan.of(c, build, w, b -> WORKSPACE + layout.offset(b), batch, widths);
-        assertEquals(3 + 7 * c.nLayer() + 3, steps.size());
+        assertEquals(3 + 5 * c.nLayer() + 3, steps.size());
         for (PassPlan.Step step : steps) {
             switch (step) {
                 case PassPlan.Launch l -> {

@@ -37,13 +37,11 @@ class WorkspaceLayoutTest {
         assertEquals(batch * 3L * 224 * 224 * 4, layout.bytes(Buffer.PIXELS));
         assertEquals(batch * 196L * 768 * 4, layout.bytes(Buffer.PATCHES));
         assertEquals(rows * 512 * 4, layout.bytes(Buffer.RESIDUAL));
-        // z, x: rows x dInner; [B, C, dt]: rows x (2N + 64 heads); B, C after the conv: rows x 2N; dt's step and decay:
-        // rows x 64 heads x 2; the scan's sums of squares: rows x 64 warps of 16 channels (N 128 = 2 lanes of 64).
-        assertEquals(rows * 1024 * 4, layout.bytes(Buffer.Z));
-        assertEquals(rows * 1024 * 4, layout.bytes(Buffer.X));
+        // in_proj's product: rows x (2N + 64 heads x (z 16 + x 16 + dt 1)); B, C after the conv: rows x 2N; dt's step
+        // and decay: rows x 64 heads x 2; the scan's sums of squares: rows x 64 warps of 16 channels (N 128 = 2 lanes).
+        assertEquals(rows * (256 + 64 * 33) * 4, layout.bytes(Buffer.IN_PROJ));
         assertEquals(rows * 64 * 2 * 4, layout.bytes(Buffer.DT));
         assertEquals(rows * 64 * 4, layout.bytes(Buffer.SQUARES));
-        assertEquals(rows * (256 + 64) * 4, layout.bytes(Buffer.BCDT));
         assertEquals(rows * 256 * 4, layout.bytes(Buffer.BC));
         assertEquals(batch * 1000L * 4, layout.bytes(Buffer.LOGITS));
     }

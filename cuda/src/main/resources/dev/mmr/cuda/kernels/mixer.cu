@@ -1,5 +1,6 @@
 // The Mamba2 mixer's steps between its products, at a nested width. Row-major; a row is one token of one image (L
-// tokens per image, zero-padded before each image's first token for the causal convolution).
+// tokens per image, zero-padded before each image's first token for the causal convolution). The in_proj product's
+// row (`in`, `inStride` floats) holds B (N), C (N), then for each head its z (headdim), x (headdim) and raw dt (1).
 //   conv_bc_dt: B and C through the causal depthwise convolution + SiLU, and each head's step dt = softplus(raw + bias)
 //               (identity above 20) with its decay exp(dt * A), which all the head's channels share;
 //   ssm_scan:   x through the convolution + SiLU, the selective scan, the skip, and the gate y * SiLU(z), written for
@@ -26,13 +27,12 @@
 // The scan keeps state / (product of the decays since it last folded them in); below this product it folds.
 #define MMR_FOLD_BELOW 1e-6f
 
-// For `rows` rows of [B, C, dt] (bcdt, bcdtStride floats a row; dt of `heads` heads after B and C): bc (rows, 2N) =
-// SiLU(conv(B, C)) with the conv1d channels from convCol on, and dt (rows, heads, 2) = (step, decay) per head.
-// One thread per output column of a row.
-extern "C" __global__ void conv_bc_dt(const float* __restrict__ bcdt, int bcdtStride, float* __restrict__ bc,
+// For `rows` in_proj rows: bc (rows, 2N) = SiLU(conv(B, C)) with the conv1d channels from convCol on, and
+// dt (rows, heads, 2) = (step, decay) of each of the `heads` heads. One thread per output column of a row.
+extern "C" __global__ void conv_bc_dt(const float* __restrict__ in, int inStride, float* __restrict__ bc,
                                       float* __restrict__ dt, const float* __restrict__ convWeight,
                                       const float* __restrict__ convBias, int convCol, const float* __restrict__ dtBias,
-                                      const float* __restrict__ a, int heads, int tokens, int rows) {
+                                      const float* __restrict__ a, int heads, int headdim, int tokens, int rows) {
     const int n2 = 2 * MMR_D_STATE;
     const int cols = n2 + heads;
     long long i = thread_index();
@@ -46,12 +46,12 @@ extern "C" __global__ void conv_bc_dt(const float* __restrict__ bcdt, int bcdtSt
         const float* w = convWeight + (long long) (convCol + col) * MMR_D_CONV;
         float acc = convBias[convCol + col];
         for (int k = t < MMR_D_CONV - 1 ? MMR_D_CONV - 1 - t : 0; k < MMR_D_CONV; k++) {
-            acc = fmaf(bcdt[(row - MMR_D_CONV + 1 + k) * bcdtStride + col], w[k], acc);
+            acc = fmaf(in[(row - MMR_D_CONV + 1 + k) * inStride + col], w[k], acc);
         }
         bc[row * n2 + col] = silu(acc);
     } else {
         int h = col - n2;
-        float raw = bcdt[row * bcdtStride + n2 + h] + dtBias[h];
+        float raw = in[row * inStride + n2 + (long long) h * (2 * headdim + 1) + 2 * headdim] + dtBias[h];
         float step = raw > 20.0f ? raw : log1pf(expf(raw));
         dt[(row * heads + h) * 2] = step;
         dt[(row * heads + h) * 2 + 1] = expf(step * a[h]);
@@ -61,13 +61,13 @@ extern "C" __global__ void conv_bc_dt(const float* __restrict__ bcdt, int bcdtSt
 // The selective scan of di channels over each image's tokens, per channel c of head j:
 //   xc_t = SiLU(conv(x)_t),  S_t = decay_t S_{t-1} + dt_t xc_t B_t (S: N state rows),  y_t = S_t . C_t + skip_j xc_t,
 //   gated_t = y_t SiLU(z_t),
-// with x and z (rows, di) as in_proj wrote them, bc and dt from conv_bc_dt. A block carries MMR_CHANNELS_PER_BLOCK
+// with z and x read from the in_proj product's rows, bc and dt from conv_bc_dt. A block carries MMR_CHANNELS_PER_BLOCK
 // channels of one image (blocks per image: di over that, rounded up); lane l of a warp holds channel l / split of the
 // warp and state rows 4 (g * split + l % split) .. + 3 for g < MMR_STATE_PER_LANE / 4, so the split lanes of a
 // channel read neighbouring groups of B and C, which the block stages in shared memory each token. The state is kept
 // divided by the product of the decays since it was last folded in, which turns the update into one fused multiply-add
 // per row. squares (rows, squaresStride): element g of a row is the sum of gated^2 over warp g's channels.
-extern "C" __global__ void ssm_scan(const float* __restrict__ x, const float* __restrict__ z, const float* __restrict__ bc,
+extern "C" __global__ void ssm_scan(const float* __restrict__ in, int inStride, const float* __restrict__ bc,
                                     const float* __restrict__ dt, const float* __restrict__ convWeight,
                                     const float* __restrict__ convBias, const float* __restrict__ skip,
                                     act_t* __restrict__ gated, float* __restrict__ squares, int squaresStride,
@@ -82,6 +82,8 @@ extern "C" __global__ void ssm_scan(const float* __restrict__ x, const float* __
     const bool writer = active && part == 0;
     const int head = active ? c / headdim : 0;
     const int heads = di / headdim;
+    // z of channel c in an in_proj row; its x is headdim further on.
+    const long long zColumn = 2 * MMR_D_STATE + (long long) head * (2 * headdim + 1) + c % headdim;
     float weight[MMR_D_CONV];
     float window[MMR_D_CONV - 1];
 #pragma unroll
@@ -112,7 +114,8 @@ extern "C" __global__ void ssm_scan(const float* __restrict__ x, const float* __
             bcNow[(e / MMR_D_STATE) * MMR_STATE_PAD + e % MMR_D_STATE] = bc[row * 2 * MMR_D_STATE + e];
         }
         __syncthreads();
-        float xr = active ? x[row * di + c] : 0.0f;
+        const float* inRow = in + row * inStride;
+        float xr = active ? inRow[zColumn + headdim] : 0.0f;
         float acc = bias;
 #pragma unroll
         for (int k = 0; k < MMR_D_CONV - 1; k++) {
@@ -163,7 +166,7 @@ extern "C" __global__ void ssm_scan(const float* __restrict__ x, const float* __
             y += __shfl_xor_sync(0xffffffffu, y, offset);
         }
         y = fmaf(scale, y, dj * xc);
-        const float gate = y * silu(active ? z[row * di + c] : 0.0f);
+        const float gate = y * silu(active ? inRow[zColumn] : 0.0f);
         if (writer) {
             gated[row * di + c] = to_act(gate);
         }

@@ -1,6 +1,7 @@
 package dev.mmr.app.indexer;
 
 import dev.mmr.app.MmrCommand;
+import dev.mmr.app.encoder.EncoderOptions;
 import dev.mmr.encoder.ImageDecodeException;
 import dev.mmr.encoder.ImagePreprocessor;
 import dev.mmr.encoder.MatMambaModel;
@@ -21,6 +22,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -45,8 +47,13 @@ public final class BenchIndexCommand implements Callable<Integer>, MmrCommand {
     @Option(names = "--limit", defaultValue = "0", description = "only the first N images (0: all)")
     long limit;
 
-    @Option(names = "--batch", defaultValue = "64", description = "images per encoder batch (default: ${DEFAULT-VALUE})")
-    int batch;
+    @Option(names = "--batch", description = "images per encoder batch (default: the device's preferred batch)")
+    Integer batchOption;
+
+    @Mixin
+    EncoderOptions device;
+
+    private int batch;
 
     @Option(names = "--threads", description = "decoding threads (default: half the cores)")
     Integer threads;
@@ -54,7 +61,11 @@ public final class BenchIndexCommand implements Callable<Integer>, MmrCommand {
     @Override
     public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
-        try (MatMambaModel encoder = MatMambaModel.load(model)) {
+        try (MatMambaModel encoder = device.load(model)) {
+            batch = batchOption != null ? batchOption : encoder.preferredBatch();
+            if (batch <= 0) {
+                throw new IllegalArgumentException("--batch must be positive, got " + batch);
+            }
             EncoderOnly encoderOnly = encoderOnly(encoder);
 
             Path scratch = Files.createTempDirectory("mmr-bench-index");
@@ -72,8 +83,8 @@ public final class BenchIndexCommand implements Callable<Integer>, MmrCommand {
             }
             double encodeRate = encoderOnly.images / encoderOnly.seconds;
             double indexRate = result.imagesPerSecond();
-            out.printf(Locale.ROOT, "model %s (D %d), source %s, batch %d, %d decoding threads, %d cores%n", model,
-                    encoder.embeddingDim(), source + (under == null ? "" : " under " + under), batch,
+            out.printf(Locale.ROOT, "model %s (D %d) on %s, source %s, batch %d, %d decoding threads, %d cores%n", model,
+                    encoder.embeddingDim(), encoder.device(), source + (under == null ? "" : " under " + under), batch,
                     threads != null ? threads : BulkIndexer.Options.DEFAULT.decodeThreads(), Runtime.getRuntime().availableProcessors());
             out.println("| run | images | seconds | images/s |");
             out.println("|---|---:|---:|---:|");

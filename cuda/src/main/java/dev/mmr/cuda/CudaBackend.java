@@ -43,7 +43,7 @@ public final class CudaBackend implements EncoderBackend {
         Cuda.check(cudaFree(null), "initialising the CUDA context");
         this.build = KernelBuild.of(config, device.arch(), precision);
         this.kernels = new DeviceKernels(build);
-        DeviceWeights uploaded;
+        DeviceWeights uploaded = null;
         try {
             uploaded = new DeviceWeights(config, source, precision == Precision.BF16, Cuda.MEMORY);
             for (int i = 0; i < SLOTS; i++) {
@@ -53,6 +53,9 @@ public final class CudaBackend implements EncoderBackend {
             }
         } catch (RuntimeException e) {
             allSlots.forEach(Slot::close);
+            if (uploaded != null) {
+                uploaded.close();
+            }
             kernels.close();
             throw e;
         }
@@ -119,6 +122,7 @@ public final class CudaBackend implements EncoderBackend {
         for (int i = 0; i < SLOTS; i++) {
             take();
         }
+        useDevice();
         allSlots.forEach(Slot::close);
         weights.close();
         kernels.close();

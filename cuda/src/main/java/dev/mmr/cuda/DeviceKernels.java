@@ -13,6 +13,7 @@ import org.bytedeco.cuda.cudart.CUfunc_st;
 import org.bytedeco.cuda.cudart.CUmod_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.PointerPointer;
 
 /** The kernels compiled by NVRTC for one model and precision, loaded into the current context. */
 final class DeviceKernels implements AutoCloseable {
@@ -49,7 +50,7 @@ final class DeviceKernels implements AutoCloseable {
             throw new IllegalStateException(kernel.symbol + " takes (" + signatures.get(kernel) + "), given (" + args.kinds() + ")");
         }
         Cuda.checkDriver(cuLaunchKernel(functions.get(kernel), geometry.grid(), 1, 1, geometry.block(), 1, 1, 0, stream,
-                args.params(), null), "cuLaunchKernel " + kernel.symbol);
+                args.params(), (PointerPointer<?>) null), "cuLaunchKernel " + kernel.symbol);
     }
 
     @Override public void close() {

@@ -3,11 +3,15 @@ package dev.mmr.cuda;
 import java.util.List;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * The argument list of one kernel launch, in native memory: an 8-byte slot per argument and the array of slot
  * addresses that {@code cuLaunchKernel} reads (it copies the values at launch, so one instance serves every launch
- * of a stream in turn). Not thread-safe.
+ * of a stream in turn). The array goes to the driver as a {@link PointerPointer}: JavaCPP's overload taking plain
+ * {@code Pointer}s marks {@code kernelParams} by-pointer-pointer and would pass the address of a variable holding
+ * the array's address, one level of indirection too many. Not thread-safe.
  */
 final class KernelArgs implements AutoCloseable {
     private static final int SLOT = 8;
@@ -15,6 +19,7 @@ final class KernelArgs implements AutoCloseable {
 
     private final BytePointer slots = new BytePointer((long) SLOT * MAX_ARGS);
     private final LongPointer addresses = new LongPointer(MAX_ARGS);
+    private final PointerPointer<Pointer> params = new PointerPointer<>(addresses);
     private final StringBuilder kinds = new StringBuilder();
     private int count;
 
@@ -41,9 +46,9 @@ final class KernelArgs implements AutoCloseable {
         return next('f');
     }
 
-    /** The {@code void**} kernelParams array. */
-    LongPointer params() {
-        return addresses;
+    /** The {@code void**} kernelParams array (a view of the slot addresses). */
+    PointerPointer<Pointer> params() {
+        return params;
     }
 
     /** Starts a new list holding {@code args}. */

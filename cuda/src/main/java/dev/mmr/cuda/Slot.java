@@ -36,8 +36,14 @@ final class Slot implements AutoCloseable {
         this.config = config;
         this.build = build;
         Cuda.check(cudaStreamCreate(stream), "cudaStreamCreate");
-        Cuda.checkBlas(cublasCreate_v2(blas), "cublasCreate");
-        Cuda.checkBlas(cublasSetStream_v2(blas, stream), "cublasSetStream");
+        try {
+            Cuda.checkBlas(cublasCreate_v2(blas), "cublasCreate");
+            Cuda.checkBlas(cublasSetStream_v2(blas, stream), "cublasSetStream");
+        } catch (RuntimeException e) {
+            cublasDestroy_v2(blas);
+            cudaStreamDestroy(stream);
+            throw e;
+        }
     }
 
     /** Makes room for {@code batch} images (keeps what is there when it is large enough). */
@@ -85,6 +91,9 @@ final class Slot implements AutoCloseable {
                 cudaFreeHost(p);
             }
         }
+        hostPixels = null;
+        hostFeatures = null;
+        hostLogits = null;
         layout = null;
     }
 

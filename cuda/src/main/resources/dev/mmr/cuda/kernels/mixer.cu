@@ -27,6 +27,16 @@
 // The scan keeps state / (product of the decays since it last folded them in); below this product it folds.
 #define MMR_FOLD_BELOW 1e-6f
 
+// Four state rows' B or C values, one 16-byte load (own types, so the source needs no CUDA headers under NVRTC).
+struct alignas(16) Rows4 {
+    float x, y, z, w;
+};
+
+// A head's step and decay for one token, as conv_bc_dt writes them.
+struct alignas(8) StepDecay {
+    float step, decay;
+};
+
 // For `rows` in_proj rows: bc (rows, 2N) = SiLU(conv(B, C)) with the conv1d channels from convCol on, and
 // dt (rows, heads, 2) = (step, decay) of each of the `heads` heads. One thread per output column of a row.
 extern "C" __global__ void conv_bc_dt(const float* __restrict__ in, int inStride, float* __restrict__ bc,
@@ -72,7 +82,7 @@ extern "C" __global__ void ssm_scan(const float* __restrict__ in, int inStride, 
                                     const float* __restrict__ convBias, const float* __restrict__ skip,
                                     act_t* __restrict__ gated, float* __restrict__ squares, int squaresStride,
                                     int tokens, int di, int headdim) {
-    __shared__ float4 stage[2][2][MMR_STATE_PAD / 4];
+    __shared__ Rows4 stage[2][2][MMR_STATE_PAD / 4];
     const int blocksPerImage = (di + MMR_CHANNELS_PER_BLOCK - 1) / MMR_CHANNELS_PER_BLOCK;
     const int image = (int) (blockIdx.x / blocksPerImage);
     const int group = (int) (blockIdx.x % blocksPerImage) * MMR_SCAN_WARPS + (int) (threadIdx.x / 32);
@@ -131,9 +141,9 @@ extern "C" __global__ void ssm_scan(const float* __restrict__ in, int inStride, 
         float step = 0.0f;
         float decay = 1.0f;
         if (active) {
-            float2 sd = *(const float2*) (dt + (row * heads + head) * 2);
-            step = sd.x;
-            decay = sd.y;
+            const StepDecay sd = *(const StepDecay*) (dt + (row * heads + head) * 2);
+            step = sd.step;
+            decay = sd.decay;
         }
         scale *= decay;
         if (scale < MMR_FOLD_BELOW) {
@@ -144,13 +154,13 @@ extern "C" __global__ void ssm_scan(const float* __restrict__ in, int inStride, 
             scale = 1.0f;
         }
         const float u = __fdividef(xc * step, scale);
-        const float4* bRows = stage[t & 1][0];
-        const float4* cRows = stage[t & 1][1];
+        const Rows4* bRows = stage[t & 1][0];
+        const Rows4* cRows = stage[t & 1][1];
         float y0 = 0.0f, y1 = 0.0f, y2 = 0.0f, y3 = 0.0f;
 #pragma unroll
         for (int g = 0; g < MMR_STATE_PER_LANE / 4; g++) {
-            const float4 bv = bRows[g * MMR_STATE_SPLIT + part];
-            const float4 cv = cRows[g * MMR_STATE_SPLIT + part];
+            const Rows4 bv = bRows[g * MMR_STATE_SPLIT + part];
+            const Rows4 cv = cRows[g * MMR_STATE_SPLIT + part];
             state[4 * g] = fmaf(u, bv.x, state[4 * g]);
             state[4 * g + 1] = fmaf(u, bv.y, state[4 * g + 1]);
             state[4 * g + 2] = fmaf(u, bv.z, state[4 * g + 2]);

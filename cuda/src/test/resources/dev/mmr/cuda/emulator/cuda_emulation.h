@@ -11,14 +11,6 @@ struct EmuDim {
     unsigned int x, y, z;
 };
 
-struct alignas(8) float2 {
-    float x, y;
-};
-
-struct alignas(16) float4 {
-    float x, y, z, w;
-};
-
 // Set by the scheduler before it resumes a thread's fiber.
 extern EmuDim threadIdx, blockIdx, blockDim, gridDim;
 

@@ -23,7 +23,7 @@ class BackendChoiceTest {
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try (MatMambaModel model = MatMambaModel.load(TestPaths.goldenTiny(), Device.AUTO, Precision.FP32)) {
             assertTrue(model.device().startsWith("cpu (auto: cuda not usable: no cuda backend on the class path"), model.device());
-            assertEquals(64, model.preferredBatch(), "4096 product rows of 65 tokens");
+            assertEquals(127, model.preferredBatch(), "8192 product rows of 65 tokens");
             assertEquals(1, model.concurrency());
         } finally {
             System.setErr(err);

@@ -20,10 +20,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 public final class CpuBackend implements EncoderBackend {
     /**
-     * Rows of the products (batch x tokens) from which a larger batch gains little: 21 images of 197 tokens (224px),
-     * 64 of 65 (CIFAR's 32px). docs/encoder.md, "Backends and devices", gives the measurements.
+     * Rows of the products (batch x tokens) from which a larger batch gains little: 42 images of 197 tokens (224px),
+     * 127 of 65 (CIFAR's 32px). docs/encoder.md, "Backends and devices", gives the measurements.
      */
-    private static final int PREFERRED_ROWS = 4096;
+    private static final int PREFERRED_ROWS = 8192;
     private static final int MAX_PREFERRED_BATCH = 256;
     /** Rows per parallel task of the row-wise kernels. */
     private static final int ROW_BLOCK = 64;

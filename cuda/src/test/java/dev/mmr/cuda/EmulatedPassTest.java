@@ -1,5 +1,6 @@
 package dev.mmr.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -125,6 +126,27 @@ class EmulatedPassTest {
                 expected.features(), expected.logits(), 1e-5);
     }
 
+    /**
+     * The order in which a block's threads run between barriers is no promise on a GPU: resumed in two shuffled orders,
+     * the pass must give the same bits as in index order (a kernel reading shared memory before the barrier that
+     * publishes it, or writing it while others read, would not), at the released width's two-lane state split.
+     */
+    @Test
+    void resultsDoNotDependOnTheOrderABlocksThreadsRun() throws Exception {
+        assumeEmulator("EmulatedPassTest thread order");
+        ModelConfig config = new ModelConfig(512, 2, 1000, 16, 64, 128, 4, 2, 1e-5);
+        KernelBuild build = KernelBuild.of(config, HOPPER, Precision.BF16);
+        WeightSource weights = BenchmarkModels.randomWeights(config);
+        float[] pixels = randomPixels(config, 2);
+        int[] widths = {512, 128};
+        NetworkOutput inOrder = forward(config, weights, Precision.BF16, build, pixels, 2, widths);
+        for (long seed : new long[] {1, 0x9E3779B97F4A7C15L}) {
+            NetworkOutput shuffled = forward(config, weights, Precision.BF16, build, pixels, 2, widths, seed);
+            assertArrayEquals(inOrder.features(), shuffled.features(), "features, schedule seed " + seed);
+            assertArrayEquals(inOrder.logits(), shuffled.logits(), "logits, schedule seed " + seed);
+        }
+    }
+
     @Test
     void aLaunchThatWritesPastItsBufferIsStoppedNamingTheStep() throws Exception {
         assumeEmulator("EmulatedPassTest fault");
@@ -137,7 +159,7 @@ class EmulatedPassTest {
         List<PassPlan.Step> steps = List.of(new PassPlan.Launch(Kernel.ADD_BIAS, LaunchGeometry.perElement(20 * 10),
                 List.of(PassPlan.Arg.ptr(matrix), PassPlan.Arg.ptr(bias), PassPlan.Arg.i32(20), PassPlan.Arg.i32(10))));
         Emulator.EmulatorException e = assertThrows(Emulator.EmulatorException.class,
-                () -> emulator.run(memory, steps, Precision.FP32, List.of(new Emulator.Output(matrix, 19 * 10))));
+                () -> emulator.run(memory, steps, Precision.FP32, List.of(new Emulator.Output(matrix, 19 * 10)), 0));
         System.out.println("emulator stopped the overflowing launch: " + e.getMessage());
         assertTrue(e.getMessage().contains("step 0, kernel add_bias") && e.getMessage().contains("past the end"),
                 e.getMessage());
@@ -156,9 +178,14 @@ class EmulatedPassTest {
 
     private static NetworkOutput forward(ModelConfig config, WeightSource source, Precision precision, KernelBuild build,
                                          float[] pixels, int batch, int[] widths) throws Exception {
+        return forward(config, source, precision, build, pixels, batch, widths, 0);
+    }
+
+    private static NetworkOutput forward(ModelConfig config, WeightSource source, Precision precision, KernelBuild build,
+                                         float[] pixels, int batch, int[] widths, long scheduleSeed) throws Exception {
         EmulatedMemory memory = new EmulatedMemory();
         try (DeviceWeights weights = new DeviceWeights(config, source, precision == Precision.BF16, memory)) {
-            return emulator(build).forward(config, memory, weights.addresses(), precision, pixels, batch, widths);
+            return emulator(build).forward(config, memory, weights.addresses(), precision, pixels, batch, widths, scheduleSeed);
         }
     }
 

@@ -102,7 +102,7 @@ final class Emulator {
      * uploaded, the plan run, and the features and logits read back.
      */
     NetworkOutput forward(ModelConfig config, EmulatedMemory memory, WeightAddresses weights, Precision precision,
-                          float[] pixels, int batch, int[] widths) throws IOException, InterruptedException {
+                          float[] pixels, int batch, int[] widths, long scheduleSeed) throws IOException, InterruptedException {
         WorkspaceLayout layout = new WorkspaceLayout(config, build, batch);
         Map<Buffer, Long> at = new EnumMap<>(Buffer.class);
         for (Buffer b : Buffer.values()) {
@@ -113,7 +113,7 @@ final class Emulator {
             List<PassPlan.Step> steps = PassPlan.of(config, build, weights, at::get, batch, widths);
             List<float[]> out = run(memory, steps, precision,
                     List.of(new Output(at.get(Buffer.FEATURES), batch * config.dModel()),
-                            new Output(at.get(Buffer.LOGITS), batch * config.nClasses())));
+                            new Output(at.get(Buffer.LOGITS), batch * config.nClasses())), scheduleSeed);
             return new NetworkOutput(out.get(0), out.get(1));
         } finally {
             at.values().forEach(memory::free);
@@ -124,14 +124,18 @@ final class Emulator {
     record Output(long address, int floats) {
     }
 
-    /** Runs {@code steps} over {@code memory}'s allocations and returns {@code outputs}' values. */
-    List<float[]> run(EmulatedMemory memory, List<PassPlan.Step> steps, Precision precision, List<Output> outputs)
-            throws IOException, InterruptedException {
+    /**
+     * Runs {@code steps} over {@code memory}'s allocations and returns {@code outputs}' values. A {@code scheduleSeed}
+     * other than 0 resumes each block's threads in a shuffled order (from that seed) instead of in index order.
+     */
+    List<float[]> run(EmulatedMemory memory, List<PassPlan.Step> steps, Precision precision, List<Output> outputs,
+                      long scheduleSeed) throws IOException, InterruptedException {
         Path job = Files.createTempFile(dir, "job", ".bin");
         Path result = Files.createTempFile(dir, "out", ".bin");
         try {
             writeJob(job, memory, steps, precision, outputs);
-            Process p = new ProcessBuilder(binary.toString(), job.toString(), result.toString()).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(binary.toString(), job.toString(), result.toString(), Long.toUnsignedString(scheduleSeed))
+                    .redirectErrorStream(true).start();
             String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(RUN_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

@@ -4,7 +4,9 @@
 // inaccessible page, so a kernel that reads or writes past its end stops the run naming the step; a shuffle or
 // barrier that some lanes never reach is reported, not hung.
 //
-//   emulator JOB OUT    reads the job (EmulatorJob.java writes it), writes the requested outputs to OUT.
+//   emulator JOB OUT [SEED]   reads the job (Emulator.java writes it), writes the requested outputs to OUT. With a
+//                             SEED other than 0 the threads of a block are resumed in a shuffled order each round
+//                             (the order a GPU keeps is no promise), so a kernel whose result depends on it differs.
 //
 // x86-64 Linux only (the fibers switch stacks in assembly). Exit status 0, or 3 with a message on stderr.
 #include <signal.h>
@@ -163,6 +165,7 @@ static uint32_t lanes_live[max_block / 32];
 static uint32_t exchange[max_block / 32][32];
 static uint64_t progress;
 static std::function<void()> body;
+static uint64_t schedule_seed;
 
 static void yield() {
     emu_switch(&fibers[current].sp, scheduler_sp);
@@ -274,10 +277,21 @@ static void launch(unsigned int grid, unsigned int threads, const std::function<
         for (int t = 0; t < block_threads; t++) {
             start_fiber(t);
         }
+        int order[max_block];
+        for (int t = 0; t < block_threads; t++) {
+            order[t] = t;
+        }
         for (int remaining = block_threads; remaining > 0;) {
             uint64_t before = progress;
             remaining = 0;
-            for (int t = 0; t < block_threads; t++) {
+            if (schedule_seed != 0) {
+                for (int i = block_threads - 1; i > 0; i--) {
+                    schedule_seed = schedule_seed * 6364136223846793005ULL + 1442695040888963407ULL;
+                    std::swap(order[i], order[(schedule_seed >> 33) % (uint64_t) (i + 1)]);
+                }
+            }
+            for (int i = 0; i < block_threads; i++) {
+                int t = order[i];
                 if (!fibers[t].done) {
                     current = t;
                     threadIdx = EmuDim{(unsigned) t, 0, 0};
@@ -527,10 +541,11 @@ static int run(const char* job_path, const char* out_path) {
 }  // namespace emu
 
 int main(int argc, char** argv) {
-    if (argc != 3) {
-        std::fprintf(stderr, "usage: emulator JOB OUT\n");
+    if (argc != 3 && argc != 4) {
+        std::fprintf(stderr, "usage: emulator JOB OUT [SEED]\n");
         return 2;
     }
+    emu::schedule_seed = argc == 4 ? std::strtoull(argv[3], nullptr, 10) : 0;
     static char alternate[64 * 1024];
     stack_t stack{};
     stack.ss_sp = alternate;

@@ -106,17 +106,22 @@ public final class CudaBenchmark {
                         row.put("batch", plan.batch());
                         row.put("img_per_s", Math.round(rate));
                         rows.add(row);
+                        write(device, rows);
                     }
                 }
             }
         }
+        out.println("wrote " + plan.json());
+    }
+
+    /** The JSON with the rows so far, rewritten after each row so that a run cut short keeps what it measured. */
+    private void write(CudaDevice device, List<Map<String, Object>> rows) throws IOException {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("device", device.describe());
         report.put("command", plan.command());
         report.put("rows", rows);
         Files.createDirectories(plan.json().toAbsolutePath().getParent());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(plan.json().toFile(), report);
-        out.println("wrote " + plan.json());
     }
 
     private static String steps(Map<String, Double> millis) {

@@ -29,7 +29,7 @@ public final class ServerOptions {
     int queue;
 
     @Option(names = "--batch", description = "Most waiting query images of one submodel encoded together. Default: the encoder device's"
-            + " preferred batch (on the cpu: 64 at 32px, 21 at 224px).")
+            + " preferred batch (on the cpu: 127 at 32px, 42 at 224px).")
     Integer batch;
 
     @Option(names = "--max-body-mb", defaultValue = "8", description = "Largest upload in MiB. Default: ${DEFAULT-VALUE}.")

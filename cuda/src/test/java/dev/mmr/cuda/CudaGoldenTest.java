@@ -14,10 +14,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -29,21 +27,8 @@ class CudaGoldenTest {
     private static final int LAYERS = 4;
     private static final int D = 128;
 
-    static Stream<Arguments> cases() {
-        List<Arguments> cases = new ArrayList<>();
-        Map<String, int[]> widths = Map.of("level1", GpuTests.uniform(LAYERS, D), "level2", GpuTests.uniform(LAYERS, D / 2),
-                "level4", GpuTests.uniform(LAYERS, D / 4), "level8", GpuTests.uniform(LAYERS, D / 8),
-                "mix0", new int[] {128, 64, 32, 16}, "mix1", new int[] {16, 32, 64, 128});
-        for (Precision p : Precision.values()) {
-            for (String name : List.of("level1", "level2", "level4", "level8", "mix0", "mix1")) {
-                cases.add(Arguments.of(p, name, widths.get(name)));
-            }
-        }
-        return cases.stream();
-    }
-
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("cases")
+    @MethodSource("dev.mmr.cuda.GpuTests#goldenCases")
     void reproducesGoldenFeaturesAndLogits(Precision precision, String name, int[] widths) throws Exception {
         GpuTests.assumeGpu("CudaGoldenTest " + precision + " " + name);
         Map<String, Tensor> golden = SafeTensors.read(GpuTests.testResource("golden/golden_a.io.safetensors"));

@@ -13,7 +13,6 @@ import dev.mmr.encoder.SafeTensors;
 import dev.mmr.encoder.Tensor;
 import dev.mmr.encoder.WeightSource;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,21 +41,8 @@ class EmulatedPassTest {
     @TempDir
     static Path work;
 
-    static Stream<Arguments> goldenCases() {
-        List<Arguments> cases = new ArrayList<>();
-        Map<String, int[]> widths = Map.of("level1", GpuTests.uniform(4, 128), "level2", GpuTests.uniform(4, 64),
-                "level4", GpuTests.uniform(4, 32), "level8", GpuTests.uniform(4, 16),
-                "mix0", new int[] {128, 64, 32, 16}, "mix1", new int[] {16, 32, 64, 128});
-        for (Precision p : Precision.values()) {
-            for (String name : List.of("level1", "level2", "level4", "level8", "mix0", "mix1")) {
-                cases.add(Arguments.of(p, name, widths.get(name)));
-            }
-        }
-        return cases.stream();
-    }
-
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("goldenCases")
+    @MethodSource("dev.mmr.cuda.GpuTests#goldenCases")
     void reproducesGoldenFeaturesAndLogits(Precision precision, String name, int[] widths) throws Exception {
         assumeEmulator("EmulatedPassTest golden " + precision + " " + name);
         ModelConfig config = GpuTests.config("golden-tiny");

@@ -9,15 +9,24 @@ import dev.mmr.encoder.Precision;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * What the GPU tests share: the skip (with its reason printed) where no usable GPU is present, the test data (under
  * the project root, or {@code -Dmmr.home} where a GPU run unpacked it), and opening a model through the seam's lookup.
  */
 final class GpuTests {
+    /** golden-tiny's layers and d_model. */
+    static final int GOLDEN_LAYERS = 4;
+    static final int GOLDEN_D = 128;
+
     private GpuTests() {
     }
 
@@ -57,6 +66,20 @@ final class GpuTests {
         BackendProvider cuda = ServiceLoader.load(BackendProvider.class).stream()
                 .filter(p -> p.type() == CudaProvider.class).map(ServiceLoader.Provider::get).findFirst().orElseThrow();
         return cuda.open(checkpoint.config(), name -> checkpoint.tensor(name).data(), precision);
+    }
+
+    /** The golden vectors' cases (golden-tiny): each precision at every uniform level and both Mix'n'Match widths. */
+    static Stream<Arguments> goldenCases() {
+        List<Arguments> cases = new ArrayList<>();
+        Map<String, int[]> widths = Map.of("level1", uniform(GOLDEN_LAYERS, GOLDEN_D), "level2", uniform(GOLDEN_LAYERS, GOLDEN_D / 2),
+                "level4", uniform(GOLDEN_LAYERS, GOLDEN_D / 4), "level8", uniform(GOLDEN_LAYERS, GOLDEN_D / 8),
+                "mix0", new int[] {128, 64, 32, 16}, "mix1", new int[] {16, 32, 64, 128});
+        for (Precision p : Precision.values()) {
+            for (String name : List.of("level1", "level2", "level4", "level8", "mix0", "mix1")) {
+                cases.add(Arguments.of(p, name, widths.get(name)));
+            }
+        }
+        return cases.stream();
     }
 
     /** The configuration of the model in {@code models/<name>}. */

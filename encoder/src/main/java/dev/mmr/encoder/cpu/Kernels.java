@@ -81,14 +81,20 @@ final class Kernels {
      * of {@code bc} ({@code 2N} floats per row: B then C); dt and decay have {@code hStride} floats per row, one per head.
      * Token-major over the group of heads, so each token's row of x and y is read and written in one sweep (a row of a
      * batch's activations is a page apart from the next: head by head, every token would touch a new page).
-     * Vectorised over a head's channels, so no horizontal sums are needed (heads of 8, 16 or 32 channels in the
-     * released shapes). The sum over the N state rows runs as several independent FMA chains (even and odd rows):
-     * one chain would be bound by the FMA latency, not its throughput.
+     * Vectorised over channels, so no horizontal sums are needed: a head a vector (or several) when its channels fill
+     * whole vectors (16 and 32 channels with 16 lanes), {@link #headsPerVector} heads a vector when they are narrower
+     * (the CIFAR model's 8 channels), the heads that do not fill a vector one channel at a time. The sum over the N
+     * state rows runs as several independent FMA chains (even and odd rows): one chain would be bound by the FMA
+     * latency, not its throughput.
      */
     static void scanHeads(float[] x, float[] y, int xStride, int headdim, float[] bc, int n, float[] dt, float[] decay,
                           int hStride, int head0, int count, float[] skip, int row0, int len) {
         if (headdim % LANES != 0) {
-            for (int head = head0; head < head0 + count; head++) {
+            int packed = headsPerVector(headdim) > 1 ? count / headsPerVector(headdim) * headsPerVector(headdim) : 0;
+            if (packed > 0) {
+                scanPackedHeads(x, y, xStride, headdim, bc, n, dt, decay, hStride, head0, packed, skip, row0, len);
+            }
+            for (int head = head0 + packed; head < head0 + count; head++) {
                 scanHeadScalar(x, y, xStride, head * headdim, headdim, bc, n, dt, decay, hStride, head, skip[head], row0, len);
             }
             return;
@@ -173,6 +179,58 @@ final class Kernels {
                 acc0 = st.fma(FloatVector.broadcast(F, bc[b + n + i]), acc0);
             }
             acc0.add(acc1).intoArray(y, xo + v);
+        }
+    }
+
+    /** Heads of {@code headdim} channels that one vector holds side by side: LANES / headdim when that divides, else 1. */
+    static int headsPerVector(int headdim) {
+        return headdim < LANES && LANES % headdim == 0 ? LANES / headdim : 1;
+    }
+
+    /**
+     * {@link #scanHeads} for {@code count} heads (a multiple of {@link #headsPerVector}) narrower than a vector: each
+     * vector holds {@code headsPerVector} neighbouring heads, whose decay, step and skip differ lane by lane (B and C
+     * are shared by all heads). State: N x LANES floats per vector of heads.
+     */
+    private static void scanPackedHeads(float[] x, float[] y, int xStride, int headdim, float[] bc, int n, float[] dt,
+                                        float[] decay, int hStride, int head0, int count, float[] skip, int row0, int len) {
+        int vectors = count * headdim / LANES;
+        float[] states = new float[vectors * n * LANES];
+        float[] lanes = new float[3 * LANES];
+        for (int t = 0; t < len; t++) {
+            int row = row0 + t;
+            int b = row * 2 * n;
+            for (int v = 0; v < vectors; v++) {
+                int col = head0 * headdim + v * LANES;
+                for (int j = 0; j < LANES; j++) {
+                    int head = (col + j) / headdim;
+                    lanes[j] = decay[row * hStride + head];
+                    lanes[LANES + j] = dt[row * hStride + head];
+                    lanes[2 * LANES + j] = skip[head];
+                }
+                FloatVector a = FloatVector.fromArray(F, lanes, 0);
+                FloatVector xv = FloatVector.fromArray(F, x, row * xStride + col);
+                FloatVector xs = xv.mul(FloatVector.fromArray(F, lanes, LANES));
+                FloatVector acc0 = xv.mul(FloatVector.fromArray(F, lanes, 2 * LANES));
+                FloatVector acc1 = FloatVector.zero(F);
+                int i = 0;
+                for (int s = v * n * LANES; i + 1 < n; i += 2, s += 2 * LANES) {
+                    FloatVector st0 = xs.fma(FloatVector.broadcast(F, bc[b + i]), FloatVector.fromArray(F, states, s).mul(a));
+                    FloatVector st1 = xs.fma(FloatVector.broadcast(F, bc[b + i + 1]),
+                            FloatVector.fromArray(F, states, s + LANES).mul(a));
+                    st0.intoArray(states, s);
+                    st1.intoArray(states, s + LANES);
+                    acc0 = st0.fma(FloatVector.broadcast(F, bc[b + n + i]), acc0);
+                    acc1 = st1.fma(FloatVector.broadcast(F, bc[b + n + i + 1]), acc1);
+                }
+                if (i < n) {
+                    int s = v * n * LANES + i * LANES;
+                    FloatVector st = xs.fma(FloatVector.broadcast(F, bc[b + i]), FloatVector.fromArray(F, states, s).mul(a));
+                    st.intoArray(states, s);
+                    acc0 = st.fma(FloatVector.broadcast(F, bc[b + n + i]), acc0);
+                }
+                acc0.add(acc1).intoArray(y, row * xStride + col);
+            }
         }
     }
 

@@ -10,7 +10,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Why the selective scan is a Java kernel: times, for one image and one layer, the vectorised recurrence
- * ({@link Kernels#scanHeads}, one task a head) against the two ND4J operations that the quadratic ("SSD") form
+ * ({@link Kernels#scanHeads}, one task per vector of heads, as the backend runs it) against the two ND4J operations that the quadratic ("SSD") form
  * cannot do without: the exponential of the per-head decay matrix (heads x L x L) and the batched product
  * (heads x L x L) . (heads x L x headdim). The ND4J figure is a lower bound of that form (it leaves out
  * C.B^T, the cumulative sums, the mask and the reshapes).
@@ -37,8 +37,10 @@ public final class ScanStepBenchmark {
         float[] y = new float[tokens * width];
         float[] skip = new float[heads];
         Arrays.fill(skip, 1f);
-        double java = best(repetitions, () -> IntStream.range(0, heads).parallel().forEach(j ->
-                Kernels.scanHeads(x, y, width, headdim, bc, dState, dt, decay, heads, j, 1, skip, 0, tokens)));
+        int group = Kernels.headsPerVector(headdim);
+        double java = best(repetitions, () -> IntStream.range(0, (heads + group - 1) / group).parallel().forEach(g ->
+                Kernels.scanHeads(x, y, width, headdim, bc, dState, dt, decay, heads, g * group,
+                        Math.min(group, heads - g * group), skip, 0, tokens)));
         INDArray segments = Nd4j.rand(DataType.FLOAT, heads, tokens, tokens).negi();
         INDArray xdt = Nd4j.rand(DataType.FLOAT, heads, tokens, headdim);
         double nd4j = best(repetitions, () -> {

@@ -6,13 +6,16 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The selective-scan kernel at every vector shape (and the odd-width fallback), and the step sizes and decays, against float64. */
+/**
+ * The selective-scan kernel at every vector shape (heads of whole vectors, narrow heads side by side in a vector, and
+ * the odd-width fallback), and the step sizes and decays, against float64.
+ */
 class KernelsTest {
 
     @ParameterizedTest(name = "headdim {0}")
-    @ValueSource(ints = {16, 32, 24, 8, 12, 6, 3})
+    @ValueSource(ints = {16, 32, 24, 8, 4, 2, 12, 6, 3})
     void scanMatchesTheRecurrence(int headdim) {
-        int heads = 3;
+        int heads = 5;
         int len = 9;
         SplittableRandom random = new SplittableRandom(headdim);
         float[] dt = new float[len * heads];
@@ -26,9 +29,9 @@ class KernelsTest {
 
     /** Long sequences mixing slow decays, fast ones and decays that underflow to 0. */
     @ParameterizedTest(name = "headdim {0}")
-    @ValueSource(ints = {8, 16, 32})
+    @ValueSource(ints = {4, 8, 16, 32})
     void scanStaysExactOverLongSequencesAndVanishingDecays(int headdim) {
-        int heads = 2;
+        int heads = 5;
         int len = 300;
         SplittableRandom random = new SplittableRandom(headdim + 1);
         float[] dt = new float[len * heads];
@@ -48,7 +51,8 @@ class KernelsTest {
         float[] bc = gaussian(random, len * 2 * n);
         float[] skip = gaussian(random, heads);
         float[] y = new float[len * width];
-        // Head 0 alone, the others as one token-major group: both forms of the call.
+        // Head 0 alone, the other four as one token-major group: both forms of the call (four narrow heads fill whole
+        // vectors side by side where a vector holds two or four of them).
         Kernels.scanHeads(x, y, width, headdim, bc, n, dt, decay, heads, 0, 1, skip, 0, len);
         Kernels.scanHeads(x, y, width, headdim, bc, n, dt, decay, heads, 1, heads - 1, skip, 0, len);
         for (int j = 0; j < heads; j++) {

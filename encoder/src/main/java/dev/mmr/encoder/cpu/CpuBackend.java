@@ -30,8 +30,8 @@ public final class CpuBackend implements EncoderBackend {
     /**
      * Heads of one image per parallel scan task when a row of activations spans a page or more: one head at a time
      * would then touch a new page at every token, which the hardware prefetchers do not follow (their states,
-     * 8 x 8 KB at the 35M shape, stay in L2). Narrower rows are scanned as many heads per task as one vector holds
-     * ({@code Kernels.headsPerVector}: one, or several narrow heads side by side).
+     * 8 x 8 KB at the 35M shape, stay in L2). Narrower rows are scanned {@code Kernels.packedHeads} heads a task
+     * (one, or the fewest heads whose channels fill whole vectors together); wide groups are rounded up to whole packs.
      */
     private static final int SCAN_GROUP = 8;
     private static final int PAGE_BYTES = 4096;
@@ -238,7 +238,8 @@ public final class CpuBackend implements EncoderBackend {
                 Kernels.stepAndDecay(bcdt, r * bcdtWidth + 2 * n, layer.dtBias(), layer.a(), buf.dt, buf.decay, r * heads, heads);
             }
         });
-        int group = di * Float.BYTES >= PAGE_BYTES ? SCAN_GROUP : Kernels.headsPerVector(shape.headdim());
+        int packed = Kernels.packedHeads(shape.headdim());
+        int group = di * Float.BYTES >= PAGE_BYTES ? (SCAN_GROUP + packed - 1) / packed * packed : packed;
         int groups = (heads + group - 1) / group;
         IntStream.range(0, batch * groups).parallel().forEach(task -> {
             int b = task / groups;

@@ -82,15 +82,16 @@ final class Kernels {
      * Token-major over the group of heads, so each token's row of x and y is read and written in one sweep (a row of a
      * batch's activations is a page apart from the next: head by head, every token would touch a new page).
      * Vectorised over channels, so no horizontal sums are needed: a head a vector (or several) when its channels fill
-     * whole vectors (16 and 32 channels with 16 lanes), {@link #headsPerVector} heads a vector when they are narrower
-     * (the CIFAR model's 8 channels), the heads that do not fill a vector one channel at a time. The sum over the N
+     * whole vectors (16 and 32 channels with 16 lanes); otherwise runs of {@link #packedHeads} heads side by side, whose
+     * channels fill whole vectors together (two 8-channel heads a vector, four 12-channel heads three vectors); the
+     * heads left over one channel at a time. The sum over the N
      * state rows runs as several independent FMA chains (even and odd rows): one chain would be bound by the FMA
      * latency, not its throughput.
      */
     static void scanHeads(float[] x, float[] y, int xStride, int headdim, float[] bc, int n, float[] dt, float[] decay,
                           int hStride, int head0, int count, float[] skip, int row0, int len) {
         if (headdim % LANES != 0) {
-            int packed = headsPerVector(headdim) > 1 ? count / headsPerVector(headdim) * headsPerVector(headdim) : 0;
+            int packed = count / packedHeads(headdim) * packedHeads(headdim);
             if (packed > 0) {
                 scanPackedHeads(x, y, xStride, headdim, bc, n, dt, decay, hStride, head0, packed, skip, row0, len);
             }
@@ -182,15 +183,22 @@ final class Kernels {
         }
     }
 
-    /** Heads of {@code headdim} channels that one vector holds side by side: LANES / headdim when that divides, else 1. */
-    static int headsPerVector(int headdim) {
-        return headdim < LANES && LANES % headdim == 0 ? LANES / headdim : 1;
+    /**
+     * The fewest heads of {@code headdim} channels that fill whole vectors side by side: 1 when a head does by itself,
+     * else LANES / gcd(headdim, LANES) (2 for 8 channels with 16 lanes, 4 for 12).
+     */
+    static int packedHeads(int headdim) {
+        return LANES / gcd(headdim, LANES);
+    }
+
+    private static int gcd(int a, int b) {
+        return b == 0 ? a : gcd(b, a % b);
     }
 
     /**
-     * {@link #scanHeads} for {@code count} heads (a multiple of {@link #headsPerVector}) narrower than a vector: each
-     * vector holds {@code headsPerVector} neighbouring heads, whose decay, step and skip differ lane by lane (B and C
-     * are shared by all heads). State: N x LANES floats per vector of heads.
+     * {@link #scanHeads} for {@code count} heads (a multiple of {@link #packedHeads}) that do not fill whole vectors
+     * by themselves: their channels, side by side, are cut into vectors whose lanes may belong to different heads, so
+     * decay, step and skip go lane by lane (B and C are shared by all heads). State: N x LANES floats per vector.
      */
     private static void scanPackedHeads(float[] x, float[] y, int xStride, int headdim, float[] bc, int n, float[] dt,
                                         float[] decay, int hStride, int head0, int count, float[] skip, int row0, int len) {

@@ -37,7 +37,7 @@ public final class ScanStepBenchmark {
         float[] y = new float[tokens * width];
         float[] skip = new float[heads];
         Arrays.fill(skip, 1f);
-        int group = Kernels.headsPerVector(headdim);
+        int group = Kernels.packedHeads(headdim);
         double java = best(repetitions, () -> IntStream.range(0, (heads + group - 1) / group).parallel().forEach(g ->
                 Kernels.scanHeads(x, y, width, headdim, bc, dState, dt, decay, heads, g * group,
                         Math.min(group, heads - g * group), skip, 0, tokens)));

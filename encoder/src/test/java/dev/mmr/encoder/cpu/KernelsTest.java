@@ -15,7 +15,7 @@ class KernelsTest {
     @ParameterizedTest(name = "headdim {0}")
     @ValueSource(ints = {16, 32, 24, 8, 4, 2, 12, 6, 3})
     void scanMatchesTheRecurrence(int headdim) {
-        int heads = 5;
+        int heads = 9;
         int len = 9;
         SplittableRandom random = new SplittableRandom(headdim);
         float[] dt = new float[len * heads];
@@ -51,8 +51,8 @@ class KernelsTest {
         float[] bc = gaussian(random, len * 2 * n);
         float[] skip = gaussian(random, heads);
         float[] y = new float[len * width];
-        // Head 0 alone, the other four as one token-major group: both forms of the call (four narrow heads fill whole
-        // vectors side by side where a vector holds two or four of them).
+        // Head 0 alone, the others as one token-major group: both forms of the call (narrow heads that fill whole vectors
+        // together are scanned side by side, the rest one channel at a time).
         Kernels.scanHeads(x, y, width, headdim, bc, n, dt, decay, heads, 0, 1, skip, 0, len);
         Kernels.scanHeads(x, y, width, headdim, bc, n, dt, decay, heads, 1, heads - 1, skip, 0, len);
         for (int j = 0; j < heads; j++) {

@@ -22,6 +22,9 @@
 
 #define MMR_CHANNELS_PER_WARP (32 / MMR_STATE_SPLIT)
 #define MMR_CHANNELS_PER_BLOCK (MMR_CHANNELS_PER_WARP * MMR_SCAN_WARPS)
+#define MMR_SCAN_THREADS (32 * MMR_SCAN_WARPS)
+// Elements of a token's B and C (2N) each thread of a scan block stages.
+#define MMR_STAGE_PER_THREAD ((2 * MMR_D_STATE + MMR_SCAN_THREADS - 1) / MMR_SCAN_THREADS)
 // State rows of a block's staged B and C: N rounded up so each lane's rows are whole groups of 4 (the rest hold 0).
 #define MMR_STATE_PAD (MMR_STATE_PER_LANE * MMR_STATE_SPLIT)
 // The scan keeps state / (product of the decays since it last folded them in); below this product it folds.
@@ -116,16 +119,54 @@ extern "C" __global__ void ssm_scan(const float* __restrict__ in, int inStride, 
     for (int e = threadIdx.x; e < 2 * 2 * MMR_STATE_PAD; e += blockDim.x) {
         staged[e] = 0.0f;
     }
+    // Token t + 1's inputs are loaded into registers while token t is computed, so the loads' latency overlaps the
+    // state update instead of stalling each token: this thread's share of B and C (staged into shared memory at the
+    // top of the next token), and its channel's x, z, step and decay.
+    float bcNext[MMR_STAGE_PER_THREAD];
+    float xNext = 0.0f, zNext = 0.0f;
+    StepDecay sdNext = {0.0f, 1.0f};
+    const long long firstRow = (long long) image * tokens;
+#pragma unroll
+    for (int k = 0; k < MMR_STAGE_PER_THREAD; k++) {
+        const int e = threadIdx.x + k * MMR_SCAN_THREADS;
+        bcNext[k] = e < 2 * MMR_D_STATE ? bc[firstRow * 2 * MMR_D_STATE + e] : 0.0f;
+    }
+    if (active) {
+        xNext = in[firstRow * inStride + zColumn + headdim];
+        zNext = in[firstRow * inStride + zColumn];
+        sdNext = *(const StepDecay*) (dt + (firstRow * heads + head) * 2);
+    }
     __syncthreads();
     for (int t = 0; t < tokens; t++) {
         const long long row = (long long) image * tokens + t;
         float* bcNow = (float*) stage[t & 1];
-        for (int e = threadIdx.x; e < 2 * MMR_D_STATE; e += blockDim.x) {
-            bcNow[(e / MMR_D_STATE) * MMR_STATE_PAD + e % MMR_D_STATE] = bc[row * 2 * MMR_D_STATE + e];
+#pragma unroll
+        for (int k = 0; k < MMR_STAGE_PER_THREAD; k++) {
+            const int e = threadIdx.x + k * MMR_SCAN_THREADS;
+            if (e < 2 * MMR_D_STATE) {
+                bcNow[(e / MMR_D_STATE) * MMR_STATE_PAD + e % MMR_D_STATE] = bcNext[k];
+            }
         }
+        const float xr = xNext;
+        const float zr = zNext;
+        const float step = sdNext.step;
+        const float decay = sdNext.decay;
         __syncthreads();
-        const float* inRow = in + row * inStride;
-        float xr = active ? inRow[zColumn + headdim] : 0.0f;
+        if (t + 1 < tokens) {
+            const long long next = row + 1;
+#pragma unroll
+            for (int k = 0; k < MMR_STAGE_PER_THREAD; k++) {
+                const int e = threadIdx.x + k * MMR_SCAN_THREADS;
+                if (e < 2 * MMR_D_STATE) {
+                    bcNext[k] = bc[next * 2 * MMR_D_STATE + e];
+                }
+            }
+            if (active) {
+                xNext = in[next * inStride + zColumn + headdim];
+                zNext = in[next * inStride + zColumn];
+                sdNext = *(const StepDecay*) (dt + (next * heads + head) * 2);
+            }
+        }
         float acc = bias;
 #pragma unroll
         for (int k = 0; k < MMR_D_CONV - 1; k++) {
@@ -138,13 +179,6 @@ extern "C" __global__ void ssm_scan(const float* __restrict__ in, int inStride, 
         }
         window[MMR_D_CONV - 2] = xr;
         const float xc = silu(acc);
-        float step = 0.0f;
-        float decay = 1.0f;
-        if (active) {
-            const StepDecay sd = *(const StepDecay*) (dt + (row * heads + head) * 2);
-            step = sd.step;
-            decay = sd.decay;
-        }
         scale *= decay;
         if (scale < MMR_FOLD_BELOW) {
 #pragma unroll
@@ -176,7 +210,7 @@ extern "C" __global__ void ssm_scan(const float* __restrict__ in, int inStride, 
             y += __shfl_xor_sync(0xffffffffu, y, offset);
         }
         y = fmaf(scale, y, dj * xc);
-        const float gate = y * silu(active ? inRow[zColumn] : 0.0f);
+        const float gate = y * silu(zr);
         if (writer) {
             gated[row * di + c] = to_act(gate);
         }

@@ -48,13 +48,30 @@ public final class ReportWriter {
             Files.writeString(csv, csv(table.rows()), StandardCharsets.UTF_8);
             written.add(csv);
         }
-        for (Plot plot : PLOTS) {
-            written.addAll(AccuracyPlot.save(AccuracyPlot.chart(plot.title(), plot.yLabel(), report.rows(), plot.metric()), dir, plot.stem()));
-        }
         Path html = dir.resolve(HTML);
         Files.writeString(html, html(report), StandardCharsets.UTF_8);
         written.add(html);
+        for (Plot plot : PLOTS) {
+            written.addAll(plot(report, plot, dir));
+        }
         return written;
+    }
+
+    /**
+     * Draws one plot. The figures are on disk before any plot is drawn, so a runtime that cannot lay out text (a
+     * machine without fonts) loses only the plots, and says so.
+     */
+    private static List<Path> plot(Report report, Plot plot, Path dir) throws IOException {
+        try {
+            return AccuracyPlot.save(AccuracyPlot.chart(plot.title(), plot.yLabel(), report.rows(), plot.metric()), dir, plot.stem());
+        } catch (RuntimeException | Error e) {
+            for (String suffix : List.of(".svg", ".png")) {
+                Files.deleteIfExists(dir.resolve(plot.stem() + suffix));
+            }
+            throw new IOException(JSON + ", the CSVs and " + HTML + " are written to " + dir + ", but the plots could not be"
+                    + " drawn: the Java runtime found no usable font (" + e + "); install fontconfig and a font (Debian:"
+                    + " fonts-dejavu-core) and run eval again (its embedding cache makes that quick)", e);
+        }
     }
 
     static String csv(List<ReportRow> rows) throws IOException {

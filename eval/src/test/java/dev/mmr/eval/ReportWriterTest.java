@@ -2,11 +2,13 @@ package dev.mmr.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,8 +38,8 @@ class ReportWriterTest {
     @Test
     void writesParseableJsonCsvSvgPngAndHtml() throws Exception {
         List<Path> files = ReportWriter.write(sampleReport(), dir);
-        assertEquals(List.of("report.json", "nested.csv", "mixnmatch.csv", "baseline.csv",
-                        "top1_1nn_vs_gflop.svg", "top1_1nn_vs_gflop.png", "map10_vs_gflop.svg", "map10_vs_gflop.png", "index.html"),
+        assertEquals(List.of("report.json", "nested.csv", "mixnmatch.csv", "baseline.csv", "index.html",
+                        "top1_1nn_vs_gflop.svg", "top1_1nn_vs_gflop.png", "map10_vs_gflop.svg", "map10_vs_gflop.png"),
                 files.stream().map(p -> p.getFileName().toString()).toList());
 
         JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
@@ -100,5 +102,16 @@ class ReportWriterTest {
             }
         }
         return false;
+    }
+
+    @Test
+    void aPlotThatCannotBeWrittenLosesNoFigures() throws Exception {
+        Files.createDirectories(dir.resolve("map10_vs_gflop.png"));
+        IOException e = assertThrows(IOException.class, () -> ReportWriter.write(sampleReport(), dir));
+        assertTrue(e.getMessage().contains("map10_vs_gflop.png"), e.getMessage());
+        for (String written : List.of("report.json", "nested.csv", "mixnmatch.csv", "baseline.csv", "index.html")) {
+            assertTrue(Files.size(dir.resolve(written)) > 0, written + " written before the plots");
+        }
+        assertEquals(5, new ObjectMapper().readTree(dir.resolve("report.json").toFile()).get("rows").size());
     }
 }

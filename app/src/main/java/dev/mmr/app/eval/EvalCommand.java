@@ -95,8 +95,8 @@ public final class EvalCommand implements Callable<Integer>, MmrCommand {
                 new IndexSettings(IndexSettings.DEFAULT.maxConnections(), IndexSettings.DEFAULT.beamWidth(), Quantization.parse(quantization)),
                 hnswCandidates, encoder.device(), encoder.precision());
         Report report = new Evaluation(settings).run();
-        List<Path> files = ReportWriter.write(report, out);
         System.out.println(summary(report));
+        List<Path> files = ReportWriter.write(report, out);
         System.out.println("report: " + out.resolve(ReportWriter.HTML) + " (" + files.size() + " files)");
         return 0;
     }

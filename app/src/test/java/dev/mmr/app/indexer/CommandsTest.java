@@ -81,4 +81,21 @@ class CommandsTest {
         }
         assertEquals(0, MmrRun.of("index", "--help").exit());
     }
+
+    /** bench-index: both rows, the end-to-end one over the source's decodable images, the encoder-only one over at least as many. */
+    @Test
+    void benchIndexPrintsBothRuns() throws Exception {
+        Map<String, byte[]> images = new java.util.TreeMap<>(TestCorpus.cifar(10));
+        images.put("broken.png", "not an image".getBytes(StandardCharsets.UTF_8));
+        Path tree = TestCorpus.tree(tmp.resolve("tree"), images);
+        MmrRun run = MmrRun.of("bench-index", "--model", TestCorpus.goldenTiny().toString(), "--source", tree.toString(),
+                "--batch", "4", "--threads", "2");
+        assertEquals(0, run.exit(), run.err());
+        java.util.regex.Matcher encoderOnly = java.util.regex.Pattern
+                .compile("\\| encoder only \\(10 preprocessed in memory, \\d+ calls at once\\) \\| (\\d+) \\|").matcher(run.out());
+        assertTrue(encoderOnly.find(), run.out());
+        assertTrue(Integer.parseInt(encoderOnly.group(1)) >= 10, run.out());
+        assertTrue(run.out().contains("| indexing end to end | 11 |"), run.out());
+        assertTrue(run.out().contains("indexer overhead:"), run.out());
+    }
 }

@@ -5,6 +5,7 @@ import static org.bytedeco.cuda.global.cudart.cuGetErrorString;
 import static org.bytedeco.cuda.global.cudart.cudaFree;
 import static org.bytedeco.cuda.global.cudart.cudaGetErrorString;
 import static org.bytedeco.cuda.global.cudart.cudaMalloc;
+import static org.bytedeco.cuda.global.cudart.cudaMemGetInfo;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpy;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 import static org.bytedeco.cuda.global.nvrtc.nvrtcGetErrorString;
@@ -13,6 +14,7 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacpp.ShortPointer;
+import org.bytedeco.javacpp.SizeTPointer;
 
 /** Status checks of the four CUDA libraries, and device memory as plain addresses. */
 final class Cuda {
@@ -58,6 +60,14 @@ final class Cuda {
                 address = deviceAddress;
             }
         };
+    }
+
+    /** Free bytes of the current device's memory. */
+    static long freeBytes() {
+        try (SizeTPointer free = new SizeTPointer(1); SizeTPointer total = new SizeTPointer(1)) {
+            check(cudaMemGetInfo(free, total), "cudaMemGetInfo");
+            return free.get();
+        }
     }
 
     static long malloc(long bytes, String what) {

@@ -23,7 +23,11 @@ import java.util.concurrent.BlockingQueue;
 public final class CudaBackend implements EncoderBackend {
     /** The batch the backend is sized and benchmarked for (the 224px batch). */
     static final int PREFERRED_BATCH = 256;
-    static final int SLOTS = 2;
+    /**
+     * Calls in flight at most. Each call's host work (its pixels into pinned memory, the copy in) takes about as long
+     * as a level-8 pass of the 35M shape on an H200, so two calls leave the GPU idle there; four keep it busy.
+     */
+    static final int MAX_SLOTS = 4;
 
     private final ModelConfig config;
     private final Precision precision;
@@ -33,7 +37,8 @@ public final class CudaBackend implements EncoderBackend {
     private final DeviceWeights weights;
     private final ForwardPass pass;
     private final List<Slot> allSlots = new ArrayList<>();
-    private final BlockingQueue<Slot> idle = new ArrayBlockingQueue<>(SLOTS);
+    private final int slots;
+    private final BlockingQueue<Slot> idle;
 
     public CudaBackend(ModelConfig config, WeightSource source, Precision precision) {
         this.config = config;
@@ -46,7 +51,9 @@ public final class CudaBackend implements EncoderBackend {
         DeviceWeights uploaded = null;
         try {
             uploaded = new DeviceWeights(config, source, precision == Precision.BF16, Cuda.MEMORY);
-            for (int i = 0; i < SLOTS; i++) {
+            this.slots = slots(Cuda.freeBytes(), workspaceBytes(PREFERRED_BATCH));
+            this.idle = new ArrayBlockingQueue<>(slots);
+            for (int i = 0; i < slots; i++) {
                 Slot slot = new Slot(config, build);
                 allSlots.add(slot);
                 idle.add(slot);
@@ -65,7 +72,7 @@ public final class CudaBackend implements EncoderBackend {
 
     @Override public String description() {
         return "cuda: " + device.describe() + ", " + precision.name().toLowerCase() + " products (cuBLAS), NVRTC kernels, "
-                + SLOTS + " streams";
+                + slots + " streams";
     }
 
     @Override public int preferredBatch() {
@@ -73,7 +80,12 @@ public final class CudaBackend implements EncoderBackend {
     }
 
     @Override public int concurrency() {
-        return SLOTS;
+        return slots;
+    }
+
+    /** Slots for a device with {@code freeBytes} free: as many workspaces of the preferred batch as half of it holds, 1 to {@link #MAX_SLOTS}. */
+    static int slots(long freeBytes, long workspaceBytes) {
+        return (int) Math.max(1, Math.min(MAX_SLOTS, freeBytes / 2 / workspaceBytes));
     }
 
     @Override public NetworkOutput forward(float[] pixels, int batch, int[] widths) {
@@ -119,7 +131,7 @@ public final class CudaBackend implements EncoderBackend {
     }
 
     @Override public void close() {
-        for (int i = 0; i < SLOTS; i++) {
+        for (int i = 0; i < slots; i++) {
             take();
         }
         useDevice();

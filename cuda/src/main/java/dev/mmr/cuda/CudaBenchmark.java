@@ -1,7 +1,5 @@
 package dev.mmr.cuda;
 
-import static org.bytedeco.cuda.global.cudart.cudaMemGetInfo;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mmr.encoder.BenchmarkModels;
@@ -25,7 +23,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.bytedeco.javacpp.SizeTPointer;
 
 /**
  * GPU encoder throughput on the released shapes with random weights: images/s per shape, precision and level, the
@@ -77,7 +74,7 @@ public final class CudaBenchmark {
             float[] pixels = randomPixels(plan.batch() * 3 * config.imageSize() * config.imageSize());
             for (Precision precision : plan.precisions()) {
                 String name = precision.name().toLowerCase(Locale.ROOT);
-                long freeBefore = freeDeviceBytes();
+                long freeBefore = Cuda.freeBytes();
                 try (CudaBackend backend = new CudaBackend(config, weights, precision)) {
                     out.printf("%s %s: weights on the device %.2f GB; %s%n", shape, name, backend.weightBytes() / 1e9,
                             backend.description());
@@ -86,7 +83,7 @@ public final class CudaBenchmark {
                         Arrays.fill(widths, config.dModel() / level);
                         double gflop = Cost.of(config, new Widths(widths, "level" + level)).gflop();
                         double latency = bestCall(backend, pixels, widths);
-                        long used = freeBefore - freeDeviceBytes();
+                        long used = freeBefore - Cuda.freeBytes();
                         double rate = throughput(backend, pixels, widths);
                         double tflops = rate * gflop / 1e3;
                         Double peak = plan.peakTflops() != null ? plan.peakTflops()
@@ -164,13 +161,6 @@ public final class CudaBenchmark {
             return (double) threads * plan.batches() * plan.batch() / ((System.nanoTime() - start) / 1e9);
         } finally {
             pool.shutdownNow();
-        }
-    }
-
-    private static long freeDeviceBytes() {
-        try (SizeTPointer free = new SizeTPointer(1); SizeTPointer total = new SizeTPointer(1)) {
-            Cuda.check(cudaMemGetInfo(free, total), "cudaMemGetInfo");
-            return free.get();
         }
     }
 

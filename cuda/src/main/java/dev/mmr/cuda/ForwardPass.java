@@ -28,6 +28,9 @@ import org.bytedeco.javacpp.FloatPointer;
 
 /** Runs a {@link PassPlan} on a slot's stream: one copy in, the plan's launches and products, one copy out. */
 final class ForwardPass {
+    /** Floats of one piece of the pixels' copy in (16 MB). */
+    static final int COPY_PIECE = 4 << 20;
+
     private final ModelConfig config;
     private final WeightAddresses weights;
     private final DeviceKernels kernels;
@@ -52,9 +55,7 @@ final class ForwardPass {
      */
     NetworkOutput run(Slot s, float[] pixels, int batch, int[] widths, Map<String, Double> stepMillis) {
         s.reserve(batch);
-        s.hostPixels().put(pixels, 0, pixels.length);
-        Cuda.check(cudaMemcpyAsync(Cuda.at(s.at(Buffer.PIXELS)), s.hostPixels(), (long) pixels.length * Float.BYTES,
-                cudaMemcpyHostToDevice, s.stream), "cudaMemcpyAsync pixels");
+        copyIn(s, pixels);
         List<PassPlan.Step> steps = PassPlan.of(config, build, weights, s::at, batch, widths);
         CUevent_st[] marks = stepMillis == null ? new CUevent_st[0] : new CUevent_st[steps.size() + 1];
         for (int i = 0; i < marks.length; i++) {
@@ -103,6 +104,23 @@ final class ForwardPass {
                 g.m(), g.n(), g.k(), s.one, Cuda.at(p.aAddress(precision)), type, g.lda(), Cuda.at(p.b()), type, g.ldb(),
                 s.zero, Cuda.at(p.c()), CUDA_R_32F, g.ldc(), p.tf32(precision) ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F,
                 CUBLAS_GEMM_DEFAULT), "cublasGemmEx " + g);
+    }
+
+    /**
+     * The pixels into the slot's pinned buffer and on to the device, in pieces: each piece's copy to the device runs
+     * while the next piece is written into pinned memory.
+     */
+    private static void copyIn(Slot s, float[] pixels) {
+        FloatPointer host = s.hostPixels();
+        long device = s.at(Buffer.PIXELS);
+        for (int from = 0; from < pixels.length; from += COPY_PIECE) {
+            int n = Math.min(COPY_PIECE, pixels.length - from);
+            host.position(from).put(pixels, from, n);
+            long offset = (long) from * Float.BYTES;
+            Cuda.check(cudaMemcpyAsync(Cuda.at(device + offset), Cuda.at(host.address() + offset), (long) n * Float.BYTES,
+                    cudaMemcpyHostToDevice, s.stream), "cudaMemcpyAsync pixels");
+        }
+        host.position(0);
     }
 
     private static void copyOut(Slot s, long device, FloatPointer host, int count) {

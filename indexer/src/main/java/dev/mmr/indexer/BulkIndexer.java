@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Fills a store from a source at full width, resumably. A pipeline of typed stages joined by bounded {@link Channel}s:
  * one thread scans the source and reads bytes ({@code Raw}), {@code decodeThreads} threads decode and preprocess
- * ({@code Decoded}), the calling thread encodes in batches ({@code Encoded}), and one thread writes them through the
+ * ({@code Decoded}), as many threads as the encoder runs calls at once ({@link MatMambaModel#concurrency()}) encode in
+ * batches ({@code Encoded}), and one thread writes them through the
  * {@link ImageStoreWriter} and commits every {@code commitEvery} images or {@code commitInterval}.
  *
  * <p>Resume: images whose id was committed before the run are skipped without reading their bytes; everything else
@@ -110,7 +111,8 @@ public final class BulkIndexer {
         private final String sourceDescription;
         private final Channel<Raw> toDecode;
         private final Channel<Decoded> toEncode;
-        private final Channel<Encoded> toWrite = new Channel<>(2, 1, 1);
+        private final int encoders = model.concurrency();
+        private final Channel<Encoded> toWrite = new Channel<>(2 * encoders, encoders, 1);
         private final AtomicReference<Throwable> failure = new AtomicReference<>();
         private final List<Thread> threads = new ArrayList<>();
         private final Thread caller = Thread.currentThread();
@@ -120,16 +122,16 @@ public final class BulkIndexer {
             this.rejects = rejects;
             this.sourceDescription = source.describe() + (options.limit > 0 ? " (first " + options.limit + ")" : "");
             this.toDecode = new Channel<>(options.batchSize * 4, 1, options.decodeThreads);
-            this.toEncode = new Channel<>(options.batchSize * 4, options.decodeThreads, 1);
+            this.toEncode = new Channel<>(options.batchSize * 4, options.decodeThreads, encoders);
         }
 
         void run() throws IOException, InterruptedException {
             start("scan", this::scan);
             ImagePreprocessor preprocessor = model.preprocessor();
             for (int i = 0; i < options.decodeThreads; i++) start("decode-" + i, () -> decode(preprocessor));
+            for (int i = 0; i < encoders; i++) start("encode-" + i, this::encode);
             Thread write = start("write", this::write);
             try {
-                encode();
                 write.join();
             } catch (InterruptedException | RuntimeException e) {
                 if (failure.get() == null) throw e;

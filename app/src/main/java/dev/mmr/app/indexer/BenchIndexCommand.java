@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench-index", mixinStandardHelpOptions = true,
         description = {"Measures the indexer's own overhead: end-to-end indexing images/s (read, decode, encode, Lucene, commits)",
                 "beside encoder-only images/s (as many images, encoded in the same batches by as many calls at once, cycling",
-                "over the source's first " + BenchIndexCommand.SAMPLE_BATCHES + " batches preprocessed in memory), in one run."})
+                "over the source's first " + BenchIndexCommand.SAMPLE_BATCHES + " batches preprocessed in memory), in one run;",
+                "and the decoding threads' images/s on that sample (the run's first images, so the JIT's warm-up included)."})
 public final class BenchIndexCommand implements Callable<Integer>, MmrCommand {
     /** Batches of the source held preprocessed in memory for the encoder-only run (its images are cycled over). */
     static final int SAMPLE_BATCHES = 8;
@@ -62,6 +63,7 @@ public final class BenchIndexCommand implements Callable<Integer>, MmrCommand {
 
     private int batch;
     private int sampleSize;
+    private double decodeSeconds;
 
     @Option(names = "--threads", description = "decoding threads (default: half the cores)")
     Integer threads;
@@ -99,6 +101,8 @@ public final class BenchIndexCommand implements Callable<Integer>, MmrCommand {
             out.println("|---|---:|---:|---:|");
             out.printf(Locale.ROOT, "| encoder only (%d preprocessed in memory, %d calls at once) | %d | %.2f | %.1f |%n",
                     encoderOnly.sample, encoder.concurrency(), encoderOnly.images, encoderOnly.seconds, encodeRate);
+            out.printf(Locale.ROOT, "| decoding and preprocessing only (the sample, %d threads) | %d | %.2f | %.1f |%n",
+                    decodeThreads, sampleSize, decodeSeconds, sampleSize / decodeSeconds);
             out.printf(Locale.ROOT, "| indexing end to end | %d | %.2f | %.1f |%n", result.indexed() + result.rejected(), result.seconds(), indexRate);
             out.printf(Locale.ROOT, "indexer overhead: %.1f%% of encoder-only throughput (target < 15%%)%n", 100 * (1 - indexRate / encodeRate));
         }
@@ -147,6 +151,7 @@ public final class BenchIndexCommand implements Callable<Integer>, MmrCommand {
         }
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
+            long start = System.nanoTime();
             List<Future<float[]>> decoded = new ArrayList<>();
             for (byte[] bytes : raw) {
                 decoded.add(pool.submit(() -> {
@@ -162,6 +167,7 @@ public final class BenchIndexCommand implements Callable<Integer>, MmrCommand {
                 float[] image = f.get();
                 if (image != null) images.add(image);
             }
+            decodeSeconds = (System.nanoTime() - start) / 1e9;
             return images;
         } catch (ExecutionException e) {
             throw new IllegalStateException("preprocessing the sample failed", e.getCause());

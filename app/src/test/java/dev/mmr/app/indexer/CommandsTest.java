@@ -95,6 +95,7 @@ class CommandsTest {
                 .compile("\\| encoder only \\(10 preprocessed in memory, \\d+ calls at once\\) \\| (\\d+) \\|").matcher(run.out());
         assertTrue(encoderOnly.find(), run.out());
         assertTrue(Integer.parseInt(encoderOnly.group(1)) >= 10, run.out());
+        assertTrue(run.out().contains("| decoding and preprocessing only (the sample, 2 threads) | 10 |"), run.out());
         assertTrue(run.out().contains("| indexing end to end | 11 |"), run.out());
         assertTrue(run.out().contains("indexer overhead:"), run.out());
     }

@@ -14,6 +14,8 @@ import java.util.function.ToLongFunction;
  */
 final class PassPlan {
     private static final float GATED_NORM_EPS = 1e-5f;
+    /** Products one strided batched call carries at most: the grid dimension some cuBLAS versions give the batch. */
+    static final int MAX_BATCHED_PRODUCTS = 65_535;
 
     /** One step: a kernel launch, a cuBLAS product or a strided batched cuBLAS product. */
     sealed interface Step permits Launch, Product, BatchedProduct {
@@ -185,8 +187,13 @@ final class PassPlan {
                 bc + (long) n * Float.BYTES, cb, (long) tokens * 2 * n, (long) tokens * 2 * n, square, batch));
         steps.add(launch(Kernel.SSD_WEIGHTS, LaunchGeometry.perElement(batch * square), Arg.ptr(cb), Arg.ptr(cumStep),
                 Arg.ptr(w), Arg.i32(heads), Arg.i32(tokens), Arg.i32(batch)));
-        steps.add(new BatchedProduct(new Gemm(false, false, hd, tokens, tokens, 0, hd, tokens, hd), xc, w, y,
-                (long) tokens * hd, square, (long) tokens * hd, batch * heads));
+        Gemm perHead = new Gemm(false, false, hd, tokens, tokens, 0, hd, tokens, hd);
+        long headValues = (long) tokens * hd;
+        for (int first = 0; first < batch * heads; first += MAX_BATCHED_PRODUCTS) {
+            steps.add(new BatchedProduct(perHead, xc + first * headValues * Float.BYTES, w + first * square * Float.BYTES,
+                    y + first * headValues * Float.BYTES, headValues, square, headValues,
+                    Math.min(MAX_BATCHED_PRODUCTS, batch * heads - first)));
+        }
         int warpsPerRow = (di + LaunchGeometry.WARP - 1) / LaunchGeometry.WARP;
         steps.add(launch(Kernel.SSD_GATE, LaunchGeometry.perElement((long) rows * warpsPerRow * LaunchGeometry.WARP),
                 Arg.ptr(in), Arg.i32(p.inWidth()), Arg.ptr(y), Arg.ptr(xc), Arg.ptr(layer.skip()),

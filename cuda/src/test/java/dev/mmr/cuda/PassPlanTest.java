@@ -44,7 +44,9 @@ class PassPlanTest {
                     Arguments.of(GOLDEN, Precision.BF16, scan, 2, new int[] {128, 64, 32, 16}),
                     Arguments.of(M35, Precision.BF16, scan, 2, uniform(20, 64)),
                     Arguments.of(M35, Precision.TF32, scan, 2, uniform(20, 512)),
-                    Arguments.of(M135, Precision.FP32, scan, 2, new int[] {768, 96})));
+                    Arguments.of(M135, Precision.FP32, scan, 2, new int[] {768, 96}),
+                    // 1025 images of 64 heads: more per-head products than one batched call carries
+                    Arguments.of(GOLDEN, Precision.TF32, scan, 1025, new int[] {128, 128, 64, 16})));
         }
         return plans.stream();
     }
@@ -61,8 +63,13 @@ class PassPlanTest {
             regions.add(new Region(b.name(), WORKSPACE + layout.offset(b), layout.bytes(b)));
         }
         List<PassPlan.Step> steps = PassPlan.of(c, build, scan, w, b -> WORKSPACE + layout.offset(b), batch, widths);
-        int mixerSteps = scan == ScanForm.QUADRATIC ? 10 : 5;
-        assertEquals(3 + mixerSteps * c.nLayer() + 3, steps.size());
+        int expected = 6;
+        for (int width : widths) {
+            long perHeadProducts = (long) batch * c.nHeads(width);
+            expected += scan == ScanForm.QUADRATIC
+                    ? 9 + (int) ((perHeadProducts + PassPlan.MAX_BATCHED_PRODUCTS - 1) / PassPlan.MAX_BATCHED_PRODUCTS) : 5;
+        }
+        assertEquals(expected, steps.size());
         for (PassPlan.Step step : steps) {
             switch (step) {
                 case PassPlan.Launch l -> {

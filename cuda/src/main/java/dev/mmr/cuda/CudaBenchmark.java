@@ -30,10 +30,11 @@ import org.bytedeco.javacpp.SizeTPointer;
 /**
  * GPU encoder throughput on the released shapes with random weights: images/s per shape, precision, scan form and
  * level, the matrix-multiply work that sustains as a fraction of the GPU's dense peak, and device memory per batch;
- * written as a table and as JSON rows {shape, precision, scan, level, batch, img_per_s}. Throughput runs {@code concurrency()} threads of
- * whole batches (pixels copied in, features and logits copied out); each row also gives the device-only rate of one
- * call (the sum of its kernels' and products' times); latency is the best single call. Peak fractions count
- * matrix-multiply work only ({@link Cost}), against the datasheet dense peak. {@code bin/mmr bench-gpu} runs it.
+ * written as a table and as JSON rows {shape, precision, scan, level, batch, img_per_s}. Throughput runs
+ * {@code concurrency()} threads of whole batches (pixels copied in, features and logits copied out); each row also
+ * gives the device-only rate of one call (the sum of its kernels' and products' times); latency is the best single
+ * call. Peak fractions count matrix-multiply work only ({@link Cost}), against the datasheet dense peak.
+ * {@code bin/mmr bench-gpu} runs it.
  */
 public final class CudaBenchmark {
     /** Dense datasheet peaks of the H100/H200 SXM, TFLOP/s, by precision. */
@@ -53,9 +54,8 @@ public final class CudaBenchmark {
      * @param json       where the rows go
      * @param command    the command line that asked for this run, recorded in the JSON
      */
-    public record Plan(List<String> shapes, List<Precision> precisions, List<ScanForm> scans, List<Integer> levels, int batch,
-                       int batches,
-                       Double peakTflops, Path json, String command) {
+    public record Plan(List<String> shapes, List<Precision> precisions, List<ScanForm> scans, List<Integer> levels,
+                       int batch, int batches, Double peakTflops, Path json, String command) {
     }
 
     private final Plan plan;

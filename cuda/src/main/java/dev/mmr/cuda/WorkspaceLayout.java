@@ -16,10 +16,10 @@ final class WorkspaceLayout {
     static final int ALIGN = 256;
 
     /**
-     * The buffers of a pass; "act" buffers hold product inputs (float32, or bfloat16 in bf16 mode). The quadratic scan's
-     * (float32): {@code CB} C B^T per image (tokens x tokens), {@code W} its decay-masked copy per image and head,
-     * {@code CUM_STEP} each head's running log-decay sum and step per token, {@code XC} and {@code Y} the convolved x
-     * and the scan's output, head-major (image, head, token, channel of the head).
+     * The buffers of a pass; "act" buffers hold product inputs (float32, or bfloat16 in bf16 mode). The quadratic
+     * scan's (float32): {@code CB} C B^T per image (tokens x tokens), {@code W} its decay-masked copy per image and
+     * head, {@code CUM_STEP} each head's running log-decay sum and step per token, {@code XC} and {@code Y} the
+     * convolved x and the scan's output, head-major (image, head, token, channel of the head).
      */
     enum Buffer {
         PIXELS, PATCHES, PROJECTED, RESIDUAL, HIDDEN, U, IN_PROJ, BC, DT, SQUARES, GATED, CLS_SUM, FEATURES, LOGITS,

@@ -20,8 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The cuda backend against the golden vectors (the authors' modules in float64, models/golden-tiny): every uniform
- * level and both Mix'n'Match cases, in fp32 (1e-4 relative L2), tf32 and bf16 (1e-2), with the scan in each form. Needs a GPU; skipped elsewhere,
- * saying why.
+ * level and both Mix'n'Match cases, in fp32 (1e-4 relative L2), tf32 and bf16 (1e-2), with the scan in each form.
+ * Needs a GPU; skipped elsewhere, saying why.
  */
 class CudaGoldenTest {
     private static final int LAYERS = 4;
@@ -46,7 +46,8 @@ class CudaGoldenTest {
         }
     }
 
-    private static void assertGolden(EncoderBackend backend, Precision precision, String name, int[] widths) throws Exception {
+    private static void assertGolden(EncoderBackend backend, Precision precision, String name, int[] widths)
+            throws Exception {
         Map<String, Tensor> golden = SafeTensors.read(GpuTests.testResource("golden/golden_a.io.safetensors"));
         Tensor input = golden.get("input");
         NetworkOutput out = backend.forward(input.data(), (int) input.shape()[0], widths);

@@ -89,7 +89,8 @@ class EmulatedPassTest {
             int[] widths = GpuTests.uniform(config.nLayer(), config.dModel() / level);
             NetworkOutput out = forward(config, name -> checkpoint.tensor(name).data(), precision,
                     KernelBuild.of(config, HOPPER, precision), scan, input.data(), images, widths);
-            assertClose("cifar10 " + scan.label() + " " + precision + " level " + level, out, reference.get("features.level" + level).data(),
+            assertClose("cifar10 " + scan.label() + " " + precision + " level " + level, out,
+                    reference.get("features.level" + level).data(),
                     reference.get("logits.level" + level).data(), GpuTests.tolerance(precision));
         }
     }
@@ -115,8 +116,9 @@ class EmulatedPassTest {
         WeightSource weights = BenchmarkModels.randomWeights(config);
         int batch = 2;
         float[] pixels = randomPixels(config, batch);
-        NetworkOutput expected = forward(config, weights, Precision.FP32, plain, ScanForm.RECURRENT, pixels, batch, widths);
-        NetworkOutput actual = forward(config, weights, Precision.FP32, released, ScanForm.RECURRENT, pixels, batch, widths);
+        ScanForm recurrent = ScanForm.RECURRENT;
+        NetworkOutput expected = forward(config, weights, Precision.FP32, plain, recurrent, pixels, batch, widths);
+        NetworkOutput actual = forward(config, weights, Precision.FP32, released, recurrent, pixels, batch, widths);
         assertClose("d_model " + dModel + " N " + dState + ", state over " + released.stateSplit() + " lanes (against "
                 + split + ")", actual,
                 expected.features(), expected.logits(), 1e-5);

@@ -23,8 +23,9 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The CUDA kernels and cuBLAS products (single and strided batched) of a {@link PassPlan} run on the CPU: the kernel sources compiled by g++ with
- * the options NVRTC gets (emulator/emulator.cpp, cuda_emulation.h), fed a job file of the plan's allocations and steps.
+ * The CUDA kernels and cuBLAS products (single and strided batched) of a {@link PassPlan} run on the CPU: the kernel
+ * sources compiled by g++ with the options NVRTC gets (emulator/emulator.cpp, cuda_emulation.h), fed a job file of the
+ * plan's allocations and steps.
  * It checks every access against the allocations as it runs, so a pass that reads or writes outside its buffers, or a
  * shuffle some lanes never reach, fails here with the step named instead of on a GPU.
  */
@@ -98,8 +99,8 @@ final class Emulator {
 
     /**
      * One forward pass of {@code batch} images at {@code widths} with the scan in form {@code scan}, as
-     * {@link ForwardPass} queues it: the workspace's buffers are allocated in {@code memory} (each apart, so a step that strays from its buffer faults), the pixels
-     * uploaded, the plan run, and the features and logits read back.
+     * {@link ForwardPass} queues it: the workspace's buffers are allocated in {@code memory} (each apart, so a step that
+     * strays from its buffer faults), the pixels uploaded, the plan run, and the features and logits read back.
      */
     NetworkOutput forward(ModelConfig config, EmulatedMemory memory, WeightAddresses weights, Precision precision,
                           ScanForm scan, float[] pixels, int batch, int[] widths, long scheduleSeed)

@@ -53,7 +53,8 @@ class PassPlanTest {
 
     @ParameterizedTest(name = "d_model {0}, {1}, {2} scan, batch {3}")
     @MethodSource("plans")
-    void launchesAndProductsStayInsideTheirBuffers(ModelConfig c, Precision precision, ScanForm scan, int batch, int[] widths) {
+    void launchesAndProductsStayInsideTheirBuffers(ModelConfig c, Precision precision, ScanForm scan, int batch,
+                                                   int[] widths) {
         KernelBuild build = KernelBuild.of(c, 90, precision);
         int act = build.actBytes();
         List<Region> regions = new ArrayList<>();
@@ -65,9 +66,8 @@ class PassPlanTest {
         List<PassPlan.Step> steps = PassPlan.of(c, build, scan, w, b -> WORKSPACE + layout.offset(b), batch, widths);
         int expected = 6;
         for (int width : widths) {
-            long perHeadProducts = (long) batch * c.nHeads(width);
-            expected += scan == ScanForm.QUADRATIC
-                    ? 9 + (int) ((perHeadProducts + PassPlan.MAX_BATCHED_PRODUCTS - 1) / PassPlan.MAX_BATCHED_PRODUCTS) : 5;
+            int perHeadCalls = Math.ceilDiv(batch * c.nHeads(width), PassPlan.MAX_BATCHED_PRODUCTS);
+            expected += scan == ScanForm.QUADRATIC ? 9 + perHeadCalls : 5;
         }
         assertEquals(expected, steps.size());
         for (PassPlan.Step step : steps) {

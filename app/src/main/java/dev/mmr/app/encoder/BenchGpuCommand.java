@@ -17,8 +17,8 @@ import picocli.CommandLine.TypeConversionException;
 
 /** The cuda backend's throughput on the released shapes: the options of {@link CudaBenchmark}, which measures. */
 @Command(name = "bench-gpu", mixinStandardHelpOptions = true,
-        description = {"Measures the cuda backend's images/s for the 35M and 135M shapes (random weights), 224px, per precision, scan",
-                "form and level.",
+        description = {"Measures the cuda backend's images/s for the 35M and 135M shapes (random weights), 224px, per precision,",
+                "scan form and level.",
                 "Throughput (the JSON's img_per_s) runs backend.concurrency() threads of whole batches (pixels copied in, features and",
                 "logits copied out); each row also gives the device-only rate of one call (the sum of its kernels' and products' times);",
                 "latency is the best single call. Peak fractions count matrix-multiply work only (Cost), against the datasheet dense peak."})
@@ -31,7 +31,7 @@ public final class BenchGpuCommand implements Callable<Integer>, MmrCommand {
     List<Precision> precisions;
 
     @Option(names = "--scan", split = ",", defaultValue = "recurrent,quadratic", converter = ScanFormConverter.class,
-            description = "scan forms: recurrent (the fused recurrence) and/or quadratic (the SSD chunk form on tensor cores); default ${DEFAULT-VALUE}")
+            description = "recurrent (the fused recurrence) and/or quadratic (the SSD chunk form); default ${DEFAULT-VALUE}")
     List<ScanForm> scans;
 
     @Option(names = "--levels", split = ",", defaultValue = "1,2,4,8", description = "uniform levels; default ${DEFAULT-VALUE}")

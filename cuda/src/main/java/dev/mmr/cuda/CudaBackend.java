@@ -18,7 +18,7 @@ import java.util.concurrent.BlockingQueue;
 /**
  * The network on the GPU: weights uploaded once, kernels compiled for the device when opened, and {@link #concurrency()}
  * slots (a stream, a cuBLAS handle and a workspace each) so that one call's copies and host work overlap another's
- * kernels.
+ * kernels. The scan runs in the {@link ScanForm} chosen at construction ({@link #DEFAULT_SCAN} unless named).
  */
 public final class CudaBackend implements EncoderBackend {
     /** The batch the backend is sized and benchmarked for (the 224px batch). */
@@ -28,9 +28,12 @@ public final class CudaBackend implements EncoderBackend {
      * as a level-8 pass of the 35M shape on an H200, so two calls leave the GPU idle there; four keep it busy.
      */
     static final int MAX_SLOTS = 4;
+    /** The scan form of a backend opened without one: the recurrence, until the quadratic form is measured faster. */
+    public static final ScanForm DEFAULT_SCAN = ScanForm.RECURRENT;
 
     private final ModelConfig config;
     private final Precision precision;
+    private final ScanForm scan;
     private final CudaDevice device;
     private final KernelBuild build;
     private final DeviceKernels kernels;
@@ -41,8 +44,13 @@ public final class CudaBackend implements EncoderBackend {
     private final BlockingQueue<Slot> idle;
 
     public CudaBackend(ModelConfig config, WeightSource source, Precision precision) {
+        this(config, source, precision, DEFAULT_SCAN);
+    }
+
+    public CudaBackend(ModelConfig config, WeightSource source, Precision precision, ScanForm scan) {
         this.config = config;
         this.precision = precision;
+        this.scan = scan;
         this.device = CudaDevice.get();
         useDevice();
         Cuda.check(cudaFree(null), "initialising the CUDA context");
@@ -54,7 +62,7 @@ public final class CudaBackend implements EncoderBackend {
             this.slots = slots(Cuda.freeBytes(), workspaceBytes(PREFERRED_BATCH));
             this.idle = new ArrayBlockingQueue<>(slots);
             for (int i = 0; i < slots; i++) {
-                Slot slot = new Slot(config, build);
+                Slot slot = new Slot(config, build, scan);
                 allSlots.add(slot);
                 idle.add(slot);
             }
@@ -67,12 +75,12 @@ public final class CudaBackend implements EncoderBackend {
             throw e;
         }
         this.weights = uploaded;
-        this.pass = new ForwardPass(config, weights.addresses(), kernels, build, precision);
+        this.pass = new ForwardPass(config, weights.addresses(), kernels, build, precision, scan);
     }
 
     @Override public String description() {
         return "cuda: " + device.describe() + ", " + precision.name().toLowerCase() + " products (cuBLAS), NVRTC kernels, "
-                + slots + " streams";
+                + scan.label() + " scan, " + slots + " streams";
     }
 
     @Override public int preferredBatch() {
@@ -123,7 +131,7 @@ public final class CudaBackend implements EncoderBackend {
 
     /** Device bytes of one slot's workspace at {@code batch} images. */
     long workspaceBytes(int batch) {
-        return new WorkspaceLayout(config, build, batch).total();
+        return new WorkspaceLayout(config, build, batch, scan).total();
     }
 
     public CudaDevice device() {

@@ -25,12 +25,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * GPU encoder throughput on the released shapes with random weights: images/s per shape, precision and level, the
- * matrix-multiply work that sustains as a fraction of the GPU's dense peak, and device memory per batch; written as a
- * table and as JSON rows {shape, precision, level, batch, img_per_s}. Throughput runs {@code concurrency()} threads of
- * whole batches (pixels copied in, features and logits copied out); each row also gives the device-only rate of one
- * call (the sum of its kernels' and products' times); latency is the best single call. Peak fractions count
- * matrix-multiply work only ({@link Cost}), against the datasheet dense peak. {@code bin/mmr bench-gpu} runs it.
+ * GPU encoder throughput on the released shapes with random weights: images/s per shape, precision, scan form and
+ * level, the matrix-multiply work that sustains as a fraction of the GPU's dense peak, and device memory per batch;
+ * written as a table and as JSON rows {shape, precision, scan, level, batch, img_per_s}. Throughput runs
+ * {@code concurrency()} threads of whole batches (pixels copied in, features and logits copied out); each row also
+ * gives the device-only rate of one call (the sum of its kernels' and products' times); latency is the best single
+ * call. Peak fractions count matrix-multiply work only ({@link Cost}), against the datasheet dense peak.
+ * {@code bin/mmr bench-gpu} runs it.
  */
 public final class CudaBenchmark {
     /** Dense datasheet peaks of the H100/H200 SXM, TFLOP/s, by precision. */
@@ -42,6 +43,7 @@ public final class CudaBenchmark {
      *
      * @param shapes     35M and/or 135M
      * @param precisions fp32, tf32 and/or bf16
+     * @param scans      the scan forms to measure, each its own backend
      * @param levels     uniform levels
      * @param batch      images per call
      * @param batches    timed batches per thread
@@ -49,8 +51,8 @@ public final class CudaBenchmark {
      * @param json       where the rows go
      * @param command    the command line that asked for this run, recorded in the JSON
      */
-    public record Plan(List<String> shapes, List<Precision> precisions, List<Integer> levels, int batch, int batches,
-                       Double peakTflops, Path json, String command) {
+    public record Plan(List<String> shapes, List<Precision> precisions, List<ScanForm> scans, List<Integer> levels,
+                       int batch, int batches, Double peakTflops, Path json, String command) {
     }
 
     private final Plan plan;
@@ -65,50 +67,60 @@ public final class CudaBenchmark {
     public void run() throws IOException, InterruptedException, ExecutionException {
         CudaDevice device = CudaDevice.get();
         out.println("device: " + device.describe());
-        out.printf("%-5s %-5s %-7s %5s %9s %10s %11s %9s %7s %10s %10s%n", "shape", "prec", "width", "batch", "GFLOP/im",
-                "images/s", "ms (1 call)", "TFLOP/s", "of peak", "workspace", "GPU used");
+        out.printf("%-5s %-5s %-9s %-7s %5s %9s %10s %11s %9s %7s %10s %10s%n", "shape", "prec", "scan", "width", "batch",
+                "GFLOP/im", "images/s", "ms (1 call)", "TFLOP/s", "of peak", "workspace", "GPU used");
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String shape : plan.shapes()) {
             ModelConfig config = BenchmarkModels.shape(shape, null, null);
             WeightSource weights = BenchmarkModels.randomWeights(config);
             float[] pixels = randomPixels(plan.batch() * 3 * config.imageSize() * config.imageSize());
             for (Precision precision : plan.precisions()) {
-                String name = precision.name().toLowerCase(Locale.ROOT);
-                long freeBefore = Cuda.freeBytes();
-                try (CudaBackend backend = new CudaBackend(config, weights, precision)) {
-                    out.printf("%s %s: weights on the device %.2f GB; %s%n", shape, name, backend.weightBytes() / 1e9,
-                            backend.description());
-                    for (int level : plan.levels()) {
-                        int[] widths = new int[config.nLayer()];
-                        Arrays.fill(widths, config.dModel() / level);
-                        double gflop = Cost.of(config, new Widths(widths, "level" + level)).gflop();
-                        double latency = bestCall(backend, pixels, widths);
-                        long used = freeBefore - Cuda.freeBytes();
-                        double rate = throughput(backend, pixels, widths);
-                        double tflops = rate * gflop / 1e3;
-                        Double peak = plan.peakTflops() != null ? plan.peakTflops()
-                                : device.name().matches(".*H[12]00.*") ? HOPPER_SXM_PEAK.get(precision) : null;
-                        out.printf("%-5s %-5s %-7s %5d %9.2f %10.0f %11.1f %9.1f %7s %8.2fGB %8.2fGB%n", shape, name,
-                                "level" + level, plan.batch(), gflop, rate, latency * 1e3, tflops,
-                                peak == null ? "n/a" : String.format("%.1f%%", 100 * tflops / peak),
-                                backend.workspaceBytes(plan.batch()) / 1e9, used / 1e9);
-                        Map<String, Double> stepMillis = backend.profile(pixels, plan.batch(), widths);
-                        double deviceMillis = stepMillis.values().stream().mapToDouble(Double::doubleValue).sum();
-                        out.printf("      on the device alone (no copies): %.0f images/s; ms per step, one call: %s%n",
-                                plan.batch() / (deviceMillis / 1e3), steps(stepMillis));
-                        Map<String, Object> row = new LinkedHashMap<>();
-                        row.put("shape", shape);
-                        row.put("precision", name);
-                        row.put("level", level);
-                        row.put("batch", plan.batch());
-                        row.put("img_per_s", Math.round(rate));
-                        rows.add(row);
-                        write(device, rows);
-                    }
+                for (ScanForm scan : plan.scans()) {
+                    measure(device, shape, config, weights, pixels, precision, scan, rows);
                 }
             }
         }
         out.println("wrote " + plan.json());
+    }
+
+    /** The rows of one shape, precision and scan form: one backend, every level of the plan. */
+    private void measure(CudaDevice device, String shape, ModelConfig config, WeightSource weights, float[] pixels,
+                         Precision precision, ScanForm scan, List<Map<String, Object>> rows)
+            throws IOException, InterruptedException, ExecutionException {
+        String name = precision.name().toLowerCase(Locale.ROOT);
+        long freeBefore = Cuda.freeBytes();
+        try (CudaBackend backend = new CudaBackend(config, weights, precision, scan)) {
+            out.printf("%s %s %s: weights on the device %.2f GB; %s%n", shape, name, scan.label(),
+                    backend.weightBytes() / 1e9, backend.description());
+            for (int level : plan.levels()) {
+                int[] widths = new int[config.nLayer()];
+                Arrays.fill(widths, config.dModel() / level);
+                double gflop = Cost.of(config, new Widths(widths, "level" + level)).gflop();
+                double latency = bestCall(backend, pixels, widths);
+                long used = freeBefore - Cuda.freeBytes();
+                double rate = throughput(backend, pixels, widths);
+                double tflops = rate * gflop / 1e3;
+                Double peak = plan.peakTflops() != null ? plan.peakTflops()
+                        : device.name().matches(".*H[12]00.*") ? HOPPER_SXM_PEAK.get(precision) : null;
+                out.printf("%-5s %-5s %-9s %-7s %5d %9.2f %10.0f %11.1f %9.1f %7s %8.2fGB %8.2fGB%n", shape,
+                        name, scan.label(), "level" + level, plan.batch(), gflop, rate, latency * 1e3, tflops,
+                        peak == null ? "n/a" : String.format("%.1f%%", 100 * tflops / peak),
+                        backend.workspaceBytes(plan.batch()) / 1e9, used / 1e9);
+                Map<String, Double> stepMillis = backend.profile(pixels, plan.batch(), widths);
+                double deviceMillis = stepMillis.values().stream().mapToDouble(Double::doubleValue).sum();
+                out.printf("      on the device alone (no copies): %.0f images/s; ms per step, one call: %s%n",
+                        plan.batch() / (deviceMillis / 1e3), steps(stepMillis));
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("shape", shape);
+                row.put("precision", name);
+                row.put("scan", scan.label());
+                row.put("level", level);
+                row.put("batch", plan.batch());
+                row.put("img_per_s", Math.round(rate));
+                rows.add(row);
+                write(device, rows);
+            }
+        }
     }
 
     /** The JSON with the rows so far, rewritten after each row so that a run cut short keeps what it measured. */

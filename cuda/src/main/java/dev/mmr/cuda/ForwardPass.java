@@ -6,6 +6,7 @@ import static org.bytedeco.cuda.global.cublas.CUBLAS_GEMM_DEFAULT;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_N;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_T;
 import static org.bytedeco.cuda.global.cublas.cublasGemmEx;
+import static org.bytedeco.cuda.global.cublas.cublasGemmStridedBatchedEx;
 import static org.bytedeco.cuda.global.cudart.CUDA_R_16BF;
 import static org.bytedeco.cuda.global.cudart.CUDA_R_32F;
 import static org.bytedeco.cuda.global.cudart.cudaEventCreate;
@@ -36,13 +37,16 @@ final class ForwardPass {
     private final DeviceKernels kernels;
     private final KernelBuild build;
     private final Precision precision;
+    private final ScanForm scan;
 
-    ForwardPass(ModelConfig config, WeightAddresses weights, DeviceKernels kernels, KernelBuild build, Precision precision) {
+    ForwardPass(ModelConfig config, WeightAddresses weights, DeviceKernels kernels, KernelBuild build, Precision precision,
+                ScanForm scan) {
         this.config = config;
         this.weights = weights;
         this.kernels = kernels;
         this.build = build;
         this.precision = precision;
+        this.scan = scan;
     }
 
     NetworkOutput run(Slot s, float[] pixels, int batch, int[] widths) {
@@ -51,12 +55,12 @@ final class ForwardPass {
 
     /**
      * The pass; when {@code stepMillis} is given, each step is timed with CUDA events and its milliseconds added to
-     * the entry of its kernel's name (or "gemm").
+     * the entry of its kernel's name (or "gemm", or "gemm_batched" for the quadratic scan's strided batched products).
      */
     NetworkOutput run(Slot s, float[] pixels, int batch, int[] widths, Map<String, Double> stepMillis) {
         s.reserve(batch);
         copyIn(s, pixels);
-        List<PassPlan.Step> steps = PassPlan.of(config, build, weights, s::at, batch, widths);
+        List<PassPlan.Step> steps = PassPlan.of(config, build, scan, weights, s::at, batch, widths);
         CUevent_st[] marks = stepMillis == null ? new CUevent_st[0] : new CUevent_st[steps.size() + 1];
         for (int i = 0; i < marks.length; i++) {
             marks[i] = new CUevent_st();
@@ -67,6 +71,7 @@ final class ForwardPass {
             switch (steps.get(i)) {
                 case PassPlan.Launch l -> kernels.launch(l.kernel(), l.geometry(), s.stream, s.args.set(l.args()));
                 case PassPlan.Product p -> gemm(s, p);
+                case PassPlan.BatchedProduct p -> gemmBatched(s, p);
             }
         }
         mark(marks, steps.size(), s);
@@ -81,7 +86,11 @@ final class ForwardPass {
             float[] ms = new float[1];
             for (int i = 0; i < steps.size(); i++) {
                 Cuda.check(cudaEventElapsedTime(ms, marks[i], marks[i + 1]), "cudaEventElapsedTime");
-                String name = steps.get(i) instanceof PassPlan.Launch l ? l.kernel().symbol : "gemm";
+                String name = switch (steps.get(i)) {
+                    case PassPlan.Launch l -> l.kernel().symbol;
+                    case PassPlan.Product p -> "gemm";
+                    case PassPlan.BatchedProduct p -> "gemm_batched";
+                };
                 stepMillis.merge(name, (double) ms[0], Double::sum);
             }
         }
@@ -121,6 +130,15 @@ final class ForwardPass {
                     cudaMemcpyHostToDevice, s.stream), "cudaMemcpyAsync pixels");
         }
         host.position(0);
+    }
+
+    private void gemmBatched(Slot s, PassPlan.BatchedProduct p) {
+        Gemm g = p.gemm();
+        Cuda.checkBlas(cublasGemmStridedBatchedEx(s.blas, g.transA() ? CUBLAS_OP_T : CUBLAS_OP_N,
+                g.transB() ? CUBLAS_OP_T : CUBLAS_OP_N, g.m(), g.n(), g.k(), s.one, Cuda.at(p.a()), CUDA_R_32F, g.lda(),
+                p.strideA(), Cuda.at(p.b()), CUDA_R_32F, g.ldb(), p.strideB(), s.zero, Cuda.at(p.c()), CUDA_R_32F, g.ldc(),
+                p.strideC(), p.count(), p.tf32(precision) ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F,
+                CUBLAS_GEMM_DEFAULT), "cublasGemmStridedBatchedEx " + p.count() + " x " + g);
     }
 
     private static void copyOut(Slot s, long device, FloatPointer host, int count) {

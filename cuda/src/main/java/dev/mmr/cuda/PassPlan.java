@@ -14,9 +14,11 @@ import java.util.function.ToLongFunction;
  */
 final class PassPlan {
     private static final float GATED_NORM_EPS = 1e-5f;
+    /** Products one strided batched call carries at most: the grid dimension some cuBLAS versions give the batch. */
+    static final int MAX_BATCHED_PRODUCTS = 65_535;
 
-    /** One step: a kernel launch or a cuBLAS product. */
-    sealed interface Step permits Launch, Product {
+    /** One step: a kernel launch, a cuBLAS product or a strided batched cuBLAS product. */
+    sealed interface Step permits Launch, Product, BatchedProduct {
     }
 
     /** A kernel launch; {@code args} in the kernel's parameter order. */
@@ -45,6 +47,25 @@ final class PassPlan {
         }
     }
 
+    /**
+     * {@code count} products {@code c_i = op(a_i) . op(b_i)} over float32 operands, the i-th at {@code i * stride}
+     * elements past {@code a}, {@code b} and {@code c}: the quadratic scan's, in float32 in fp32 mode and in TF32 in
+     * the tf32 and bf16 modes.
+     */
+    record BatchedProduct(Gemm gemm, long a, long b, long c, long strideA, long strideB, long strideC, int count)
+            implements Step {
+        BatchedProduct {
+            if (gemm.aOffset() != 0 || count <= 0 || strideA < 0 || strideB < 0 || strideC < 0) {
+                throw new IllegalArgumentException("bad batched product of " + count + " " + gemm);
+            }
+        }
+
+        /** Whether the products run in TF32 under {@code precision} (else float32). */
+        boolean tf32(Precision precision) {
+            return precision != Precision.FP32;
+        }
+    }
+
     /** A kernel argument: {@code p} a device address, {@code i} an int, {@code f} a float (its bits). */
     record Arg(char kind, long value) {
         static Arg ptr(long address) {
@@ -64,7 +85,8 @@ final class PassPlan {
     }
 
     /** The steps for {@code batch} images with width {@code widths[i]} in layer i; {@code at} gives buffer addresses. */
-    static List<Step> of(ModelConfig c, KernelBuild build, WeightAddresses w, ToLongFunction<Buffer> at, int batch, int[] widths) {
+    static List<Step> of(ModelConfig c, KernelBuild build, ScanForm scan, WeightAddresses w, ToLongFunction<Buffer> at,
+                         int batch, int[] widths) {
         List<Step> steps = new ArrayList<>();
         int d = c.dModel();
         int tokens = c.nTokens();
@@ -90,7 +112,7 @@ final class PassPlan {
                     Arg.i32(build.squareGroups(previousDi)), Arg.i32(previousDi), Arg.ptr(at.applyAsLong(Buffer.U)),
                     Arg.ptr(layer.normWeight()), Arg.ptr(layer.normBias()), Arg.i32(rows), Arg.i32(d), Arg.f32(eps),
                     Arg.f32(GATED_NORM_EPS), Arg.i32(i == 0 ? 1 : 0)));
-            mix(steps, c, build, layer, LayerProducts.of(c, rows, widths[i]), at, batch, rows);
+            mix(steps, c, build, scan, layer, LayerProducts.of(c, rows, widths[i]), at, batch, rows);
         }
         int lastDi = c.expand() * widths[widths.length - 1];
         steps.add(launch(Kernel.FINAL_NORM, LaunchGeometry.perRow(batch), Arg.ptr(at.applyAsLong(Buffer.RESIDUAL)),
@@ -108,10 +130,11 @@ final class PassPlan {
 
     /**
      * One mixer on u: the in_proj product (B, C, then each head's z, x, dt), B and C through the convolution with dt's
-     * step and decay, the fused scan (x's convolution, the recurrence, the skip, the gate), out_proj into hidden.
+     * step and decay, the scan (x's convolution, the selective scan, the skip, the gate) in the chosen form, out_proj
+     * into hidden.
      */
-    private static void mix(List<Step> steps, ModelConfig c, KernelBuild build, WeightAddresses.Layer layer, LayerProducts p,
-                            ToLongFunction<Buffer> at, int batch, int rows) {
+    private static void mix(List<Step> steps, ModelConfig c, KernelBuild build, ScanForm scan, WeightAddresses.Layer layer,
+                            LayerProducts p, ToLongFunction<Buffer> at, int batch, int rows) {
         int tokens = c.nTokens();
         int di = p.di();
         long in = at.applyAsLong(Buffer.IN_PROJ);
@@ -120,12 +143,62 @@ final class PassPlan {
                 Arg.ptr(in), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)), Arg.ptr(at.applyAsLong(Buffer.DT)),
                 Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()), Arg.i32(c.dInner()), Arg.ptr(layer.dtBias()),
                 Arg.ptr(layer.a()), Arg.i32(p.heads()), Arg.i32(c.headdim()), Arg.i32(tokens), Arg.i32(rows)));
-        steps.add(launch(Kernel.SSM_SCAN, LaunchGeometry.scan(batch, di, build.channelsPerBlock()), Arg.ptr(in),
-                Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)), Arg.ptr(at.applyAsLong(Buffer.DT)),
-                Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()), Arg.ptr(layer.skip()),
-                Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
-                Arg.i32(build.squareGroups(c.dInner())), Arg.i32(tokens), Arg.i32(di), Arg.i32(c.headdim())));
+        if (scan == ScanForm.QUADRATIC) {
+            quadraticScan(steps, c, build, layer, p, at, batch, rows);
+        } else {
+            steps.add(launch(Kernel.SSM_SCAN, LaunchGeometry.scan(batch, di, build.channelsPerBlock()), Arg.ptr(in),
+                    Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)), Arg.ptr(at.applyAsLong(Buffer.DT)),
+                    Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()), Arg.ptr(layer.skip()),
+                    Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
+                    Arg.i32(build.squareGroups(c.dInner())), Arg.i32(tokens), Arg.i32(di), Arg.i32(c.headdim())));
+        }
         steps.add(new Product(p.out(), layer.outProj(), at.applyAsLong(Buffer.GATED), at.applyAsLong(Buffer.HIDDEN), true));
+    }
+
+    /**
+     * The scan in its quadratic form, an image's tokens being one chunk: x's convolution into XC (head-major), each
+     * head's log-decay sums, {@code CB = C B^T} per image (column-major: {@code CB^T = B^T C} over bc's rows), the
+     * decay-masked {@code W} per image and head, {@code Y = W Xc} per image and head (column-major:
+     * {@code Y^T = Xc^T W^T}), then the skip, the gate and the sums of squares into GATED and SQUARES as ssm_scan
+     * leaves them.
+     */
+    private static void quadraticScan(List<Step> steps, ModelConfig c, KernelBuild build, WeightAddresses.Layer layer,
+                                      LayerProducts p, ToLongFunction<Buffer> at, int batch, int rows) {
+        int tokens = c.nTokens();
+        int n = c.dState();
+        int hd = c.headdim();
+        int di = p.di();
+        int heads = p.heads();
+        long square = (long) tokens * tokens;
+        long in = at.applyAsLong(Buffer.IN_PROJ);
+        long bc = at.applyAsLong(Buffer.BC);
+        long xc = at.applyAsLong(Buffer.XC);
+        long cumStep = at.applyAsLong(Buffer.CUM_STEP);
+        long cb = at.applyAsLong(Buffer.CB);
+        long w = at.applyAsLong(Buffer.W);
+        long y = at.applyAsLong(Buffer.Y);
+        steps.add(launch(Kernel.SSD_CONV_X, LaunchGeometry.perElement((long) rows * di), Arg.ptr(in), Arg.i32(p.inWidth()),
+                Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()), Arg.ptr(xc), Arg.i32(tokens), Arg.i32(di),
+                Arg.i32(hd), Arg.i32(rows)));
+        steps.add(launch(Kernel.SSD_DECAY_SUMS, LaunchGeometry.perElement((long) batch * heads),
+                Arg.ptr(at.applyAsLong(Buffer.DT)), Arg.ptr(layer.a()), Arg.ptr(cumStep), Arg.i32(heads), Arg.i32(tokens),
+                Arg.i32(batch * heads)));
+        steps.add(new BatchedProduct(new Gemm(true, false, tokens, tokens, n, 0, 2 * n, 2 * n, tokens), bc,
+                bc + (long) n * Float.BYTES, cb, (long) tokens * 2 * n, (long) tokens * 2 * n, square, batch));
+        steps.add(launch(Kernel.SSD_WEIGHTS, LaunchGeometry.perElement(batch * square), Arg.ptr(cb), Arg.ptr(cumStep),
+                Arg.ptr(w), Arg.i32(heads), Arg.i32(tokens), Arg.i32(batch)));
+        Gemm perHead = new Gemm(false, false, hd, tokens, tokens, 0, hd, tokens, hd);
+        long headValues = (long) tokens * hd;
+        for (int first = 0; first < batch * heads; first += MAX_BATCHED_PRODUCTS) {
+            steps.add(new BatchedProduct(perHead, xc + first * headValues * Float.BYTES, w + first * square * Float.BYTES,
+                    y + first * headValues * Float.BYTES, headValues, square, headValues,
+                    Math.min(MAX_BATCHED_PRODUCTS, batch * heads - first)));
+        }
+        int warpsPerRow = (di + LaunchGeometry.WARP - 1) / LaunchGeometry.WARP;
+        steps.add(launch(Kernel.SSD_GATE, LaunchGeometry.perElement((long) rows * warpsPerRow * LaunchGeometry.WARP),
+                Arg.ptr(in), Arg.i32(p.inWidth()), Arg.ptr(y), Arg.ptr(xc), Arg.ptr(layer.skip()),
+                Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
+                Arg.i32(build.squareGroups(c.dInner())), Arg.i32(tokens), Arg.i32(di), Arg.i32(hd), Arg.i32(rows)));
     }
 
     private static Launch launch(Kernel kernel, LaunchGeometry geometry, Arg... args) {

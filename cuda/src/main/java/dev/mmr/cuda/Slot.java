@@ -26,15 +26,17 @@ final class Slot implements AutoCloseable {
     final FloatPointer zero = new FloatPointer(0f);
     private final ModelConfig config;
     private final KernelBuild build;
+    private final ScanForm scan;
     private WorkspaceLayout layout;
     private long workspace;
     private FloatPointer hostPixels;
     private FloatPointer hostFeatures;
     private FloatPointer hostLogits;
 
-    Slot(ModelConfig config, KernelBuild build) {
+    Slot(ModelConfig config, KernelBuild build, ScanForm scan) {
         this.config = config;
         this.build = build;
+        this.scan = scan;
         Cuda.check(cudaStreamCreate(stream), "cudaStreamCreate");
         try {
             Cuda.checkBlas(cublasCreate_v2(blas), "cublasCreate");
@@ -50,7 +52,7 @@ final class Slot implements AutoCloseable {
     WorkspaceLayout reserve(int batch) {
         if (layout == null || layout.batch() < batch) {
             freeBuffers();
-            WorkspaceLayout next = new WorkspaceLayout(config, build, batch);
+            WorkspaceLayout next = new WorkspaceLayout(config, build, batch, scan);
             workspace = Cuda.malloc(next.total(), "the workspace of a batch of " + batch);
             hostPixels = pinned(next.bytes(WorkspaceLayout.Buffer.PIXELS));
             hostFeatures = pinned(next.bytes(WorkspaceLayout.Buffer.FEATURES));

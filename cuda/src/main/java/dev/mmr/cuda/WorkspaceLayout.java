@@ -1,20 +1,29 @@
 package dev.mmr.cuda;
 
 import dev.mmr.encoder.ModelConfig;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The device memory one forward pass uses, as one allocation carved into {@link Buffer}s at aligned offsets, sized for
- * a batch at full width (a nested width uses the front of each buffer, {@code di} columns a row).
+ * a batch at full width (a nested width uses the front of each buffer, {@code di} columns a row). The quadratic scan's
+ * buffers take no room when the scan is recurrent.
  */
 final class WorkspaceLayout {
     /** Offsets are multiples of this, so every buffer suits vector loads and cuBLAS's alignment preferences. */
     static final int ALIGN = 256;
 
-    /** The buffers of a pass; "act" buffers hold product inputs (float32, or bfloat16 in bf16 mode). */
+    /**
+     * The buffers of a pass; "act" buffers hold product inputs (float32, or bfloat16 in bf16 mode). The quadratic
+     * scan's (float32): {@code CB} C B^T per image (tokens x tokens), {@code W} its decay-masked copy per image and
+     * head, {@code CUM_STEP} each head's running log-decay sum and step per token, {@code XC} and {@code Y} the
+     * convolved x and the scan's output, head-major (image, head, token, channel of the head).
+     */
     enum Buffer {
-        PIXELS, PATCHES, PROJECTED, RESIDUAL, HIDDEN, U, IN_PROJ, BC, DT, SQUARES, GATED, CLS_SUM, FEATURES, LOGITS
+        PIXELS, PATCHES, PROJECTED, RESIDUAL, HIDDEN, U, IN_PROJ, BC, DT, SQUARES, GATED, CLS_SUM, FEATURES, LOGITS,
+        CB, W, CUM_STEP, XC, Y
     }
 
     private final int batch;
@@ -22,7 +31,7 @@ final class WorkspaceLayout {
     private final Map<Buffer, Long> sizes = new EnumMap<>(Buffer.class);
     private final long total;
 
-    WorkspaceLayout(ModelConfig c, KernelBuild build, int batch) {
+    WorkspaceLayout(ModelConfig c, KernelBuild build, int batch, ScanForm scan) {
         if (batch <= 0) {
             throw new IllegalArgumentException("batch must be positive, got " + batch);
         }
@@ -49,6 +58,13 @@ final class WorkspaceLayout {
         sizes.put(Buffer.CLS_SUM, batch * d * Float.BYTES);
         sizes.put(Buffer.FEATURES, batch * d * Float.BYTES);
         sizes.put(Buffer.LOGITS, (long) batch * c.nClasses() * Float.BYTES);
+        boolean quadratic = scan == ScanForm.QUADRATIC;
+        long square = (long) c.nTokens() * c.nTokens();
+        sizes.put(Buffer.CB, quadratic ? batch * square * Float.BYTES : 0);
+        sizes.put(Buffer.W, quadratic ? batch * c.nHeads() * square * Float.BYTES : 0);
+        sizes.put(Buffer.CUM_STEP, quadratic ? rows * c.nHeads() * 2 * Float.BYTES : 0);
+        sizes.put(Buffer.XC, quadratic ? rows * inner * Float.BYTES : 0);
+        sizes.put(Buffer.Y, quadratic ? rows * inner * Float.BYTES : 0);
         long at = 0;
         for (Buffer b : Buffer.values()) {
             offsets.put(b, at);
@@ -67,6 +83,11 @@ final class WorkspaceLayout {
 
     long bytes(Buffer b) {
         return sizes.get(b);
+    }
+
+    /** The buffers that take room: all but the quadratic scan's when the scan is recurrent. */
+    List<Buffer> buffers() {
+        return Arrays.stream(Buffer.values()).filter(b -> sizes.get(b) > 0).toList();
     }
 
     /** Bytes of the whole workspace. */

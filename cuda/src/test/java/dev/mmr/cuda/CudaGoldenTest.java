@@ -14,14 +14,14 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The cuda backend against the golden vectors (the authors' modules in float64, models/golden-tiny): every uniform
- * level and both Mix'n'Match cases, in fp32 (1e-4 relative L2), tf32 and bf16 (1e-2). Needs a GPU; skipped elsewhere,
- * saying why.
+ * level and both Mix'n'Match cases, in fp32 (1e-4 relative L2), tf32 and bf16 (1e-2), with the scan in each form.
+ * Needs a GPU; skipped elsewhere, saying why.
  */
 class CudaGoldenTest {
     private static final int LAYERS = 4;
@@ -31,26 +31,42 @@ class CudaGoldenTest {
     @MethodSource("dev.mmr.cuda.GpuTests#goldenCases")
     void reproducesGoldenFeaturesAndLogits(Precision precision, String name, int[] widths) throws Exception {
         GpuTests.assumeGpu("CudaGoldenTest " + precision + " " + name);
-        Map<String, Tensor> golden = SafeTensors.read(GpuTests.testResource("golden/golden_a.io.safetensors"));
-        Tensor input = golden.get("input");
         try (EncoderBackend backend = GpuTests.open("golden-tiny", precision)) {
-            NetworkOutput out = backend.forward(input.data(), (int) input.shape()[0], widths);
-            double featureError = GpuTests.relativeL2(out.features(), golden.get("features." + name).data());
-            double logitError = GpuTests.relativeL2(out.logits(), golden.get("logits." + name).data());
-            System.out.printf("golden %s %s: relative L2 features %.3g, logits %.3g (%s)%n", precision, name, featureError,
-                    logitError, backend.description());
-            double tolerance = GpuTests.tolerance(precision);
-            assertTrue(featureError < tolerance, name + " features: relative L2 " + featureError);
-            assertTrue(logitError < tolerance, name + " logits: relative L2 " + logitError);
+            assertGolden(backend, precision, name, widths);
         }
     }
 
-    @Test
-    void eachImageIsEncodedIndependentlyOfItsBatchAndOfConcurrentCalls() throws Exception {
-        GpuTests.assumeGpu("CudaGoldenTest batch independence");
+    @ParameterizedTest(name = "{0} {1} {3}")
+    @MethodSource("dev.mmr.cuda.GpuTests#quadraticGoldenCases")
+    void quadraticScanReproducesGoldenFeaturesAndLogits(Precision precision, String name, int[] widths, ScanForm scan)
+            throws Exception {
+        GpuTests.assumeGpu("CudaGoldenTest " + scan.label() + " " + precision + " " + name);
+        try (EncoderBackend backend = GpuTests.open("golden-tiny", precision, scan)) {
+            assertGolden(backend, precision, name, widths);
+        }
+    }
+
+    private static void assertGolden(EncoderBackend backend, Precision precision, String name, int[] widths)
+            throws Exception {
+        Map<String, Tensor> golden = SafeTensors.read(GpuTests.testResource("golden/golden_a.io.safetensors"));
+        Tensor input = golden.get("input");
+        NetworkOutput out = backend.forward(input.data(), (int) input.shape()[0], widths);
+        double featureError = GpuTests.relativeL2(out.features(), golden.get("features." + name).data());
+        double logitError = GpuTests.relativeL2(out.logits(), golden.get("logits." + name).data());
+        System.out.printf("golden %s %s: relative L2 features %.3g, logits %.3g (%s)%n", precision, name, featureError,
+                logitError, backend.description());
+        double tolerance = GpuTests.tolerance(precision);
+        assertTrue(featureError < tolerance, name + " features: relative L2 " + featureError);
+        assertTrue(logitError < tolerance, name + " logits: relative L2 " + logitError);
+    }
+
+    @ParameterizedTest(name = "{0} scan")
+    @EnumSource(ScanForm.class)
+    void eachImageIsEncodedIndependentlyOfItsBatchAndOfConcurrentCalls(ScanForm scan) throws Exception {
+        GpuTests.assumeGpu("CudaGoldenTest batch independence, " + scan.label() + " scan");
         Tensor input = SafeTensors.read(GpuTests.testResource("golden/golden_a.io.safetensors")).get("input");
         int perImage = input.data().length / 4;
-        try (EncoderBackend backend = GpuTests.open("golden-tiny", Precision.FP32)) {
+        try (EncoderBackend backend = GpuTests.open("golden-tiny", Precision.FP32, scan)) {
             List<int[]> widths = List.of(GpuTests.uniform(LAYERS, D), GpuTests.uniform(LAYERS, D / 8), new int[] {16, 32, 64, 128});
             List<float[]> expected = new ArrayList<>();
             for (int[] w : widths) {

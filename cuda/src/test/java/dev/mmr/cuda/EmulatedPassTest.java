@@ -23,15 +23,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The cuda backend's forward pass without a GPU: the plan ({@link PassPlan}) over the weights' layout
  * ({@link DeviceWeights}) with the kernels' own CUDA C and cuBLAS's products, run by the {@link Emulator}, against the
  * references the GPU tests use (golden vectors: every level and both Mix'n'Match cases; the shipped CIFAR-10 model's
- * PyTorch outputs) at their tolerances; the scan's specialisations (state rows per lane, channels per warp, the plain
- * and the scattered reduction) against each other at the released models' widths; and the emulator's own check on a
+ * PyTorch outputs) at their tolerances, with the scan in each {@link ScanForm}; the recurrent scan's specialisations
+ * (state rows per lane, channels per warp, the plain and the scattered reduction) against each other, and the
+ * quadratic form against the recurrence, at the released models' widths; and the emulator's own check on a
  * launch that writes past its buffer. Skipped, saying why, where the emulator cannot be built (x86-64 Linux and g++).
  */
 class EmulatedPassTest {
@@ -46,7 +46,17 @@ class EmulatedPassTest {
     void reproducesGoldenFeaturesAndLogits(Precision precision, String name, int[] widths) throws Exception {
         assumeEmulator("EmulatedPassTest golden " + precision + " " + name);
         ModelConfig config = GpuTests.config("golden-tiny");
-        assertGolden(KernelBuild.of(config, HOPPER, precision), precision, name, widths, GpuTests.tolerance(precision));
+        assertGolden(KernelBuild.of(config, HOPPER, precision), precision, ScanForm.RECURRENT, name, widths,
+                GpuTests.tolerance(precision));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("dev.mmr.cuda.GpuTests#goldenCases")
+    void quadraticScanReproducesGoldenFeaturesAndLogits(Precision precision, String name, int[] widths) throws Exception {
+        assumeEmulator("EmulatedPassTest golden quadratic " + precision + " " + name);
+        ModelConfig config = GpuTests.config("golden-tiny");
+        assertGolden(KernelBuild.of(config, HOPPER, precision), precision, ScanForm.QUADRATIC, name, widths,
+                GpuTests.tolerance(precision));
     }
 
     /**
@@ -62,14 +72,14 @@ class EmulatedPassTest {
     void everyScanSpecialisationReproducesTheGoldenVectors(int split, int statePerLane) throws Exception {
         assumeEmulator("EmulatedPassTest golden scan build " + split + "/" + statePerLane);
         KernelBuild build = new KernelBuild(HOPPER, 64, 4, split, statePerLane, false);
-        assertGolden(build, Precision.FP32, "level1", GpuTests.uniform(4, 128), 1e-4);
-        assertGolden(build, Precision.FP32, "mix1", new int[] {16, 32, 64, 128}, 1e-4);
+        assertGolden(build, Precision.FP32, ScanForm.RECURRENT, "level1", GpuTests.uniform(4, 128), 1e-4);
+        assertGolden(build, Precision.FP32, ScanForm.RECURRENT, "mix1", new int[] {16, 32, 64, 128}, 1e-4);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Precision.class)
-    void matchesTheShippedCifarModelsPyTorchOutputsAtEveryLevel(Precision precision) throws Exception {
-        assumeEmulator("EmulatedPassTest cifar10 " + precision);
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("dev.mmr.cuda.CudaReferenceTest#cases")
+    void matchesTheShippedCifarModelsPyTorchOutputsAtEveryLevel(ScanForm scan, Precision precision) throws Exception {
+        assumeEmulator("EmulatedPassTest cifar10 " + scan.label() + " " + precision);
         Map<String, Tensor> reference = SafeTensors.read(GpuTests.testResource("reference/cifar10.safetensors"));
         Tensor input = reference.get("input");
         int images = (int) input.shape()[0];
@@ -78,8 +88,9 @@ class EmulatedPassTest {
         for (int level : new int[] {1, 2, 4, 8}) {
             int[] widths = GpuTests.uniform(config.nLayer(), config.dModel() / level);
             NetworkOutput out = forward(config, name -> checkpoint.tensor(name).data(), precision,
-                    KernelBuild.of(config, HOPPER, precision), input.data(), images, widths);
-            assertClose("cifar10 " + precision + " level " + level, out, reference.get("features.level" + level).data(),
+                    KernelBuild.of(config, HOPPER, precision), scan, input.data(), images, widths);
+            assertClose("cifar10 " + scan.label() + " " + precision + " level " + level, out,
+                    reference.get("features.level" + level).data(),
                     reference.get("logits.level" + level).data(), GpuTests.tolerance(precision));
         }
     }
@@ -105,10 +116,30 @@ class EmulatedPassTest {
         WeightSource weights = BenchmarkModels.randomWeights(config);
         int batch = 2;
         float[] pixels = randomPixels(config, batch);
-        NetworkOutput expected = forward(config, weights, Precision.FP32, plain, pixels, batch, widths);
-        NetworkOutput actual = forward(config, weights, Precision.FP32, released, pixels, batch, widths);
+        ScanForm recurrent = ScanForm.RECURRENT;
+        NetworkOutput expected = forward(config, weights, Precision.FP32, plain, recurrent, pixels, batch, widths);
+        NetworkOutput actual = forward(config, weights, Precision.FP32, released, recurrent, pixels, batch, widths);
         assertClose("d_model " + dModel + " N " + dState + ", state over " + released.stateSplit() + " lanes (against "
                 + split + ")", actual,
+                expected.features(), expected.logits(), 1e-5);
+    }
+
+    /**
+     * The quadratic form against the recurrence on the wider shapes: heads of 16 channels in warps of 16, heads of 24
+     * straddling warps of 16 (the sums of squares are per warp of channels, not per head), and N 22.
+     */
+    @ParameterizedTest(name = "d_model {0}, N {1}")
+    @MethodSource("wideShapes")
+    void quadraticScanAgreesWithTheRecurrenceOnWiderShapes(int dModel, int dState, int[] widths) throws Exception {
+        assumeEmulator("EmulatedPassTest quadratic d_model " + dModel + " N " + dState);
+        ModelConfig config = new ModelConfig(dModel, widths.length, 1000, 16, 64, dState, 4, 2, 1e-5);
+        KernelBuild build = KernelBuild.of(config, HOPPER, Precision.FP32);
+        WeightSource weights = BenchmarkModels.randomWeights(config);
+        int batch = 2;
+        float[] pixels = randomPixels(config, batch);
+        NetworkOutput expected = forward(config, weights, Precision.FP32, build, ScanForm.RECURRENT, pixels, batch, widths);
+        NetworkOutput actual = forward(config, weights, Precision.FP32, build, ScanForm.QUADRATIC, pixels, batch, widths);
+        assertClose("d_model " + dModel + " N " + dState + ", quadratic scan (against the recurrence)", actual,
                 expected.features(), expected.logits(), 1e-5);
     }
 
@@ -125,9 +156,10 @@ class EmulatedPassTest {
         WeightSource weights = BenchmarkModels.randomWeights(config);
         float[] pixels = randomPixels(config, 2);
         int[] widths = {512, 128};
-        NetworkOutput inOrder = forward(config, weights, Precision.BF16, build, pixels, 2, widths);
+        NetworkOutput inOrder = forward(config, weights, Precision.BF16, build, ScanForm.RECURRENT, pixels, 2, widths);
         for (long seed : new long[] {1, 0x9E3779B97F4A7C15L}) {
-            NetworkOutput shuffled = forward(config, weights, Precision.BF16, build, pixels, 2, widths, seed);
+            NetworkOutput shuffled = forward(config, weights, Precision.BF16, build, ScanForm.RECURRENT, pixels, 2, widths,
+                    seed);
             assertArrayEquals(inOrder.features(), shuffled.features(), "features, schedule seed " + seed);
             assertArrayEquals(inOrder.logits(), shuffled.logits(), "logits, schedule seed " + seed);
         }
@@ -151,27 +183,29 @@ class EmulatedPassTest {
                 e.getMessage());
     }
 
-    private static void assertGolden(KernelBuild build, Precision precision, String name, int[] widths, double tolerance)
-            throws Exception {
+    private static void assertGolden(KernelBuild build, Precision precision, ScanForm scan, String name, int[] widths,
+                                     double tolerance) throws Exception {
         Map<String, Tensor> golden = SafeTensors.read(GpuTests.testResource("golden/golden_a.io.safetensors"));
         Tensor input = golden.get("input");
         Checkpoint checkpoint = Checkpoint.read(GpuTests.home().resolve("models/golden-tiny"));
-        NetworkOutput out = forward(checkpoint.config(), n -> checkpoint.tensor(n).data(), precision, build, input.data(),
-                (int) input.shape()[0], widths);
-        assertClose("golden " + precision + " " + name + " (" + emulator(build) + ")", out,
+        NetworkOutput out = forward(checkpoint.config(), n -> checkpoint.tensor(n).data(), precision, build, scan,
+                input.data(), (int) input.shape()[0], widths);
+        assertClose("golden " + scan.label() + " " + precision + " " + name + " (" + emulator(build) + ")", out,
                 golden.get("features." + name).data(), golden.get("logits." + name).data(), tolerance);
     }
 
     private static NetworkOutput forward(ModelConfig config, WeightSource source, Precision precision, KernelBuild build,
-                                         float[] pixels, int batch, int[] widths) throws Exception {
-        return forward(config, source, precision, build, pixels, batch, widths, 0);
+                                         ScanForm scan, float[] pixels, int batch, int[] widths) throws Exception {
+        return forward(config, source, precision, build, scan, pixels, batch, widths, 0);
     }
 
     private static NetworkOutput forward(ModelConfig config, WeightSource source, Precision precision, KernelBuild build,
-                                         float[] pixels, int batch, int[] widths, long scheduleSeed) throws Exception {
+                                         ScanForm scan, float[] pixels, int batch, int[] widths, long scheduleSeed)
+            throws Exception {
         EmulatedMemory memory = new EmulatedMemory();
         try (DeviceWeights weights = new DeviceWeights(config, source, precision == Precision.BF16, memory)) {
-            return emulator(build).forward(config, memory, weights.addresses(), precision, pixels, batch, widths, scheduleSeed);
+            return emulator(build).forward(config, memory, weights.addresses(), precision, scan, pixels, batch, widths,
+                    scheduleSeed);
         }
     }
 

@@ -23,8 +23,9 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The CUDA kernels and cuBLAS products of a {@link PassPlan} run on the CPU: the kernel sources compiled by g++ with
- * the options NVRTC gets (emulator/emulator.cpp, cuda_emulation.h), fed a job file of the plan's allocations and steps.
+ * The CUDA kernels and cuBLAS products (single and strided batched) of a {@link PassPlan} run on the CPU: the kernel
+ * sources compiled by g++ with the options NVRTC gets (emulator/emulator.cpp, cuda_emulation.h), fed a job file of the
+ * plan's allocations and steps.
  * It checks every access against the allocations as it runs, so a pass that reads or writes outside its buffers, or a
  * shuffle some lanes never reach, fails here with the step named instead of on a GPU.
  */
@@ -97,20 +98,21 @@ final class Emulator {
     }
 
     /**
-     * One forward pass of {@code batch} images at {@code widths}, as {@link ForwardPass} queues it: the workspace's
-     * buffers are allocated in {@code memory} (each apart, so a step that strays from its buffer faults), the pixels
-     * uploaded, the plan run, and the features and logits read back.
+     * One forward pass of {@code batch} images at {@code widths} with the scan in form {@code scan}, as
+     * {@link ForwardPass} queues it: the workspace's buffers are allocated in {@code memory} (each apart, so a step that
+     * strays from its buffer faults), the pixels uploaded, the plan run, and the features and logits read back.
      */
     NetworkOutput forward(ModelConfig config, EmulatedMemory memory, WeightAddresses weights, Precision precision,
-                          float[] pixels, int batch, int[] widths, long scheduleSeed) throws IOException, InterruptedException {
-        WorkspaceLayout layout = new WorkspaceLayout(config, build, batch);
+                          ScanForm scan, float[] pixels, int batch, int[] widths, long scheduleSeed)
+            throws IOException, InterruptedException {
+        WorkspaceLayout layout = new WorkspaceLayout(config, build, batch, scan);
         Map<Buffer, Long> at = new EnumMap<>(Buffer.class);
-        for (Buffer b : Buffer.values()) {
+        for (Buffer b : layout.buffers()) {
             at.put(b, memory.allocate(layout.bytes(b), b.name()));
         }
         try {
             memory.upload(at.get(Buffer.PIXELS), pixels);
-            List<PassPlan.Step> steps = PassPlan.of(config, build, weights, at::get, batch, widths);
+            List<PassPlan.Step> steps = PassPlan.of(config, build, scan, weights, at::get, batch, widths);
             List<float[]> out = run(memory, steps, precision,
                     List.of(new Output(at.get(Buffer.FEATURES), batch * config.dModel()),
                             new Output(at.get(Buffer.LOGITS), batch * config.nClasses())), scheduleSeed);
@@ -196,6 +198,12 @@ final class Emulator {
                         w.i8('G').i8(g.transA() ? 1 : 0).i8(g.transB() ? 1 : 0).i8(p.bf16Operands(precision) ? 1 : 0)
                                 .i8(p.tf32(precision) ? 1 : 0).i32(g.m()).i32(g.n()).i32(g.k()).i32(g.lda()).i32(g.ldb())
                                 .i32(g.ldc()).i64(p.aAddress(precision)).i64(p.b()).i64(p.c());
+                    }
+                    case PassPlan.BatchedProduct p -> {
+                        Gemm g = p.gemm();
+                        w.i8('B').i8(g.transA() ? 1 : 0).i8(g.transB() ? 1 : 0).i8(0).i8(p.tf32(precision) ? 1 : 0)
+                                .i32(g.m()).i32(g.n()).i32(g.k()).i32(g.lda()).i32(g.ldb()).i32(g.ldc()).i64(p.a())
+                                .i64(p.b()).i64(p.c()).i64(p.strideA()).i64(p.strideB()).i64(p.strideC()).i32(p.count());
                     }
                 }
             }

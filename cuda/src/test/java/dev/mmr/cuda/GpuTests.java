@@ -68,7 +68,21 @@ final class GpuTests {
         return cuda.open(checkpoint.config(), name -> checkpoint.tensor(name).data(), precision);
     }
 
+    /**
+     * The model in {@code models/<name>} on a cuda backend whose scan runs in form {@code scan} (built directly: the
+     * seam's lookup opens the default form).
+     */
+    static EncoderBackend open(String model, Precision precision, ScanForm scan) throws CheckpointException {
+        Checkpoint checkpoint = Checkpoint.read(home().resolve("models").resolve(model));
+        return new CudaBackend(checkpoint.config(), name -> checkpoint.tensor(name).data(), precision, scan);
+    }
+
     /** The golden vectors' cases (golden-tiny): each precision at every uniform level and both Mix'n'Match widths. */
+    /** {@link #goldenCases()} with the scan in the quadratic form: (precision, name, widths, form). */
+    static Stream<Arguments> quadraticGoldenCases() {
+        return goldenCases().map(a -> Arguments.of(a.get()[0], a.get()[1], a.get()[2], ScanForm.QUADRATIC));
+    }
+
     static Stream<Arguments> goldenCases() {
         List<Arguments> cases = new ArrayList<>();
         Map<String, int[]> widths = Map.of("level1", uniform(GOLDEN_LAYERS, GOLDEN_D), "level2", uniform(GOLDEN_LAYERS, GOLDEN_D / 2),

@@ -18,12 +18,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The forward pass's plan over a fake address space: every launch passes the kinds of arguments its kernel's source
- * declares, every pointer lands in a weight or workspace buffer, and every product reads and writes only inside its
- * operands' buffers, for uniform and Mix'n'Match widths in fp32 and bf16.
+ * declares, every pointer lands in a weight or workspace buffer, and every product (each of a batched product's
+ * too) reads and writes only inside its operands' buffers, for uniform and Mix'n'Match widths in fp32 and bf16, with
+ * the scan in either form.
  */
 class PassPlanTest {
     private static final ModelConfig GOLDEN = new ModelConfig(128, 4, 10, 4, 32, 64, 4, 2, 1e-5);
     private static final ModelConfig M35 = new ModelConfig(512, 20, 1000, 16, 224, 128, 4, 2, 1e-5);
+    private static final ModelConfig M135 = new ModelConfig(768, 2, 1000, 16, 224, 128, 4, 2, 1e-5);
     private static final long WORKSPACE = 1L << 40;
 
     private record Region(String name, long start, long bytes) {
@@ -33,28 +35,41 @@ class PassPlanTest {
     }
 
     static Stream<Arguments> plans() {
-        return Stream.of(
-                Arguments.of(GOLDEN, Precision.FP32, 3, new int[] {128, 128, 128, 128}),
-                Arguments.of(GOLDEN, Precision.BF16, 3, new int[] {16, 16, 16, 16}),
-                Arguments.of(GOLDEN, Precision.FP32, 1, new int[] {16, 32, 64, 128}),
-                Arguments.of(GOLDEN, Precision.BF16, 2, new int[] {128, 64, 32, 16}),
-                Arguments.of(M35, Precision.BF16, 2, uniform(20, 64)),
-                Arguments.of(M35, Precision.TF32, 2, uniform(20, 512)));
+        List<Arguments> plans = new ArrayList<>();
+        for (ScanForm scan : ScanForm.values()) {
+            plans.addAll(List.of(
+                    Arguments.of(GOLDEN, Precision.FP32, scan, 3, new int[] {128, 128, 128, 128}),
+                    Arguments.of(GOLDEN, Precision.BF16, scan, 3, new int[] {16, 16, 16, 16}),
+                    Arguments.of(GOLDEN, Precision.FP32, scan, 1, new int[] {16, 32, 64, 128}),
+                    Arguments.of(GOLDEN, Precision.BF16, scan, 2, new int[] {128, 64, 32, 16}),
+                    Arguments.of(M35, Precision.BF16, scan, 2, uniform(20, 64)),
+                    Arguments.of(M35, Precision.TF32, scan, 2, uniform(20, 512)),
+                    Arguments.of(M135, Precision.FP32, scan, 2, new int[] {768, 96}),
+                    // 1025 images of 64 heads: more per-head products than one batched call carries
+                    Arguments.of(GOLDEN, Precision.TF32, scan, 1025, new int[] {128, 128, 64, 16})));
+        }
+        return plans.stream();
     }
 
-    @ParameterizedTest(name = "d_model {0}, {1}, batch {2}")
+    @ParameterizedTest(name = "d_model {0}, {1}, {2} scan, batch {3}")
     @MethodSource("plans")
-    void launchesAndProductsStayInsideTheirBuffers(ModelConfig c, Precision precision, int batch, int[] widths) {
+    void launchesAndProductsStayInsideTheirBuffers(ModelConfig c, Precision precision, ScanForm scan, int batch,
+                                                   int[] widths) {
         KernelBuild build = KernelBuild.of(c, 90, precision);
         int act = build.actBytes();
         List<Region> regions = new ArrayList<>();
         WeightAddresses w = fakeWeights(c, act, regions);
-        WorkspaceLayout layout = new WorkspaceLayout(c, build, batch);
-        for (Buffer b : Buffer.values()) {
+        WorkspaceLayout layout = new WorkspaceLayout(c, build, batch, scan);
+        for (Buffer b : layout.buffers()) {
             regions.add(new Region(b.name(), WORKSPACE + layout.offset(b), layout.bytes(b)));
         }
-        List<PassPlan.Step> steps = PassPlan.of(c, build, w, b -> WORKSPACE + layout.offset(b), batch, widths);
-        assertEquals(3 + 5 * c.nLayer() + 3, steps.size());
+        List<PassPlan.Step> steps = PassPlan.of(c, build, scan, w, b -> WORKSPACE + layout.offset(b), batch, widths);
+        int expected = 6;
+        for (int width : widths) {
+            int perHeadCalls = Math.ceilDiv(batch * c.nHeads(width), PassPlan.MAX_BATCHED_PRODUCTS);
+            expected += scan == ScanForm.QUADRATIC ? 9 + perHeadCalls : 5;
+        }
+        assertEquals(expected, steps.size());
         for (PassPlan.Step step : steps) {
             switch (step) {
                 case PassPlan.Launch l -> {
@@ -68,6 +83,7 @@ class PassPlanTest {
                     }
                 }
                 case PassPlan.Product p -> checkProduct(p, act, regions);
+                case PassPlan.BatchedProduct p -> checkBatchedProduct(p, regions);
             }
         }
     }
@@ -82,6 +98,24 @@ class PassPlanTest {
         assertInside(regions, p.a(), (aLast + 1) * in, "A of " + g);
         assertInside(regions, p.b(), (bLast + 1) * in, "B of " + g);
         assertInside(regions, p.c(), (cLast + 1) * Float.BYTES, "C of " + g);
+    }
+
+    /** Each of the {@code count} products' operands, float32, inside the buffer its first one starts in. */
+    private static void checkBatchedProduct(PassPlan.BatchedProduct p, List<Region> regions) {
+        Gemm g = p.gemm();
+        long aExtent = g.transA() ? (long) (g.m() - 1) * g.lda() + g.k() : (long) (g.k() - 1) * g.lda() + g.m();
+        long bExtent = g.transB() ? (long) (g.k() - 1) * g.ldb() + g.n() : (long) (g.n() - 1) * g.ldb() + g.k();
+        long cExtent = (long) (g.n() - 1) * g.ldc() + g.m();
+        long last = p.count() - 1;
+        assertHeld(regions, p.a(), (last * p.strideA() + aExtent) * Float.BYTES, "A of " + p.count() + " x " + g);
+        assertHeld(regions, p.b(), (last * p.strideB() + bExtent) * Float.BYTES, "B of " + p.count() + " x " + g);
+        assertHeld(regions, p.c(), (last * p.strideC() + cExtent) * Float.BYTES, "C of " + p.count() + " x " + g);
+        assertTrue(p.strideC() >= cExtent, "the products' outputs overlap: " + p);
+    }
+
+    private static void assertHeld(List<Region> regions, long start, long bytes, String what) {
+        assertTrue(regions.stream().anyMatch(r -> r.holds(start, bytes)), what + ": " + bytes + " bytes at " + start
+                + " lie in no single buffer");
     }
 
     private static void assertInside(List<Region> regions, long start, long bytes, String what) {

@@ -1,23 +1,31 @@
 package dev.mmr.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmr.cuda.WorkspaceLayout.Buffer;
 import dev.mmr.encoder.ModelConfig;
 import dev.mmr.encoder.Precision;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The workspace holds every buffer of a pass at full width, disjoint and aligned, sized as the CPU network's buffers. */
+/**
+ * The workspace holds every buffer of a pass at full width, disjoint and aligned, sized as the CPU network's buffers;
+ * the quadratic scan's only when it runs.
+ */
 class WorkspaceLayoutTest {
     private static final ModelConfig M35 = new ModelConfig(512, 20, 1000, 16, 224, 128, 4, 2, 1e-5);
     private static final KernelBuild FP32 = KernelBuild.of(M35, 90, Precision.FP32);
     private static final KernelBuild BF16 = KernelBuild.of(M35, 90, Precision.BF16);
 
-    @Test
-    void buffersAreDisjointAlignedAndInsideTheWorkspace() {
-        WorkspaceLayout layout = new WorkspaceLayout(M35, FP32, 256);
+    @ParameterizedTest
+    @EnumSource(ScanForm.class)
+    void buffersAreDisjointAlignedAndInsideTheWorkspace(ScanForm scan) {
+        WorkspaceLayout layout = new WorkspaceLayout(M35, FP32, 256, scan);
         long end = 0;
         for (Buffer b : Buffer.values()) {
             long at = layout.offset(b);
@@ -32,7 +40,7 @@ class WorkspaceLayoutTest {
     @Test
     void sizesFollowTheNetworksBuffersAtFullWidth() {
         int batch = 3;
-        WorkspaceLayout layout = new WorkspaceLayout(M35, FP32, batch);
+        WorkspaceLayout layout = new WorkspaceLayout(M35, FP32, batch, ScanForm.RECURRENT);
         long rows = batch * 197L;
         assertEquals(batch * 3L * 224 * 224 * 4, layout.bytes(Buffer.PIXELS));
         assertEquals(batch * 196L * 768 * 4, layout.bytes(Buffer.PATCHES));
@@ -48,8 +56,8 @@ class WorkspaceLayoutTest {
 
     @Test
     void bf16HalvesOnlyTheProductInputs() {
-        WorkspaceLayout f32 = new WorkspaceLayout(M35, FP32, 16);
-        WorkspaceLayout bf16 = new WorkspaceLayout(M35, BF16, 16);
+        WorkspaceLayout f32 = new WorkspaceLayout(M35, FP32, 16, ScanForm.QUADRATIC);
+        WorkspaceLayout bf16 = new WorkspaceLayout(M35, BF16, 16, ScanForm.QUADRATIC);
         for (Buffer b : Buffer.values()) {
             boolean productInput = b == Buffer.PATCHES || b == Buffer.U || b == Buffer.GATED;
             assertEquals(productInput ? f32.bytes(b) / 2 : f32.bytes(b), bf16.bytes(b), b.name());
@@ -57,9 +65,31 @@ class WorkspaceLayoutTest {
     }
 
     @Test
+    void theQuadraticScansBuffersTakeRoomOnlyWhenItRuns() {
+        int batch = 256;
+        WorkspaceLayout recurrent = new WorkspaceLayout(M35, FP32, batch, ScanForm.RECURRENT);
+        WorkspaceLayout quadratic = new WorkspaceLayout(M35, FP32, batch, ScanForm.QUADRATIC);
+        List<Buffer> scanBuffers = List.of(Buffer.CB, Buffer.W, Buffer.CUM_STEP, Buffer.XC, Buffer.Y);
+        for (Buffer b : scanBuffers) {
+            assertEquals(0, recurrent.bytes(b), b.name());
+            assertFalse(recurrent.buffers().contains(b), b.name());
+            assertTrue(quadratic.buffers().contains(b), b.name());
+        }
+        long rows = batch * 197L;
+        // W: batch x 64 heads x 197 x 197 float32, 2.54 GB; CB one 197 x 197 matrix an image; Xc and Y rows x d_inner.
+        assertEquals(batch * 64L * 197 * 197 * 4, quadratic.bytes(Buffer.W));
+        assertEquals(batch * 197L * 197 * 4, quadratic.bytes(Buffer.CB));
+        assertEquals(rows * 64 * 2 * 4, quadratic.bytes(Buffer.CUM_STEP));
+        assertEquals(rows * 1024 * 4, quadratic.bytes(Buffer.XC));
+        assertEquals(rows * 1024 * 4, quadratic.bytes(Buffer.Y));
+        assertEquals(scanBuffers.stream().mapToLong(quadratic::bytes).sum(), quadratic.total() - recurrent.total(),
+                scanBuffers.size() * WorkspaceLayout.ALIGN);
+    }
+
+    @Test
     void aBatchOf256At224PixelsNeedsAFewGigabytes() {
-        long bytes = new WorkspaceLayout(M35, FP32, 256).total();
+        long bytes = new WorkspaceLayout(M35, FP32, 256, ScanForm.RECURRENT).total();
         assertTrue(bytes > 1L << 30 && bytes < 4L << 30, "35M batch 256 workspace " + bytes);
-        assertThrows(IllegalArgumentException.class, () -> new WorkspaceLayout(M35, FP32, 0));
+        assertThrows(IllegalArgumentException.class, () -> new WorkspaceLayout(M35, FP32, 0, ScanForm.RECURRENT));
     }
 }

@@ -3,6 +3,7 @@ package dev.mmr.app.encoder;
 import dev.mmr.app.MmrCommand;
 import dev.mmr.cuda.CudaBenchmark;
 import dev.mmr.cuda.CudaDevice;
+import dev.mmr.cuda.ScanForm;
 import dev.mmr.encoder.Precision;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,11 +11,14 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /** The cuda backend's throughput on the released shapes: the options of {@link CudaBenchmark}, which measures. */
 @Command(name = "bench-gpu", mixinStandardHelpOptions = true,
-        description = {"Measures the cuda backend's images/s for the 35M and 135M shapes (random weights), 224px, per precision and level.",
+        description = {"Measures the cuda backend's images/s for the 35M and 135M shapes (random weights), 224px, per precision,",
+                "scan form and level.",
                 "Throughput (the JSON's img_per_s) runs backend.concurrency() threads of whole batches (pixels copied in, features and",
                 "logits copied out); each row also gives the device-only rate of one call (the sum of its kernels' and products' times);",
                 "latency is the best single call. Peak fractions count matrix-multiply work only (Cost), against the datasheet dense peak."})
@@ -25,6 +29,10 @@ public final class BenchGpuCommand implements Callable<Integer>, MmrCommand {
     @Option(names = "--precisions", split = ",", defaultValue = "fp32,tf32,bf16", converter = EncoderOptions.PrecisionConverter.class,
             description = "default ${DEFAULT-VALUE}")
     List<Precision> precisions;
+
+    @Option(names = "--scan", split = ",", defaultValue = "recurrent,quadratic", converter = ScanFormConverter.class,
+            description = "recurrent (the fused recurrence) and/or quadratic (the SSD chunk form); default ${DEFAULT-VALUE}")
+    List<ScanForm> scans;
 
     @Option(names = "--levels", split = ",", defaultValue = "1,2,4,8", description = "uniform levels; default ${DEFAULT-VALUE}")
     List<Integer> levels;
@@ -48,9 +56,20 @@ public final class BenchGpuCommand implements Callable<Integer>, MmrCommand {
         }
         String command = "bin/mmr bench-gpu --shapes " + String.join(",", shapes) + " --precisions "
                 + precisions.stream().map(p -> p.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(","))
+                + " --scan " + scans.stream().map(ScanForm::label).collect(Collectors.joining(","))
                 + " --batch " + batch + " --batches " + batches;
-        new CudaBenchmark(new CudaBenchmark.Plan(shapes, precisions, levels, batch, batches, peakTflops, json, command), System.out)
-                .run();
+        new CudaBenchmark(new CudaBenchmark.Plan(shapes, precisions, scans, levels, batch, batches, peakTflops, json, command),
+                System.out).run();
         return 0;
+    }
+
+    static final class ScanFormConverter implements ITypeConverter<ScanForm> {
+        @Override public ScanForm convert(String value) {
+            try {
+                return ScanForm.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
     }
 }

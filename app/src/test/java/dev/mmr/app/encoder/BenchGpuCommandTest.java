@@ -33,6 +33,13 @@ class BenchGpuCommandTest {
     }
 
     @Test
+    void refusesAnUnknownScanFormAsAWrongCommandLine() {
+        MmrRun run = MmrRun.of("bench-gpu", "--scan", "recurrent,chunked");
+        assertEquals(CommandErrors.USAGE, run.exit(), run.err());
+        assertTrue(run.err().contains("unknown scan form 'chunked' (known: recurrent, quadratic)"), run.err());
+    }
+
+    @Test
     void isAmongTheLaunchersCommands() {
         MmrRun run = MmrRun.of("--help");
         assertEquals(0, run.exit());

@@ -1,5 +1,6 @@
 // Runs a forward pass's plan (PassPlan) on the CPU: the kernels' own CUDA C, compiled by g++ against
-// cuda_emulation.h, and cuBLAS's cublasGemmEx by its documented column-major definition. What it checks as it goes:
+// cuda_emulation.h, and cuBLAS's cublasGemmEx and cublasGemmStridedBatchedEx by their documented column-major
+// definitions. What it checks as it goes:
 // every pointer argument and every product operand lies inside one allocation; every allocation ends at an
 // inaccessible page, so a kernel that reads or writes past its end stops the run naming the step; a shuffle or
 // barrier that some lanes never reach is reported, not hung.
@@ -439,7 +440,22 @@ static void gemm(const Gemm& g) {
     }
 }
 
-// ---- The job file (little-endian), as EmulatorJob.java writes it. ----
+// cublasGemmStridedBatchedEx: `count` products as gemm's, the i-th with its operands i strides (elements) further on.
+static void gemm_batched(const Gemm& g, uint64_t stride_a, uint64_t stride_b, uint64_t stride_c, int count) {
+    if (count <= 0) {
+        fail("a batch of " + std::to_string(count) + " products");
+    }
+    size_t element = g.bf16 ? 2 : 4;
+    for (int i = 0; i < count; i++) {
+        Gemm one = g;
+        one.a += i * stride_a * element;
+        one.b += i * stride_b * element;
+        one.c += i * stride_c * 4;
+        gemm(one);
+    }
+}
+
+// ---- The job file (little-endian), as Emulator.java writes it. ----
 
 struct Reader {
     FILE* in;
@@ -499,7 +515,7 @@ static int run(const char* job_path, const char* out_path) {
                 fail("no such kernel");
             }
             k->second(grid, threads, args);
-        } else if (kind == 'G') {
+        } else if (kind == 'G' || kind == 'B') {
             Gemm g;
             g.trans_a = r.next<uint8_t>();
             g.trans_b = r.next<uint8_t>();
@@ -516,7 +532,16 @@ static int run(const char* job_path, const char* out_path) {
             g.c = r.next<uint64_t>();
             step_label = "step " + std::to_string(s) + ", product " + std::to_string(g.m) + "x" + std::to_string(g.n) +
                          "x" + std::to_string(g.k);
-            gemm(g);
+            if (kind == 'G') {
+                gemm(g);
+            } else {
+                uint64_t stride_a = r.next<uint64_t>();
+                uint64_t stride_b = r.next<uint64_t>();
+                uint64_t stride_c = r.next<uint64_t>();
+                int count = r.next<int32_t>();
+                step_label += ", batch of " + std::to_string(count);
+                gemm_batched(g, stride_a, stride_b, stride_c, count);
+            }
         } else {
             fail(std::string("unknown step kind ") + kind);
         }

@@ -1,0 +1,32 @@
+package dev.mmr.cuda;
+
+import java.util.Locale;
+
+/**
+ * How a mixer's selective scan is computed. Both give the same network: an image's tokens are one SSD chunk, so the
+ * quadratic form is exact.
+ */
+public enum ScanForm {
+    /** The fused recurrence over each image's tokens ({@code ssm_scan}), state in registers. */
+    RECURRENT,
+    /**
+     * The chunk (SSD) form on tensor cores: per image {@code S = C B^T}, per head the decay-masked
+     * {@code W = mask(S) exp(cum_t - cum_s) step_s} and {@code Y = W Xc} as strided batched products.
+     */
+    QUADRATIC;
+
+    /** The form named {@code name} ("recurrent" or "quadratic", any case). */
+    public static ScanForm parse(String name) {
+        for (ScanForm f : values()) {
+            if (f.name().equalsIgnoreCase(name.strip())) {
+                return f;
+            }
+        }
+        throw new IllegalArgumentException("unknown scan form '" + name + "' (known: recurrent, quadratic)");
+    }
+
+    /** The form's name as the command line and the benchmark's JSON write it. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -107,9 +107,12 @@ public final class CudaBenchmark {
                         peak == null ? "n/a" : String.format("%.1f%%", 100 * tflops / peak),
                         backend.workspaceBytes(plan.batch()) / 1e9, used / 1e9);
                 Map<String, Double> stepMillis = backend.profile(pixels, plan.batch(), widths);
+                double copyInMillis = stepMillis.remove(ForwardPass.COPY_IN);
                 double deviceMillis = stepMillis.values().stream().mapToDouble(Double::doubleValue).sum();
                 out.printf("      on the device alone (no copies): %.0f images/s; ms per step, one call: %s%n",
                         plan.batch() / (deviceMillis / 1e3), steps(stepMillis));
+                out.printf("      copy in, one call: %.1f ms for %.0f MB (%.1f GB/s; into pinned memory and on to the device)%n",
+                        copyInMillis, pixels.length * (double) Float.BYTES / 1e6, pixels.length * (double) Float.BYTES / copyInMillis / 1e6);
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("shape", shape);
                 row.put("precision", name);

@@ -31,6 +31,8 @@ import org.bytedeco.javacpp.FloatPointer;
 final class ForwardPass {
     /** Floats of one piece of the pixels' copy in (16 MB). */
     static final int COPY_PIECE = 4 << 20;
+    /** The profile's entry for the copy in. */
+    static final String COPY_IN = "copy in";
 
     private final ModelConfig config;
     private final WeightAddresses weights;
@@ -55,11 +57,18 @@ final class ForwardPass {
 
     /**
      * The pass; when {@code stepMillis} is given, each step is timed with CUDA events and its milliseconds added to
-     * the entry of its kernel's name (or "gemm", or "gemm_batched" for the quadratic scan's strided batched products).
+     * the entry of its kernel's name (or "gemm", or "gemm_batched" for the quadratic scan's strided batched products),
+     * and the copy in (pixels into pinned memory and on to the device, waited for before the pass starts) under
+     * {@link #COPY_IN}.
      */
     NetworkOutput run(Slot s, float[] pixels, int batch, int[] widths, Map<String, Double> stepMillis) {
         s.reserve(batch);
+        long copyStart = System.nanoTime();
         copyIn(s, pixels);
+        if (stepMillis != null) {
+            Cuda.check(cudaStreamSynchronize(s.stream), "the copy in");
+            stepMillis.merge(COPY_IN, (System.nanoTime() - copyStart) / 1e6, Double::sum);
+        }
         List<PassPlan.Step> steps = PassPlan.of(config, build, scan, weights, s::at, batch, widths);
         CUevent_st[] marks = stepMillis == null ? new CUevent_st[0] : new CUevent_st[steps.size() + 1];
         for (int i = 0; i < marks.length; i++) {

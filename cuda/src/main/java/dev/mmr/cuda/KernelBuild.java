@@ -41,7 +41,14 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
         }
     }
 
+    /** The widest residual row the row kernels hold in registers (embed.cu: 32 lanes x MMR_ROW_PER_LANE). */
+    static final int MAX_D_MODEL = 1024;
+
     static KernelBuild of(ModelConfig config, int arch, Precision precision) {
+        if (config.dModel() > MAX_D_MODEL) {
+            throw new IllegalArgumentException("the cuda backend's row kernels hold a residual row in registers: d_model at"
+                    + " most " + MAX_D_MODEL + ", this model has " + config.dModel());
+        }
         int n = config.dState();
         int split = 1;
         while (split < LaunchGeometry.WARP && statePerLane(n, split) > SCAN_STATE_BUDGET) {

@@ -28,6 +28,14 @@ class KernelBuildTest {
     }
 
     @Test
+    void aResidualRowWiderThanTheRowKernelsHoldIsRefused() {
+        KernelBuild.of(new ModelConfig(KernelBuild.MAX_D_MODEL, 1, 10, 16, 32, 16, 4, 2, 1e-5), 90, Precision.FP32);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KernelBuild.of(
+                new ModelConfig(KernelBuild.MAX_D_MODEL + 32, 1, 10, 16, 32, 16, 4, 2, 1e-5), 90, Precision.FP32));
+        assertTrue(e.getMessage().contains("d_model at most 1024"), e.getMessage());
+    }
+
+    @Test
     void everyStateSizeFitsTheRegisterBudgetInWholeGroupsOfFour() {
         for (int n = 1; n <= ModelConfig.MAX_D_STATE; n++) {
             KernelBuild b = KernelBuild.of(new ModelConfig(128, 1, 10, 4, 32, n, 4, 2, 1e-5), 90, Precision.FP32);

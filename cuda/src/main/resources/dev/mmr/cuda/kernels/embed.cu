@@ -43,23 +43,38 @@ extern "C" __global__ void embed_tokens(const float* __restrict__ projected, con
     residual[i] = v + pos[(long long) tok * d + c];
 }
 
-// LayerNorm of one row of width d held at `in`, written to `out` (float or act_t), one warp per row.
+// Values of a row each lane keeps in registers: lane l holds row[l + 32 k], k < MMR_ROW_PER_LANE, so rows are at
+// most 32 * MMR_ROW_PER_LANE wide (KernelBuild refuses wider models).
+#define MMR_ROW_PER_LANE 32
+
+// LayerNorm of a row of width d whose values the warp holds in registers (v, as above), written to `out` (float or
+// act_t). Each lane sums its values in index order, as a loop over the row in memory would.
 template <typename T>
-__device__ __forceinline__ void layer_norm_row(const float* in, T* out, const float* gain, const float* bias,
-                                               int d, float eps) {
+__device__ __forceinline__ void layer_norm_row(const float (&v)[MMR_ROW_PER_LANE], T* out, const float* gain,
+                                               const float* bias, int d, float eps) {
     float sum = 0.0f;
-    for (int c = lane(); c < d; c += 32) {
-        sum += in[c];
+#pragma unroll
+    for (int k = 0; k < MMR_ROW_PER_LANE; k++) {
+        if (lane() + 32 * k < d) {
+            sum += v[k];
+        }
     }
     float mean = warp_sum(sum) / d;
     float var = 0.0f;
-    for (int c = lane(); c < d; c += 32) {
-        float v = in[c] - mean;
-        var += v * v;
+#pragma unroll
+    for (int k = 0; k < MMR_ROW_PER_LANE; k++) {
+        if (lane() + 32 * k < d) {
+            float x = v[k] - mean;
+            var += x * x;
+        }
     }
     float inv = 1.0f / sqrtf(warp_sum(var) / d + eps);
-    for (int c = lane(); c < d; c += 32) {
-        out[c] = from_float<T>((in[c] - mean) * inv * gain[c] + bias[c]);
+#pragma unroll
+    for (int k = 0; k < MMR_ROW_PER_LANE; k++) {
+        int c = lane() + 32 * k;
+        if (c < d) {
+            out[c] = from_float<T>((v[k] - mean) * inv * gain[c] + bias[c]);
+        }
     }
 }
 
@@ -75,7 +90,7 @@ __device__ __forceinline__ float gate_norm(const float* squares, int groups, int
 
 // residual += hidden * the previous mixer's gate norm factor (unless first), then u = LayerNorm(residual). hidden is
 // out_proj's output from the unnormalised gate (the norm's weight is in out_proj's columns), so the row's factor is
-// applied here. One warp per row.
+// applied here. One warp per row, held in registers: read and written once.
 extern "C" __global__ void add_layer_norm(float* __restrict__ residual, const float* __restrict__ hidden,
                                           const float* __restrict__ squares, int squaresStride, int groups, int di,
                                           act_t* __restrict__ u, const float* __restrict__ gain,
@@ -86,15 +101,22 @@ extern "C" __global__ void add_layer_norm(float* __restrict__ residual, const fl
         return;
     }
     float* r = residual + row * d;
-    if (!first) {
-        float factor = gate_norm(squares + row * squaresStride, groups, di, gateEps);
-        const float* h = hidden + row * d;
-        for (int c = lane(); c < d; c += 32) {
-            r[c] = fmaf(h[c], factor, r[c]);
+    const float* h = hidden + row * d;
+    const float factor = first ? 0.0f : gate_norm(squares + row * squaresStride, groups, di, gateEps);
+    float v[MMR_ROW_PER_LANE];
+#pragma unroll
+    for (int k = 0; k < MMR_ROW_PER_LANE; k++) {
+        int c = lane() + 32 * k;
+        if (c < d) {
+            float x = r[c];
+            if (!first) {
+                x = fmaf(h[c], factor, x);
+                r[c] = x;
+            }
+            v[k] = x;
         }
-        __syncwarp();
     }
-    layer_norm_row(r, u + row * d, gain, bias, d, eps);
+    layer_norm_row(v, u + row * d, gain, bias, d, eps);
 }
 
 // After the last layer: features = norm_f(residual + hidden * its gate norm factor) at each image's [CLS] token (its
@@ -111,11 +133,16 @@ extern "C" __global__ void final_norm(const float* __restrict__ residual, const 
     long long row = (b + 1) * tokens - 1;
     float factor = gate_norm(squares + row * squaresStride, groups, di, gateEps);
     float* s = sum + b * d;
-    for (int c = lane(); c < d; c += 32) {
-        s[c] = fmaf(hidden[row * d + c], factor, residual[row * d + c]);
+    float v[MMR_ROW_PER_LANE];
+#pragma unroll
+    for (int k = 0; k < MMR_ROW_PER_LANE; k++) {
+        int c = lane() + 32 * k;
+        if (c < d) {
+            v[k] = fmaf(hidden[row * d + c], factor, residual[row * d + c]);
+            s[c] = v[k];
+        }
     }
-    __syncwarp();
-    layer_norm_row(s, features + b * d, gain, bias, d, eps);
+    layer_norm_row(v, features + b * d, gain, bias, d, eps);
 }
 
 // m[r][c] += bias[c] for a (rows, cols) matrix. One thread per element.

@@ -134,6 +134,11 @@ public final class CudaBackend implements EncoderBackend {
         return new WorkspaceLayout(config, build, batch, scan).total();
     }
 
+    /** Bytes of {@code batch} images' pixels as they cross to the device (float32, or bfloat16 in bf16 mode). */
+    long pixelBytes(int batch) {
+        return new WorkspaceLayout(config, build, batch, scan).bytes(WorkspaceLayout.Buffer.PIXELS);
+    }
+
     public CudaDevice device() {
         return device;
     }

@@ -112,7 +112,7 @@ public final class CudaBenchmark {
                 out.printf("      on the device alone (no copies): %.0f images/s; ms per step, one call: %s%n",
                         plan.batch() / (deviceMillis / 1e3), steps(stepMillis));
                 out.printf("      copy in, one call: %.1f ms for %.0f MB (%.1f GB/s; into pinned memory and on to the device)%n",
-                        copyInMillis, pixels.length * (double) Float.BYTES / 1e6, pixels.length * (double) Float.BYTES / copyInMillis / 1e6);
+                        copyInMillis, backend.pixelBytes(plan.batch()) / 1e6, backend.pixelBytes(plan.batch()) / copyInMillis / 1e6);
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("shape", shape);
                 row.put("precision", name);

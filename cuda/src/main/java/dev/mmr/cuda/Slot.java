@@ -13,6 +13,7 @@ import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.ShortPointer;
 
 /**
  * What one forward call in flight owns: a stream, a cuBLAS handle bound to it, the device workspace and the pinned
@@ -30,6 +31,8 @@ final class Slot implements AutoCloseable {
     private WorkspaceLayout layout;
     private long workspace;
     private FloatPointer hostPixels;
+    private ShortPointer hostPixelBits;
+    private final short[] pieceBits;
     private FloatPointer hostFeatures;
     private FloatPointer hostLogits;
 
@@ -37,6 +40,7 @@ final class Slot implements AutoCloseable {
         this.config = config;
         this.build = build;
         this.scan = scan;
+        this.pieceBits = build.bf16() ? new short[ForwardPass.COPY_PIECE] : null;
         Cuda.check(cudaStreamCreate(stream), "cudaStreamCreate");
         try {
             Cuda.checkBlas(cublasCreate_v2(blas), "cublasCreate");
@@ -55,6 +59,7 @@ final class Slot implements AutoCloseable {
             WorkspaceLayout next = new WorkspaceLayout(config, build, batch, scan);
             workspace = Cuda.malloc(next.total(), "the workspace of a batch of " + batch);
             hostPixels = pinned(next.bytes(WorkspaceLayout.Buffer.PIXELS));
+            hostPixelBits = new ShortPointer(hostPixels).capacity(next.bytes(WorkspaceLayout.Buffer.PIXELS) / Short.BYTES);
             hostFeatures = pinned(next.bytes(WorkspaceLayout.Buffer.FEATURES));
             hostLogits = pinned(next.bytes(WorkspaceLayout.Buffer.LOGITS));
             layout = next;
@@ -67,8 +72,19 @@ final class Slot implements AutoCloseable {
         return workspace + layout.offset(buffer);
     }
 
+    /** The pinned buffer of the pixels, as float32 (fp32 and tf32 modes). */
     FloatPointer hostPixels() {
         return hostPixels;
+    }
+
+    /** The same buffer as bfloat16 bits (bf16 mode). */
+    ShortPointer hostPixelBits() {
+        return hostPixelBits;
+    }
+
+    /** Room for one piece of the pixels as bfloat16 bits, rounded on the host before the copy in (bf16 mode). */
+    short[] pieceBits() {
+        return pieceBits;
     }
 
     FloatPointer hostFeatures() {
@@ -94,6 +110,7 @@ final class Slot implements AutoCloseable {
             }
         }
         hostPixels = null;
+        hostPixelBits = null;
         hostFeatures = null;
         hostLogits = null;
         layout = null;

@@ -44,7 +44,7 @@ final class WorkspaceLayout {
         long s = c.imageSize();
         long k = 3L * c.patchSize() * c.patchSize();
         long actBytes = build.actBytes();
-        sizes.put(Buffer.PIXELS, batch * 3 * s * s * Float.BYTES);
+        sizes.put(Buffer.PIXELS, batch * 3 * s * s * actBytes);
         sizes.put(Buffer.PATCHES, patchRows * k * actBytes);
         sizes.put(Buffer.PROJECTED, patchRows * d * Float.BYTES);
         sizes.put(Buffer.RESIDUAL, rows * d * Float.BYTES);

@@ -43,4 +43,21 @@ class Bf16Test {
             assertEquals(Math.signum(weights[i]), Math.signum(back));
         }
     }
+
+    /** The vectorised packing of a range (the pixels' copy in) gives the bits {@link Bf16#bits} gives, tail included. */
+    @Test
+    void aRangePacksAsEachValueAlone() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        float[] values = new float[1000];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(-6, 6)));
+        }
+        values[10] = 1f + 0x1p-8f;
+        values[11] = -0f;
+        short[] out = new short[995];
+        Bf16.pack(values, 3, 995, out);
+        for (int i = 0; i < out.length; i++) {
+            assertEquals(Bf16.bits(values[3 + i]), out[i], "value " + (3 + i));
+        }
+    }
 }

@@ -111,7 +111,11 @@ final class Emulator {
             at.put(b, memory.allocate(layout.bytes(b), b.name()));
         }
         try {
-            memory.upload(at.get(Buffer.PIXELS), pixels);
+            if (build.bf16()) {
+                memory.upload(at.get(Buffer.PIXELS), Bf16.pack(pixels));
+            } else {
+                memory.upload(at.get(Buffer.PIXELS), pixels);
+            }
             List<PassPlan.Step> steps = PassPlan.of(config, build, scan, weights, at::get, batch, widths);
             List<float[]> out = run(memory, steps, precision,
                     List.of(new Output(at.get(Buffer.FEATURES), batch * config.dModel()),

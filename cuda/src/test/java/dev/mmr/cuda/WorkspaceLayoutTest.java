@@ -55,11 +55,11 @@ class WorkspaceLayoutTest {
     }
 
     @Test
-    void bf16HalvesOnlyTheProductInputs() {
+    void bf16HalvesOnlyTheProductInputsAndThePixels() {
         WorkspaceLayout f32 = new WorkspaceLayout(M35, FP32, 16, ScanForm.QUADRATIC);
         WorkspaceLayout bf16 = new WorkspaceLayout(M35, BF16, 16, ScanForm.QUADRATIC);
         for (Buffer b : Buffer.values()) {
-            boolean productInput = b == Buffer.PATCHES || b == Buffer.U || b == Buffer.GATED;
+            boolean productInput = b == Buffer.PIXELS || b == Buffer.PATCHES || b == Buffer.U || b == Buffer.GATED;
             assertEquals(productInput ? f32.bytes(b) / 2 : f32.bytes(b), bf16.bytes(b), b.name());
         }
     }

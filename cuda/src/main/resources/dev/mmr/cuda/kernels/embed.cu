@@ -2,9 +2,10 @@
 // All matrices are row-major; a "row" is one token of one image (batch * L rows, L = T patches + 1 [CLS]).
 #include "common.cuh"
 
-// pixels (batch, 3, S, S) -> patches (batch * T, 3 * p * p), ordered (channel, ky, kx) like the conv weight.
+// pixels (batch, 3, S, S) -> patches (batch * T, 3 * p * p), ordered (channel, ky, kx) like the conv weight. The
+// pixels arrive in the product precision (rounded on the host in bf16 mode: half the bytes to copy in).
 // One thread per patch element.
-extern "C" __global__ void im2col(const float* __restrict__ pixels, act_t* __restrict__ patches,
+extern "C" __global__ void im2col(const act_t* __restrict__ pixels, act_t* __restrict__ patches,
                                   int batch, int imageSize, int patch) {
     int side = imageSize / patch;
     int t = side * side;
@@ -22,7 +23,7 @@ extern "C" __global__ void im2col(const float* __restrict__ pixels, act_t* __res
     int kx = col % patch;
     int y = (g / side) * patch + ky;
     int x = (g % side) * patch + kx;
-    patches[i] = to_act(pixels[(((long long) b * 3 + c) * imageSize + y) * imageSize + x]);
+    patches[i] = pixels[(((long long) b * 3 + c) * imageSize + y) * imageSize + x];
 }
 
 // The first residual stream (batch * L, D): projected patches + conv bias + position, then the [CLS] token last.

@@ -41,6 +41,8 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
         }
     }
 
+    /** Consecutive tokens of an image one conv_bc_dt thread covers. */
+    static final int CONV_TOKENS = 8;
     /** The widest residual row the row kernels hold in registers (embed.cu: 32 lanes x MMR_ROW_PER_LANE). */
     static final int MAX_D_MODEL = 1024;
 
@@ -86,7 +88,8 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
     List<String> options() {
         List<String> options = new ArrayList<>(List.of("--gpu-architecture=sm_" + arch, "-std=c++17",
                 "-DMMR_D_STATE=" + dState, "-DMMR_D_CONV=" + dConv, "-DMMR_STATE_SPLIT=" + stateSplit,
-                "-DMMR_STATE_PER_LANE=" + statePerLane, "-DMMR_SCAN_WARPS=" + LaunchGeometry.SCAN_BLOCK / LaunchGeometry.WARP));
+                "-DMMR_STATE_PER_LANE=" + statePerLane, "-DMMR_SCAN_WARPS=" + LaunchGeometry.SCAN_BLOCK / LaunchGeometry.WARP,
+                "-DMMR_CONV_TOKENS=" + CONV_TOKENS));
         if (bf16) {
             options.add("-DMMR_BF16");
         }

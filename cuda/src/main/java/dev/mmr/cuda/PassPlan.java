@@ -139,7 +139,8 @@ final class PassPlan {
         int di = p.di();
         long in = at.applyAsLong(Buffer.IN_PROJ);
         steps.add(new Product(p.in(), layer.inProj(), at.applyAsLong(Buffer.U), in, true));
-        steps.add(launch(Kernel.CONV_BC_DT, LaunchGeometry.perElement((long) rows * (2L * c.dState() + p.heads())),
+        long convTiles = (long) batch * ((tokens + KernelBuild.CONV_TOKENS - 1) / KernelBuild.CONV_TOKENS);
+        steps.add(launch(Kernel.CONV_BC_DT, LaunchGeometry.perElement(convTiles * (2L * c.dState() + p.heads())),
                 Arg.ptr(in), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)), Arg.ptr(at.applyAsLong(Buffer.DT)),
                 Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()), Arg.i32(c.dInner()), Arg.ptr(layer.dtBias()),
                 Arg.ptr(layer.a()), Arg.i32(p.heads()), Arg.i32(c.headdim()), Arg.i32(tokens), Arg.i32(rows)));

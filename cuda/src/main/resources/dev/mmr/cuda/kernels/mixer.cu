@@ -14,12 +14,13 @@
 //   ssd_gate:       y = Y + skip xc, the gate y * SiLU(z) and the sums of squares, laid out as ssm_scan leaves them.
 // Compile-time constants (KernelBuild): MMR_D_STATE (N), MMR_D_CONV (taps), MMR_STATE_SPLIT (lanes sharing one
 // channel's state), MMR_STATE_PER_LANE (state rows a lane holds: N / split rounded up to a multiple of 4),
-// MMR_SCAN_WARPS (warps per scan block).
+// MMR_SCAN_WARPS (warps per scan block), MMR_CONV_TOKENS (consecutive tokens of an image one conv_bc_dt thread
+// covers, so that each input is read once for them rather than once per tap).
 #include "common.cuh"
 
 #if !defined(MMR_D_STATE) || !defined(MMR_D_CONV) || !defined(MMR_STATE_SPLIT) || !defined(MMR_STATE_PER_LANE) \
-    || !defined(MMR_SCAN_WARPS)
-#error "compile with -DMMR_D_STATE, -DMMR_D_CONV, -DMMR_STATE_SPLIT, -DMMR_STATE_PER_LANE and -DMMR_SCAN_WARPS"
+    || !defined(MMR_SCAN_WARPS) || !defined(MMR_CONV_TOKENS)
+#error "compile with -DMMR_D_STATE, -DMMR_D_CONV, -DMMR_STATE_SPLIT, -DMMR_STATE_PER_LANE, -DMMR_SCAN_WARPS and -DMMR_CONV_TOKENS"
 #endif
 #if MMR_STATE_PER_LANE % 4 != 0 || MMR_STATE_PER_LANE * MMR_STATE_SPLIT < MMR_D_STATE || 32 % MMR_STATE_SPLIT != 0 \
     || MMR_D_CONV < 2
@@ -47,33 +48,63 @@ struct alignas(8) StepDecay {
 };
 
 // For `rows` in_proj rows: bc (rows, 2N) = SiLU(conv(B, C)) with the conv1d channels from convCol on, and
-// dt (rows, heads, 2) = (step, decay) of each of the `heads` heads. One thread per output column of a row.
+// dt (rows, heads, 2) = (step, decay) of each of the `heads` heads. One thread per output column and tile of
+// MMR_CONV_TOKENS tokens of an image; a B/C column's last d_conv - 1 inputs stay in registers along the tile.
 extern "C" __global__ void conv_bc_dt(const float* __restrict__ in, int inStride, float* __restrict__ bc,
                                       float* __restrict__ dt, const float* __restrict__ convWeight,
                                       const float* __restrict__ convBias, int convCol, const float* __restrict__ dtBias,
                                       const float* __restrict__ a, int heads, int headdim, int tokens, int rows) {
     const int n2 = 2 * MMR_D_STATE;
     const int cols = n2 + heads;
+    const int tilesPerImage = (tokens + MMR_CONV_TOKENS - 1) / MMR_CONV_TOKENS;
     long long i = thread_index();
-    if (i >= (long long) rows * cols) {
+    if (i >= (long long) (rows / tokens) * tilesPerImage * cols) {
         return;
     }
-    int col = (int) (i % cols);
-    long long row = i / cols;
+    const int col = (int) (i % cols);
+    const long long tile = i / cols;
+    const long long first = (tile / tilesPerImage) * tokens;
+    const int t0 = (int) (tile % tilesPerImage) * MMR_CONV_TOKENS;
+    const int t1 = t0 + MMR_CONV_TOKENS < tokens ? t0 + MMR_CONV_TOKENS : tokens;
     if (col < n2) {
-        int t = (int) (row % tokens);
         const float* w = convWeight + (long long) (convCol + col) * MMR_D_CONV;
-        float acc = convBias[convCol + col];
-        for (int k = t < MMR_D_CONV - 1 ? MMR_D_CONV - 1 - t : 0; k < MMR_D_CONV; k++) {
-            acc = fmaf(in[(row - MMR_D_CONV + 1 + k) * inStride + col], w[k], acc);
+        float weight[MMR_D_CONV];
+#pragma unroll
+        for (int k = 0; k < MMR_D_CONV; k++) {
+            weight[k] = w[k];
         }
-        bc[row * n2 + col] = silu(acc);
+        const float bias = convBias[convCol + col];
+        // window[k]: the input d_conv - 1 - k tokens back (zero before the image's first token).
+        float window[MMR_D_CONV - 1];
+#pragma unroll
+        for (int k = 0; k < MMR_D_CONV - 1; k++) {
+            const int t = t0 - (MMR_D_CONV - 1) + k;
+            window[k] = t >= 0 ? in[(first + t) * inStride + col] : 0.0f;
+        }
+        for (int t = t0; t < t1; t++) {
+            const float x = in[(first + t) * inStride + col];
+            float acc = bias;
+#pragma unroll
+            for (int k = 0; k < MMR_D_CONV - 1; k++) {
+                acc = fmaf(window[k], weight[k], acc);
+            }
+            acc = fmaf(x, weight[MMR_D_CONV - 1], acc);
+#pragma unroll
+            for (int k = 0; k < MMR_D_CONV - 2; k++) {
+                window[k] = window[k + 1];
+            }
+            window[MMR_D_CONV - 2] = x;
+            bc[(first + t) * n2 + col] = silu(acc);
+        }
     } else {
-        int h = col - n2;
-        float raw = in[row * inStride + n2 + (long long) h * (2 * headdim + 1) + 2 * headdim] + dtBias[h];
-        float step = raw > 20.0f ? raw : log1pf(expf(raw));
-        dt[(row * heads + h) * 2] = step;
-        dt[(row * heads + h) * 2 + 1] = expf(step * a[h]);
+        const int h = col - n2;
+        for (int t = t0; t < t1; t++) {
+            const long long row = first + t;
+            float raw = in[row * inStride + n2 + (long long) h * (2 * headdim + 1) + 2 * headdim] + dtBias[h];
+            float step = raw > 20.0f ? raw : log1pf(expf(raw));
+            dt[(row * heads + h) * 2] = step;
+            dt[(row * heads + h) * 2 + 1] = expf(step * a[h]);
+        }
     }
 }
 

@@ -55,7 +55,8 @@ final class ForwardPass {
 
     /**
      * The pass; when {@code stepMillis} is given, each step is timed with CUDA events and its milliseconds added to
-     * the entry of its kernel's name (or "gemm", or "gemm_batched" for the quadratic scan's strided batched products).
+     * the entry of its kernel's name (or "gemm", or "gemm_batched" for the quadratic and tiled scans' strided batched
+     * products).
      */
     NetworkOutput run(Slot s, float[] pixels, int batch, int[] widths, Map<String, Double> stepMillis) {
         s.reserve(batch);

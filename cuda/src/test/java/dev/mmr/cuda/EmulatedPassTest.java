@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * references the GPU tests use (golden vectors: every level and both Mix'n'Match cases; the shipped CIFAR-10 model's
  * PyTorch outputs) at their tolerances, with the scan in each {@link ScanForm}; the recurrent scan's specialisations
  * (state rows per lane, channels per warp, the plain and the scattered reduction) against each other, and the
- * quadratic form against the recurrence, at the released models' widths; and the emulator's own check on a
+ * quadratic and tiled forms against the recurrence, at the released models' widths; and the emulator's own check on a
  * launch that writes past its buffer. Skipped, saying why, where the emulator cannot be built (x86-64 Linux and g++).
  */
 class EmulatedPassTest {
@@ -50,12 +50,13 @@ class EmulatedPassTest {
                 GpuTests.tolerance(precision));
     }
 
-    @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("dev.mmr.cuda.GpuTests#goldenCases")
-    void quadraticScanReproducesGoldenFeaturesAndLogits(Precision precision, String name, int[] widths) throws Exception {
-        assumeEmulator("EmulatedPassTest golden quadratic " + precision + " " + name);
+    @ParameterizedTest(name = "{0} {1} {3}")
+    @MethodSource("dev.mmr.cuda.GpuTests#chunkGoldenCases")
+    void chunkScanReproducesGoldenFeaturesAndLogits(Precision precision, String name, int[] widths, ScanForm scan)
+            throws Exception {
+        assumeEmulator("EmulatedPassTest golden " + scan.label() + " " + precision + " " + name);
         ModelConfig config = GpuTests.config("golden-tiny");
-        assertGolden(KernelBuild.of(config, HOPPER, precision), precision, ScanForm.QUADRATIC, name, widths,
+        assertGolden(KernelBuild.of(config, HOPPER, precision), precision, scan, name, widths,
                 GpuTests.tolerance(precision));
     }
 
@@ -131,16 +132,31 @@ class EmulatedPassTest {
     @ParameterizedTest(name = "d_model {0}, N {1}")
     @MethodSource("wideShapes")
     void quadraticScanAgreesWithTheRecurrenceOnWiderShapes(int dModel, int dState, int[] widths) throws Exception {
-        assumeEmulator("EmulatedPassTest quadratic d_model " + dModel + " N " + dState);
-        ModelConfig config = new ModelConfig(dModel, widths.length, 1000, 16, 64, dState, 4, 2, 1e-5);
+        assertAgreesWithTheRecurrence(ScanForm.QUADRATIC, 64, dModel, dState, widths);
+    }
+
+    /**
+     * The tiled form against the recurrence on the wider shapes at 144px: 82 tokens, so a second token tile sums
+     * tokens before it (two staged spans) beside its own, partly past the image's last token.
+     */
+    @ParameterizedTest(name = "d_model {0}, N {1}")
+    @MethodSource("wideShapes")
+    void tiledScanAgreesWithTheRecurrenceOnWiderShapes(int dModel, int dState, int[] widths) throws Exception {
+        assertAgreesWithTheRecurrence(ScanForm.TILED, 144, dModel, dState, widths);
+    }
+
+    private static void assertAgreesWithTheRecurrence(ScanForm scan, int imageSize, int dModel, int dState, int[] widths)
+            throws Exception {
+        assumeEmulator("EmulatedPassTest " + scan.label() + " d_model " + dModel + " N " + dState);
+        ModelConfig config = new ModelConfig(dModel, widths.length, 1000, 16, imageSize, dState, 4, 2, 1e-5);
         KernelBuild build = KernelBuild.of(config, HOPPER, Precision.FP32);
         WeightSource weights = BenchmarkModels.randomWeights(config);
         int batch = 2;
         float[] pixels = randomPixels(config, batch);
         NetworkOutput expected = forward(config, weights, Precision.FP32, build, ScanForm.RECURRENT, pixels, batch, widths);
-        NetworkOutput actual = forward(config, weights, Precision.FP32, build, ScanForm.QUADRATIC, pixels, batch, widths);
-        assertClose("d_model " + dModel + " N " + dState + ", quadratic scan (against the recurrence)", actual,
-                expected.features(), expected.logits(), 1e-5);
+        NetworkOutput actual = forward(config, weights, Precision.FP32, build, scan, pixels, batch, widths);
+        assertClose("d_model " + dModel + " N " + dState + ", " + config.nTokens() + " tokens, " + scan.label()
+                + " scan (against the recurrence)", actual, expected.features(), expected.logits(), 1e-5);
     }
 
     /**

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The workspace holds every buffer of a pass at full width, disjoint and aligned, sized as the CPU network's buffers;
- * the quadratic scan's only when it runs.
+ * the quadratic and tiled scans' only when they run (W only for the quadratic one).
  */
 class WorkspaceLayoutTest {
     private static final ModelConfig M35 = new ModelConfig(512, 20, 1000, 16, 224, 128, 4, 2, 1e-5);
@@ -84,6 +84,22 @@ class WorkspaceLayoutTest {
         assertEquals(rows * 1024 * 4, quadratic.bytes(Buffer.Y));
         assertEquals(scanBuffers.stream().mapToLong(quadratic::bytes).sum(), quadratic.total() - recurrent.total(),
                 scanBuffers.size() * WorkspaceLayout.ALIGN);
+    }
+
+    @Test
+    void theTiledScanTakesTheQuadraticScansBuffersButW() {
+        int batch = 256;
+        WorkspaceLayout quadratic = new WorkspaceLayout(M35, FP32, batch, ScanForm.QUADRATIC);
+        WorkspaceLayout tiled = new WorkspaceLayout(M35, FP32, batch, ScanForm.TILED);
+        assertEquals(0, tiled.bytes(Buffer.W));
+        assertFalse(tiled.buffers().contains(Buffer.W));
+        for (Buffer b : List.of(Buffer.CB, Buffer.CUM_STEP, Buffer.XC, Buffer.Y)) {
+            assertEquals(quadratic.bytes(b), tiled.bytes(b), b.name());
+        }
+        // 35M, batch 256: the 2.54 GB of W fewer; CB, CUM_STEP, XC and Y 0.48 GB.
+        assertEquals(quadratic.bytes(Buffer.W), quadratic.total() - tiled.total(), WorkspaceLayout.ALIGN);
+        long recurrent = new WorkspaceLayout(M35, FP32, batch, ScanForm.RECURRENT).total();
+        assertEquals(0.48e9, tiled.total() - recurrent, 0.01e9);
     }
 
     @Test

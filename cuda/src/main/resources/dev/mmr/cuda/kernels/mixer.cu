@@ -12,14 +12,20 @@
 //   ssd_decay_sums: each head's running sum of log decays (step * A) over an image's tokens, beside the step;
 //   ssd_weights:    W[t][s] = CB[t][s] exp(cum_t - cum_s) step_s for s <= t, else 0, per image and head;
 //   ssd_gate:       y = Y + skip xc, the gate y * SiLU(z) and the sums of squares, laid out as ssm_scan leaves them.
+// The tiled form computes Y from CB, the decay sums and Xc in shared-memory tiles instead of W and the Y product:
+//   ssd_tiled:      Y[t][c] = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s Xc[s][c], per image.
 // Compile-time constants (KernelBuild): MMR_D_STATE (N), MMR_D_CONV (taps), MMR_STATE_SPLIT (lanes sharing one
 // channel's state), MMR_STATE_PER_LANE (state rows a lane holds: N / split rounded up to a multiple of 4),
-// MMR_SCAN_WARPS (warps per scan block).
+// MMR_SCAN_WARPS (warps per scan block), MMR_TILE_TOKENS and MMR_TILE_CHANNELS (ssd_tiled's output tile).
 #include "common.cuh"
 
 #if !defined(MMR_D_STATE) || !defined(MMR_D_CONV) || !defined(MMR_STATE_SPLIT) || !defined(MMR_STATE_PER_LANE) \
-    || !defined(MMR_SCAN_WARPS)
-#error "compile with -DMMR_D_STATE, -DMMR_D_CONV, -DMMR_STATE_SPLIT, -DMMR_STATE_PER_LANE and -DMMR_SCAN_WARPS"
+    || !defined(MMR_SCAN_WARPS) || !defined(MMR_TILE_TOKENS) || !defined(MMR_TILE_CHANNELS)
+#error "compile with -DMMR_D_STATE, -DMMR_D_CONV, -DMMR_STATE_SPLIT, -DMMR_STATE_PER_LANE, -DMMR_SCAN_WARPS, \
+-DMMR_TILE_TOKENS and -DMMR_TILE_CHANNELS"
+#endif
+#if MMR_TILE_TOKENS % 32 != 0 || MMR_TILE_CHANNELS % 4 != 0
+#error "ssd_tiled's tile: tokens a multiple of 32, channels a multiple of 4"
 #endif
 #if MMR_STATE_PER_LANE % 4 != 0 || MMR_STATE_PER_LANE * MMR_STATE_SPLIT < MMR_D_STATE || 32 % MMR_STATE_SPLIT != 0 \
     || MMR_D_CONV < 2
@@ -334,5 +340,199 @@ extern "C" __global__ void ssd_gate(const float* __restrict__ in, int inStride, 
     const int group = c / MMR_CHANNELS_PER_WARP;
     if (c % MMR_CHANNELS_PER_WARP == 0 && group * MMR_CHANNELS_PER_WARP < di) {
         squares[row * squaresStride + group] = sum;
+    }
+}
+
+// ssd_tiled's block: each thread owns 4 tokens x 4 channels of the output tile; tokens s are staged 32 at a time.
+#define MMR_TILE_ROWS (MMR_TILE_TOKENS / 4)
+#define MMR_TILE_COLS (MMR_TILE_CHANNELS / 4)
+#define MMR_TILE_SPAN 32
+
+// The four values of a Rows4 as an array, so unrolled loops index them by constants.
+__device__ __forceinline__ void unpack(const Rows4& v, float (&out)[4]) {
+    out[0] = v.x;
+    out[1] = v.y;
+    out[2] = v.z;
+    out[3] = v.w;
+}
+
+// Stages tokens s0 .. s0 + MMR_TILE_SPAN - 1 of one image for ssd_tiled: scores[s][t / 4] holds CB[first + t][s0 + s];
+// values[s][c / 4] holds step_s xc[s][c0 + c], times exp(anchor - cum_s) of c's head when `anchored` (anchor: cum at
+// token first - 1, at or after s, so the exponent is never positive); sums[s][c / 4] holds cum_s of c's head. Zero
+// past the image's tokens or past di.
+__device__ __forceinline__ void stage_tiles(Rows4 (*scores)[MMR_TILE_ROWS + 1], Rows4 (*values)[MMR_TILE_COLS],
+                                            Rows4 (*sums)[MMR_TILE_COLS], const float* __restrict__ cb,
+                                            const CumStep* __restrict__ cumStep, const float* __restrict__ xc,
+                                            int tokens, int di, int headdim, int first, int c0, int s0, bool anchored) {
+    for (int e = threadIdx.x; e < MMR_TILE_SPAN * MMR_TILE_TOKENS; e += blockDim.x) {
+        const int t = e / MMR_TILE_SPAN;
+        const int s = e % MMR_TILE_SPAN;
+        const bool inside = first + t < tokens && s0 + s < tokens;
+        ((float*) scores[s])[t] = inside ? cb[(long long) (first + t) * tokens + s0 + s] : 0.0f;
+    }
+    for (int e = threadIdx.x; e < MMR_TILE_SPAN * MMR_TILE_CHANNELS; e += blockDim.x) {
+        const int s = e / MMR_TILE_CHANNELS;
+        const int c = c0 + e % MMR_TILE_CHANNELS;
+        float value = 0.0f;
+        float cum = 0.0f;
+        if (c < di && s0 + s < tokens) {
+            const int head = c / headdim;
+            const CumStep at = cumStep[(long long) head * tokens + s0 + s];
+            value = at.step * xc[((long long) head * tokens + s0 + s) * headdim + c % headdim];
+            if (anchored) {
+                value *= __expf(cumStep[(long long) head * tokens + first - 1].cum - at.cum);
+            }
+            cum = at.cum;
+        }
+        ((float*) values[s])[e % MMR_TILE_CHANNELS] = value;
+        ((float*) sums[s])[e % MMR_TILE_CHANNELS] = cum;
+    }
+}
+
+// y (image, head, token, p) = sum over s <= t of cb[t][s] exp(cum_t - cum_s) step_s xc[s][head * headdim + p], with
+// xc, cumStep and y laid out as ssd_conv_x, ssd_decay_sums and the Y product leave them. A block of MMR_TILE_ROWS x
+// MMR_TILE_COLS threads computes MMR_TILE_TOKENS tokens x MMR_TILE_CHANNELS channels of one image (blocks: token
+// tiles x images x channel groups, the last token tile first: it has the most to sum), thread (ty, tx) the 4 x 4
+// outputs at tokens ta = first + 4 ty .. + 3 and channels 4 tx .. + 3 of the group, summing s in staged tiles of 32
+// tokens as a small SGEMM. No exponent is ever positive (cum never increases): tokens before the tile are weighted
+// exp(cum_(first-1) - cum_s) when staged, the sum then scaled by exp(cum_ta - cum_(first-1)); tokens of the tile up
+// to ta by exp(cum_ta - cum_s) per thread; the sum is scaled by exp(cum_t - cum_ta), and the few s in (ta, t] added
+// directly. A factor that underflows does so only where the true weight, its product with factors <= 1, is smaller.
+extern "C" __global__ void ssd_tiled(const float* __restrict__ cb, const CumStep* __restrict__ cumStep,
+                                     const float* __restrict__ xc, float* __restrict__ y, int images, int tokens,
+                                     int di, int headdim) {
+    __shared__ Rows4 scores[MMR_TILE_SPAN][MMR_TILE_ROWS + 1];
+    __shared__ Rows4 values[MMR_TILE_SPAN][MMR_TILE_COLS];
+    __shared__ Rows4 sums[MMR_TILE_SPAN][MMR_TILE_COLS];
+    const int tokenTiles = (tokens + MMR_TILE_TOKENS - 1) / MMR_TILE_TOKENS;
+    const int groups = (di + MMR_TILE_CHANNELS - 1) / MMR_TILE_CHANNELS;
+    const int heads = di / headdim;
+    const long long image = blockIdx.x / groups % images;
+    const int first = (tokenTiles - 1 - (int) (blockIdx.x / groups / images)) * MMR_TILE_TOKENS;
+    const int c0 = (int) (blockIdx.x % groups) * MMR_TILE_CHANNELS;
+    const int ty = (int) threadIdx.x / MMR_TILE_COLS;
+    const int tx = (int) threadIdx.x % MMR_TILE_COLS;
+    const int ta = first + 4 * ty;
+    const bool live = ta < tokens && c0 + 4 * tx < di;
+    cb += image * tokens * tokens;
+    cumStep += image * heads * tokens;
+    xc += image * di * tokens;
+    int head[4];
+    float cumA[4];
+#pragma unroll
+    for (int j = 0; j < 4; j++) {
+        head[j] = (c0 + 4 * tx + j < di ? c0 + 4 * tx + j : di - 1) / headdim;
+        cumA[j] = live ? cumStep[(long long) head[j] * tokens + ta].cum : 0.0f;
+    }
+    const bool oneHead = head[0] == head[3];
+    float acc[4][4];
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+#pragma unroll
+        for (int j = 0; j < 4; j++) {
+            acc[i][j] = 0.0f;
+        }
+    }
+    for (int s0 = 0; s0 < first; s0 += MMR_TILE_SPAN) {
+        __syncthreads();
+        stage_tiles(scores, values, sums, cb, cumStep, xc, tokens, di, headdim, first, c0, s0, true);
+        __syncthreads();
+        if (live) {
+#pragma unroll 8
+            for (int s = 0; s < MMR_TILE_SPAN; s++) {
+                float a[4], x[4];
+                unpack(scores[s][ty], a);
+                unpack(values[s][tx], x);
+#pragma unroll
+                for (int i = 0; i < 4; i++) {
+#pragma unroll
+                    for (int j = 0; j < 4; j++) {
+                        acc[i][j] = fmaf(a[i], x[j], acc[i][j]);
+                    }
+                }
+            }
+        }
+    }
+    if (first > 0 && live) {
+#pragma unroll
+        for (int j = 0; j < 4; j++) {
+            const float scale = __expf(cumA[j] - cumStep[(long long) head[j] * tokens + first - 1].cum);
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                acc[i][j] *= scale;
+            }
+        }
+    }
+    for (int s0 = first; s0 < first + MMR_TILE_TOKENS && s0 < tokens; s0 += MMR_TILE_SPAN) {
+        __syncthreads();
+        stage_tiles(scores, values, sums, cb, cumStep, xc, tokens, di, headdim, first, c0, s0, false);
+        __syncthreads();
+        if (!live) {
+            continue;
+        }
+        const int last = ta - s0 < MMR_TILE_SPAN ? ta - s0 : MMR_TILE_SPAN - 1;
+        for (int s = 0; s <= last; s++) {
+            float a[4], x[4], cum[4];
+            unpack(scores[s][ty], a);
+            unpack(values[s][tx], x);
+            unpack(sums[s][tx], cum);
+            const float weight = __expf(cumA[0] - cum[0]);
+#pragma unroll
+            for (int j = 0; j < 4; j++) {
+                x[j] *= oneHead || j == 0 ? weight : __expf(cumA[j] - cum[j]);
+            }
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+#pragma unroll
+                for (int j = 0; j < 4; j++) {
+                    acc[i][j] = fmaf(a[i], x[j], acc[i][j]);
+                }
+            }
+        }
+        if (ta >= s0 && ta < s0 + MMR_TILE_SPAN) {
+            // This span holds the thread's tokens: scale each by exp(cum_t - cum_ta), then add s in (ta, t].
+            const int r = ta - s0;
+            float from[4];
+            unpack(sums[r][tx], from);
+#pragma unroll
+            for (int i = 1; i < 4; i++) {
+                if (ta + i >= tokens) {
+                    break;
+                }
+                float to[4];
+                unpack(sums[r + i][tx], to);
+#pragma unroll
+                for (int j = 0; j < 4; j++) {
+                    acc[i][j] *= __expf(to[j] - from[j]);
+                }
+#pragma unroll
+                for (int k = 1; k <= i; k++) {
+                    float a[4], x[4], cum[4];
+                    unpack(scores[r + k][ty], a);
+                    unpack(values[r + k][tx], x);
+                    unpack(sums[r + k][tx], cum);
+#pragma unroll
+                    for (int j = 0; j < 4; j++) {
+                        acc[i][j] = fmaf(a[i] * __expf(to[j] - cum[j]), x[j], acc[i][j]);
+                    }
+                }
+            }
+        }
+    }
+    if (!live) {
+        return;
+    }
+#pragma unroll
+    for (int j = 0; j < 4; j++) {
+        const int c = c0 + 4 * tx + j;
+        if (c >= di) {
+            break;
+        }
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            if (ta + i < tokens) {
+                y[((image * heads + head[j]) * tokens + ta + i) * headdim + c % headdim] = acc[i][j];
+            }
+        }
     }
 }

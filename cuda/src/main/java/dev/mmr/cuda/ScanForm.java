@@ -15,8 +15,8 @@ public enum ScanForm {
      */
     QUADRATIC,
     /**
-     * The chunk form without W: {@code S = C B^T} per image as in QUADRATIC, then {@code Y} summed from S, the decays
-     * and Xc in shared-memory tiles on CUDA cores ({@code ssd_tiled}).
+     * The chunk form without W: {@code S = C B^T} per image as in QUADRATIC, then one kernel ({@code ssd_tiled}) that
+     * convolves x, sums {@code Y} from S, the decays and Xc in shared-memory tiles on CUDA cores, and gates it.
      */
     TILED;
 

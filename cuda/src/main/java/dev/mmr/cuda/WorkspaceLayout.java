@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * The device memory one forward pass uses, as one allocation carved into {@link Buffer}s at aligned offsets, sized for
- * a batch at full width (a nested width uses the front of each buffer, {@code di} columns a row). The quadratic and
- * tiled scans' buffers take room only for those forms, W only for the quadratic one.
+ * a batch at full width (a nested width uses the front of each buffer, {@code di} columns a row). The chunk forms'
+ * buffers take room only for those forms: CB and CUM_STEP for both, W, XC and Y for the quadratic one.
  */
 final class WorkspaceLayout {
     /** Offsets are multiples of this, so every buffer suits vector loads and cuBLAS's alignment preferences. */
@@ -17,10 +17,10 @@ final class WorkspaceLayout {
 
     /**
      * The buffers of a pass; "act" buffers hold product inputs (float32, or bfloat16 in bf16 mode). The quadratic
-     * scan's (float32; the tiled scan's the same but W): {@code CB} C B^T per image (tokens x tokens), {@code W} its
-     * decay-masked copy per image and head, {@code CUM_STEP} each head's running log-decay sum and step per token,
-     * {@code XC} and {@code Y} the convolved x and the scan's output, head-major (image, head, token, channel of the
-     * head).
+     * scan's (float32; the tiled scan's CB and CUM_STEP alone): {@code CB} C B^T per image (tokens x tokens),
+     * {@code W} its decay-masked copy per image and head, {@code CUM_STEP} each head's running log-decay sum and step
+     * per token, {@code XC} and {@code Y} the convolved x and the scan's output, head-major (image, head, token,
+     * channel of the head).
      */
     enum Buffer {
         PIXELS, PATCHES, PROJECTED, RESIDUAL, HIDDEN, U, IN_PROJ, BC, DT, SQUARES, GATED, CLS_SUM, FEATURES, LOGITS,
@@ -65,8 +65,8 @@ final class WorkspaceLayout {
         sizes.put(Buffer.CB, chunk ? batch * square * Float.BYTES : 0);
         sizes.put(Buffer.W, quadratic ? batch * c.nHeads() * square * Float.BYTES : 0);
         sizes.put(Buffer.CUM_STEP, chunk ? rows * c.nHeads() * 2 * Float.BYTES : 0);
-        sizes.put(Buffer.XC, chunk ? rows * inner * Float.BYTES : 0);
-        sizes.put(Buffer.Y, chunk ? rows * inner * Float.BYTES : 0);
+        sizes.put(Buffer.XC, quadratic ? rows * inner * Float.BYTES : 0);
+        sizes.put(Buffer.Y, quadratic ? rows * inner * Float.BYTES : 0);
         long at = 0;
         for (Buffer b : Buffer.values()) {
             offsets.put(b, at);

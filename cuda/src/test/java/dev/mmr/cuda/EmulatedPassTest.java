@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -162,20 +163,24 @@ class EmulatedPassTest {
     /**
      * The order in which a block's threads run between barriers is no promise on a GPU: resumed in two shuffled orders,
      * the pass must give the same bits as in index order (a kernel reading shared memory before the barrier that
-     * publishes it, or writing it while others read, would not), at the released width's two-lane state split.
+     * publishes it, or writing it while others read, would not), at the released width's two-lane state split, for
+     * each scan form that stages in shared memory.
      */
-    @Test
-    void resultsDoNotDependOnTheOrderABlocksThreadsRun() throws Exception {
-        assumeEmulator("EmulatedPassTest thread order");
+    @ParameterizedTest(name = "{0} scan")
+    @EnumSource(value = ScanForm.class, names = {"RECURRENT", "TILED"})
+    void resultsDoNotDependOnTheOrderABlocksThreadsRun(ScanForm scan) throws Exception {
+        assumeEmulator("EmulatedPassTest thread order, " + scan.label() + " scan");
         ModelConfig config = new ModelConfig(512, 2, 1000, 16, 64, 128, 4, 2, 1e-5);
         KernelBuild build = KernelBuild.of(config, HOPPER, Precision.BF16);
         WeightSource weights = BenchmarkModels.randomWeights(config);
         float[] pixels = randomPixels(config, 2);
         int[] widths = {512, 128};
-        NetworkOutput inOrder = forward(config, weights, Precision.BF16, build, ScanForm.RECURRENT, pixels, 2, widths);
+        NetworkOutput inOrder = forward(config, weights, Precision.BF16, build, scan, pixels, 2, widths);
+        for (float v : inOrder.features()) {
+            assertTrue(Float.isFinite(v), "features in index order: " + v);
+        }
         for (long seed : new long[] {1, 0x9E3779B97F4A7C15L}) {
-            NetworkOutput shuffled = forward(config, weights, Precision.BF16, build, ScanForm.RECURRENT, pixels, 2, widths,
-                    seed);
+            NetworkOutput shuffled = forward(config, weights, Precision.BF16, build, scan, pixels, 2, widths, seed);
             assertArrayEquals(inOrder.features(), shuffled.features(), "features, schedule seed " + seed);
             assertArrayEquals(inOrder.logits(), shuffled.logits(), "logits, schedule seed " + seed);
         }

@@ -70,7 +70,7 @@ class PassPlanTest {
             expected += switch (scan) {
                 case RECURRENT -> 5;
                 case QUADRATIC -> 9 + perHeadCalls;
-                case TILED -> 9;
+                case TILED -> 7;
             };
         }
         assertEquals(expected, steps.size());

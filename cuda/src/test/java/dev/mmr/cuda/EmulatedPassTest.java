@@ -138,10 +138,15 @@ class EmulatedPassTest {
 
     /**
      * The tiled form against the recurrence on the wider shapes at 144px: 82 tokens, so a second token tile sums
-     * tokens before it (two staged spans) beside its own, partly past the image's last token.
+     * tokens before it (two staged spans) beside its own, partly past the image's last token; and at N 1024, where a
+     * scan warp carries 2 channels, so a thread's 4 channels hold two sums of squares.
      */
+    static Stream<Arguments> tiledShapes() {
+        return Stream.concat(wideShapes(), Stream.of(Arguments.of(128, 1024, new int[] {128, 32})));
+    }
+
     @ParameterizedTest(name = "d_model {0}, N {1}")
-    @MethodSource("wideShapes")
+    @MethodSource("tiledShapes")
     void tiledScanAgreesWithTheRecurrenceOnWiderShapes(int dModel, int dState, int[] widths) throws Exception {
         assertAgreesWithTheRecurrence(ScanForm.TILED, 144, dModel, dState, widths);
     }

@@ -12,7 +12,8 @@ enum Kernel {
     SSD_CONV_X("mixer.cu", "ssd_conv_x"),
     SSD_DECAY_SUMS("mixer.cu", "ssd_decay_sums"),
     SSD_WEIGHTS("mixer.cu", "ssd_weights"),
-    SSD_GATE("mixer.cu", "ssd_gate");
+    SSD_GATE("mixer.cu", "ssd_gate"),
+    SSD_TILED("mixer.cu", "ssd_tiled");
 
     final String source;
     final String symbol;

@@ -49,8 +49,8 @@ final class PassPlan {
 
     /**
      * {@code count} products {@code c_i = op(a_i) . op(b_i)} over float32 operands, the i-th at {@code i * stride}
-     * elements past {@code a}, {@code b} and {@code c}: the quadratic scan's, in float32 in fp32 mode and in TF32 in
-     * the tf32 and bf16 modes.
+     * elements past {@code a}, {@code b} and {@code c}: the quadratic and tiled scans', in float32 in fp32 mode and in
+     * TF32 in the tf32 and bf16 modes.
      */
     record BatchedProduct(Gemm gemm, long a, long b, long c, long strideA, long strideB, long strideC, int count)
             implements Step {
@@ -144,50 +144,59 @@ final class PassPlan {
                 Arg.ptr(in), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)), Arg.ptr(at.applyAsLong(Buffer.DT)),
                 Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()), Arg.i32(c.dInner()), Arg.ptr(layer.dtBias()),
                 Arg.ptr(layer.a()), Arg.i32(p.heads()), Arg.i32(c.headdim()), Arg.i32(tokens), Arg.i32(rows)));
-        if (scan == ScanForm.QUADRATIC) {
-            quadraticScan(steps, c, build, layer, p, at, batch, rows);
-        } else {
-            steps.add(launch(Kernel.SSM_SCAN, LaunchGeometry.scan(batch, di, build.channelsPerBlock()), Arg.ptr(in),
-                    Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)), Arg.ptr(at.applyAsLong(Buffer.DT)),
-                    Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()), Arg.ptr(layer.skip()),
-                    Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
+        switch (scan) {
+            case RECURRENT -> steps.add(launch(Kernel.SSM_SCAN, LaunchGeometry.scan(batch, di, build.channelsPerBlock()),
+                    Arg.ptr(in), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)),
+                    Arg.ptr(at.applyAsLong(Buffer.DT)), Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()),
+                    Arg.ptr(layer.skip()), Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
                     Arg.i32(build.squareGroups(c.dInner())), Arg.i32(tokens), Arg.i32(di), Arg.i32(c.headdim())));
+            case QUADRATIC -> quadraticScan(steps, c, build, layer, p, at, batch, rows);
+            case TILED -> tiledScan(steps, c, build, layer, p, at, batch);
         }
         steps.add(new Product(p.out(), layer.outProj(), at.applyAsLong(Buffer.GATED), at.applyAsLong(Buffer.HIDDEN), true));
     }
 
     /**
-     * The scan in its quadratic form, an image's tokens being one chunk: x's convolution into XC (head-major), each
-     * head's log-decay sums, {@code CB = C B^T} per image (column-major: {@code CB^T = B^T C} over bc's rows), the
-     * decay-masked {@code W} per image and head, {@code Y = W Xc} per image and head (column-major:
-     * {@code Y^T = Xc^T W^T}), then the skip, the gate and the sums of squares into GATED and SQUARES as ssm_scan
-     * leaves them.
+     * The chunk forms' common steps, an image's tokens being one chunk: each head's log-decay sums into CUM_STEP and
+     * {@code CB = C B^T} per image (column-major: {@code CB^T = B^T C} over bc's rows).
+     */
+    private static void decaySumsAndScores(List<Step> steps, ModelConfig c, WeightAddresses.Layer layer, LayerProducts p,
+                                           ToLongFunction<Buffer> at, int batch) {
+        int tokens = c.nTokens();
+        int n = c.dState();
+        int heads = p.heads();
+        long bc = at.applyAsLong(Buffer.BC);
+        long square = (long) tokens * tokens;
+        steps.add(launch(Kernel.SSD_DECAY_SUMS, LaunchGeometry.perElement((long) batch * heads),
+                Arg.ptr(at.applyAsLong(Buffer.DT)), Arg.ptr(layer.a()), Arg.ptr(at.applyAsLong(Buffer.CUM_STEP)),
+                Arg.i32(heads), Arg.i32(tokens), Arg.i32(batch * heads)));
+        steps.add(new BatchedProduct(new Gemm(true, false, tokens, tokens, n, 0, 2 * n, 2 * n, tokens), bc,
+                bc + (long) n * Float.BYTES, at.applyAsLong(Buffer.CB), (long) tokens * 2 * n, (long) tokens * 2 * n,
+                square, batch));
+    }
+
+    /**
+     * The scan in its quadratic form: x's convolution into XC (head-major), the decay sums and CB, the decay-masked
+     * {@code W} per image and head, {@code Y = W Xc} per image and head (column-major: {@code Y^T = Xc^T W^T}), then
+     * the skip, the gate and the sums of squares into GATED and SQUARES as ssm_scan leaves them.
      */
     private static void quadraticScan(List<Step> steps, ModelConfig c, KernelBuild build, WeightAddresses.Layer layer,
                                       LayerProducts p, ToLongFunction<Buffer> at, int batch, int rows) {
         int tokens = c.nTokens();
-        int n = c.dState();
         int hd = c.headdim();
         int di = p.di();
         int heads = p.heads();
         long square = (long) tokens * tokens;
         long in = at.applyAsLong(Buffer.IN_PROJ);
-        long bc = at.applyAsLong(Buffer.BC);
         long xc = at.applyAsLong(Buffer.XC);
-        long cumStep = at.applyAsLong(Buffer.CUM_STEP);
-        long cb = at.applyAsLong(Buffer.CB);
         long w = at.applyAsLong(Buffer.W);
         long y = at.applyAsLong(Buffer.Y);
         steps.add(launch(Kernel.SSD_CONV_X, LaunchGeometry.perElement((long) rows * di), Arg.ptr(in), Arg.i32(p.inWidth()),
                 Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()), Arg.ptr(xc), Arg.i32(tokens), Arg.i32(di),
                 Arg.i32(hd), Arg.i32(rows)));
-        steps.add(launch(Kernel.SSD_DECAY_SUMS, LaunchGeometry.perElement((long) batch * heads),
-                Arg.ptr(at.applyAsLong(Buffer.DT)), Arg.ptr(layer.a()), Arg.ptr(cumStep), Arg.i32(heads), Arg.i32(tokens),
-                Arg.i32(batch * heads)));
-        steps.add(new BatchedProduct(new Gemm(true, false, tokens, tokens, n, 0, 2 * n, 2 * n, tokens), bc,
-                bc + (long) n * Float.BYTES, cb, (long) tokens * 2 * n, (long) tokens * 2 * n, square, batch));
-        steps.add(launch(Kernel.SSD_WEIGHTS, LaunchGeometry.perElement(batch * square), Arg.ptr(cb), Arg.ptr(cumStep),
-                Arg.ptr(w), Arg.i32(heads), Arg.i32(tokens), Arg.i32(batch)));
+        decaySumsAndScores(steps, c, layer, p, at, batch);
+        steps.add(launch(Kernel.SSD_WEIGHTS, LaunchGeometry.perElement(batch * square), Arg.ptr(at.applyAsLong(Buffer.CB)),
+                Arg.ptr(at.applyAsLong(Buffer.CUM_STEP)), Arg.ptr(w), Arg.i32(heads), Arg.i32(tokens), Arg.i32(batch)));
         Gemm perHead = new Gemm(false, false, hd, tokens, tokens, 0, hd, tokens, hd);
         long headValues = (long) tokens * hd;
         for (int first = 0; first < batch * heads; first += MAX_BATCHED_PRODUCTS) {
@@ -200,6 +209,22 @@ final class PassPlan {
                 Arg.ptr(in), Arg.i32(p.inWidth()), Arg.ptr(y), Arg.ptr(xc), Arg.ptr(layer.skip()),
                 Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
                 Arg.i32(build.squareGroups(c.dInner())), Arg.i32(tokens), Arg.i32(di), Arg.i32(hd), Arg.i32(rows)));
+    }
+
+    /**
+     * The scan in its tiled form: the decay sums and CB, then one kernel that convolves x, sums Y in shared-memory
+     * tiles, adds the skip and gates into GATED and SQUARES as ssm_scan leaves them (no W, Xc or Y in memory).
+     */
+    private static void tiledScan(List<Step> steps, ModelConfig c, KernelBuild build, WeightAddresses.Layer layer,
+                                  LayerProducts p, ToLongFunction<Buffer> at, int batch) {
+        int tokens = c.nTokens();
+        decaySumsAndScores(steps, c, layer, p, at, batch);
+        steps.add(launch(Kernel.SSD_TILED, LaunchGeometry.tiled(batch, tokens, p.di()),
+                Arg.ptr(at.applyAsLong(Buffer.IN_PROJ)), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.CB)),
+                Arg.ptr(at.applyAsLong(Buffer.CUM_STEP)), Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()),
+                Arg.ptr(layer.skip()), Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
+                Arg.i32(build.squareGroups(c.dInner())), Arg.i32(batch), Arg.i32(tokens), Arg.i32(p.di()),
+                Arg.i32(c.headdim())));
     }
 
     private static Launch launch(Kernel kernel, LaunchGeometry geometry, Arg... args) {

@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * The device memory one forward pass uses, as one allocation carved into {@link Buffer}s at aligned offsets, sized for
- * a batch at full width (a nested width uses the front of each buffer, {@code di} columns a row). The quadratic scan's
- * buffers take no room when the scan is recurrent.
+ * a batch at full width (a nested width uses the front of each buffer, {@code di} columns a row). The chunk forms'
+ * buffers take room only for those forms: CB and CUM_STEP for both, W, XC and Y for the quadratic one.
  */
 final class WorkspaceLayout {
     /** Offsets are multiples of this, so every buffer suits vector loads and cuBLAS's alignment preferences. */
@@ -17,9 +17,10 @@ final class WorkspaceLayout {
 
     /**
      * The buffers of a pass; "act" buffers hold product inputs (float32, or bfloat16 in bf16 mode). The quadratic
-     * scan's (float32): {@code CB} C B^T per image (tokens x tokens), {@code W} its decay-masked copy per image and
-     * head, {@code CUM_STEP} each head's running log-decay sum and step per token, {@code XC} and {@code Y} the
-     * convolved x and the scan's output, head-major (image, head, token, channel of the head).
+     * scan's (float32; the tiled scan's CB and CUM_STEP alone): {@code CB} C B^T per image (tokens x tokens),
+     * {@code W} its decay-masked copy per image and head, {@code CUM_STEP} each head's running log-decay sum and step
+     * per token, {@code XC} and {@code Y} the convolved x and the scan's output, head-major (image, head, token,
+     * channel of the head).
      */
     enum Buffer {
         PIXELS, PATCHES, PROJECTED, RESIDUAL, HIDDEN, U, IN_PROJ, BC, DT, SQUARES, GATED, CLS_SUM, FEATURES, LOGITS,
@@ -59,10 +60,11 @@ final class WorkspaceLayout {
         sizes.put(Buffer.FEATURES, batch * d * Float.BYTES);
         sizes.put(Buffer.LOGITS, (long) batch * c.nClasses() * Float.BYTES);
         boolean quadratic = scan == ScanForm.QUADRATIC;
+        boolean chunk = scan != ScanForm.RECURRENT;
         long square = (long) c.nTokens() * c.nTokens();
-        sizes.put(Buffer.CB, quadratic ? batch * square * Float.BYTES : 0);
+        sizes.put(Buffer.CB, chunk ? batch * square * Float.BYTES : 0);
         sizes.put(Buffer.W, quadratic ? batch * c.nHeads() * square * Float.BYTES : 0);
-        sizes.put(Buffer.CUM_STEP, quadratic ? rows * c.nHeads() * 2 * Float.BYTES : 0);
+        sizes.put(Buffer.CUM_STEP, chunk ? rows * c.nHeads() * 2 * Float.BYTES : 0);
         sizes.put(Buffer.XC, quadratic ? rows * inner * Float.BYTES : 0);
         sizes.put(Buffer.Y, quadratic ? rows * inner * Float.BYTES : 0);
         long at = 0;
@@ -85,7 +87,7 @@ final class WorkspaceLayout {
         return sizes.get(b);
     }
 
-    /** The buffers that take room: all but the quadratic scan's when the scan is recurrent. */
+    /** The buffers that take room: the scan form's own and the rest. */
     List<Buffer> buffers() {
         return Arrays.stream(Buffer.values()).filter(b -> sizes.get(b) > 0).toList();
     }

@@ -37,8 +37,8 @@ class CudaGoldenTest {
     }
 
     @ParameterizedTest(name = "{0} {1} {3}")
-    @MethodSource("dev.mmr.cuda.GpuTests#quadraticGoldenCases")
-    void quadraticScanReproducesGoldenFeaturesAndLogits(Precision precision, String name, int[] widths, ScanForm scan)
+    @MethodSource("dev.mmr.cuda.GpuTests#chunkGoldenCases")
+    void chunkScanReproducesGoldenFeaturesAndLogits(Precision precision, String name, int[] widths, ScanForm scan)
             throws Exception {
         GpuTests.assumeGpu("CudaGoldenTest " + scan.label() + " " + precision + " " + name);
         try (EncoderBackend backend = GpuTests.open("golden-tiny", precision, scan)) {

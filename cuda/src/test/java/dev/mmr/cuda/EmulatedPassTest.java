@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -31,7 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * references the GPU tests use (golden vectors: every level and both Mix'n'Match cases; the shipped CIFAR-10 model's
  * PyTorch outputs) at their tolerances, with the scan in each {@link ScanForm}; the recurrent scan's specialisations
  * (state rows per lane, channels per warp, the plain and the scattered reduction) against each other, and the
- * quadratic form against the recurrence, at the released models' widths; and the emulator's own check on a
+ * quadratic and tiled forms against the recurrence, at the released models' widths; and the emulator's own check on a
  * launch that writes past its buffer. Skipped, saying why, where the emulator cannot be built (x86-64 Linux and g++).
  */
 class EmulatedPassTest {
@@ -50,12 +51,13 @@ class EmulatedPassTest {
                 GpuTests.tolerance(precision));
     }
 
-    @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("dev.mmr.cuda.GpuTests#goldenCases")
-    void quadraticScanReproducesGoldenFeaturesAndLogits(Precision precision, String name, int[] widths) throws Exception {
-        assumeEmulator("EmulatedPassTest golden quadratic " + precision + " " + name);
+    @ParameterizedTest(name = "{0} {1} {3}")
+    @MethodSource("dev.mmr.cuda.GpuTests#chunkGoldenCases")
+    void chunkScanReproducesGoldenFeaturesAndLogits(Precision precision, String name, int[] widths, ScanForm scan)
+            throws Exception {
+        assumeEmulator("EmulatedPassTest golden " + scan.label() + " " + precision + " " + name);
         ModelConfig config = GpuTests.config("golden-tiny");
-        assertGolden(KernelBuild.of(config, HOPPER, precision), precision, ScanForm.QUADRATIC, name, widths,
+        assertGolden(KernelBuild.of(config, HOPPER, precision), precision, scan, name, widths,
                 GpuTests.tolerance(precision));
     }
 
@@ -131,35 +133,59 @@ class EmulatedPassTest {
     @ParameterizedTest(name = "d_model {0}, N {1}")
     @MethodSource("wideShapes")
     void quadraticScanAgreesWithTheRecurrenceOnWiderShapes(int dModel, int dState, int[] widths) throws Exception {
-        assumeEmulator("EmulatedPassTest quadratic d_model " + dModel + " N " + dState);
-        ModelConfig config = new ModelConfig(dModel, widths.length, 1000, 16, 64, dState, 4, 2, 1e-5);
+        assertAgreesWithTheRecurrence(ScanForm.QUADRATIC, 64, dModel, dState, widths);
+    }
+
+    /**
+     * The tiled form against the recurrence on the wider shapes at 144px: 82 tokens, so a second token tile sums
+     * tokens before it (two staged spans) beside its own, partly past the image's last token; and at N 1024, where a
+     * scan warp carries 2 channels, so a thread's 4 channels hold two sums of squares.
+     */
+    static Stream<Arguments> tiledShapes() {
+        return Stream.concat(wideShapes(), Stream.of(Arguments.of(128, 1024, new int[] {128, 32})));
+    }
+
+    @ParameterizedTest(name = "d_model {0}, N {1}")
+    @MethodSource("tiledShapes")
+    void tiledScanAgreesWithTheRecurrenceOnWiderShapes(int dModel, int dState, int[] widths) throws Exception {
+        assertAgreesWithTheRecurrence(ScanForm.TILED, 144, dModel, dState, widths);
+    }
+
+    private static void assertAgreesWithTheRecurrence(ScanForm scan, int imageSize, int dModel, int dState, int[] widths)
+            throws Exception {
+        assumeEmulator("EmulatedPassTest " + scan.label() + " d_model " + dModel + " N " + dState);
+        ModelConfig config = new ModelConfig(dModel, widths.length, 1000, 16, imageSize, dState, 4, 2, 1e-5);
         KernelBuild build = KernelBuild.of(config, HOPPER, Precision.FP32);
         WeightSource weights = BenchmarkModels.randomWeights(config);
         int batch = 2;
         float[] pixels = randomPixels(config, batch);
         NetworkOutput expected = forward(config, weights, Precision.FP32, build, ScanForm.RECURRENT, pixels, batch, widths);
-        NetworkOutput actual = forward(config, weights, Precision.FP32, build, ScanForm.QUADRATIC, pixels, batch, widths);
-        assertClose("d_model " + dModel + " N " + dState + ", quadratic scan (against the recurrence)", actual,
-                expected.features(), expected.logits(), 1e-5);
+        NetworkOutput actual = forward(config, weights, Precision.FP32, build, scan, pixels, batch, widths);
+        assertClose("d_model " + dModel + " N " + dState + ", " + config.nTokens() + " tokens, " + scan.label()
+                + " scan (against the recurrence)", actual, expected.features(), expected.logits(), 1e-5);
     }
 
     /**
      * The order in which a block's threads run between barriers is no promise on a GPU: resumed in two shuffled orders,
      * the pass must give the same bits as in index order (a kernel reading shared memory before the barrier that
-     * publishes it, or writing it while others read, would not), at the released width's two-lane state split.
+     * publishes it, or writing it while others read, would not), at the released width's two-lane state split, for
+     * each scan form that stages in shared memory.
      */
-    @Test
-    void resultsDoNotDependOnTheOrderABlocksThreadsRun() throws Exception {
-        assumeEmulator("EmulatedPassTest thread order");
+    @ParameterizedTest(name = "{0} scan")
+    @EnumSource(value = ScanForm.class, names = {"RECURRENT", "TILED"})
+    void resultsDoNotDependOnTheOrderABlocksThreadsRun(ScanForm scan) throws Exception {
+        assumeEmulator("EmulatedPassTest thread order, " + scan.label() + " scan");
         ModelConfig config = new ModelConfig(512, 2, 1000, 16, 64, 128, 4, 2, 1e-5);
         KernelBuild build = KernelBuild.of(config, HOPPER, Precision.BF16);
         WeightSource weights = BenchmarkModels.randomWeights(config);
         float[] pixels = randomPixels(config, 2);
         int[] widths = {512, 128};
-        NetworkOutput inOrder = forward(config, weights, Precision.BF16, build, ScanForm.RECURRENT, pixels, 2, widths);
+        NetworkOutput inOrder = forward(config, weights, Precision.BF16, build, scan, pixels, 2, widths);
+        for (float v : inOrder.features()) {
+            assertTrue(Float.isFinite(v), "features in index order: " + v);
+        }
         for (long seed : new long[] {1, 0x9E3779B97F4A7C15L}) {
-            NetworkOutput shuffled = forward(config, weights, Precision.BF16, build, ScanForm.RECURRENT, pixels, 2, widths,
-                    seed);
+            NetworkOutput shuffled = forward(config, weights, Precision.BF16, build, scan, pixels, 2, widths, seed);
             assertArrayEquals(inOrder.features(), shuffled.features(), "features, schedule seed " + seed);
             assertArrayEquals(inOrder.logits(), shuffled.logits(), "logits, schedule seed " + seed);
         }

@@ -77,12 +77,13 @@ final class GpuTests {
         return new CudaBackend(checkpoint.config(), name -> checkpoint.tensor(name).data(), precision, scan);
     }
 
-    /** The golden vectors' cases (golden-tiny): each precision at every uniform level and both Mix'n'Match widths. */
-    /** {@link #goldenCases()} with the scan in the quadratic form: (precision, name, widths, form). */
-    static Stream<Arguments> quadraticGoldenCases() {
-        return goldenCases().map(a -> Arguments.of(a.get()[0], a.get()[1], a.get()[2], ScanForm.QUADRATIC));
+    /** {@link #goldenCases()} with the scan in each form but the recurrent one: (precision, name, widths, form). */
+    static Stream<Arguments> chunkGoldenCases() {
+        return Stream.of(ScanForm.QUADRATIC, ScanForm.TILED)
+                .flatMap(scan -> goldenCases().map(a -> Arguments.of(a.get()[0], a.get()[1], a.get()[2], scan)));
     }
 
+    /** The golden vectors' cases (golden-tiny): each precision at every uniform level and both Mix'n'Match widths. */
     static Stream<Arguments> goldenCases() {
         List<Arguments> cases = new ArrayList<>();
         Map<String, int[]> widths = Map.of("level1", uniform(GOLDEN_LAYERS, GOLDEN_D), "level2", uniform(GOLDEN_LAYERS, GOLDEN_D / 2),

@@ -37,6 +37,14 @@ class LaunchGeometryTest {
     }
 
     @Test
+    void tiledScanStartsABlockPerImageTokenTileAndChannelGroup() {
+        // 35M at full width: 197 tokens in 4 tiles of 64, di 1024 in 16 groups of 64; golden at level 8: 65 tokens, di 32.
+        assertEquals(256 * 4 * 16, LaunchGeometry.tiled(256, 197, 1024).grid());
+        assertEquals(3 * 2, LaunchGeometry.tiled(3, 65, 32).grid());
+        assertEquals(LaunchGeometry.TILE_TOKENS * LaunchGeometry.TILE_CHANNELS / 16, LaunchGeometry.tiled(3, 65, 32).block());
+    }
+
+    @Test
     void emptyAndOversizedLaunchesAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.perElement(0));
         assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.perElement(1L << 40));

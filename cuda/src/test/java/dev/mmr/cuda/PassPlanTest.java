@@ -67,7 +67,11 @@ class PassPlanTest {
         int expected = 6;
         for (int width : widths) {
             int perHeadCalls = Math.ceilDiv(batch * c.nHeads(width), PassPlan.MAX_BATCHED_PRODUCTS);
-            expected += scan == ScanForm.QUADRATIC ? 9 + perHeadCalls : 5;
+            expected += switch (scan) {
+                case RECURRENT -> 5;
+                case QUADRATIC -> 9 + perHeadCalls;
+                case TILED -> 7;
+            };
         }
         assertEquals(expected, steps.size());
         for (PassPlan.Step step : steps) {

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The workspace holds every buffer of a pass at full width, disjoint and aligned, sized as the CPU network's buffers;
- * the quadratic scan's only when it runs.
+ * the chunk forms' only when they run (W, XC and Y only for the quadratic one).
  */
 class WorkspaceLayoutTest {
     private static final ModelConfig M35 = new ModelConfig(512, 20, 1000, 16, 224, 128, 4, 2, 1e-5);
@@ -84,6 +84,25 @@ class WorkspaceLayoutTest {
         assertEquals(rows * 1024 * 4, quadratic.bytes(Buffer.Y));
         assertEquals(scanBuffers.stream().mapToLong(quadratic::bytes).sum(), quadratic.total() - recurrent.total(),
                 scanBuffers.size() * WorkspaceLayout.ALIGN);
+    }
+
+    @Test
+    void theTiledScanTakesCbAndTheDecaySumsAlone() {
+        int batch = 256;
+        WorkspaceLayout quadratic = new WorkspaceLayout(M35, FP32, batch, ScanForm.QUADRATIC);
+        WorkspaceLayout tiled = new WorkspaceLayout(M35, FP32, batch, ScanForm.TILED);
+        for (Buffer b : List.of(Buffer.W, Buffer.XC, Buffer.Y)) {
+            assertEquals(0, tiled.bytes(b), b.name());
+            assertFalse(tiled.buffers().contains(b), b.name());
+        }
+        for (Buffer b : List.of(Buffer.CB, Buffer.CUM_STEP)) {
+            assertEquals(quadratic.bytes(b), tiled.bytes(b), b.name());
+        }
+        // 35M, batch 256: CB 40 MB and CUM_STEP 26 MB over the recurrent scan's workspace.
+        long recurrent = new WorkspaceLayout(M35, FP32, batch, ScanForm.RECURRENT).total();
+        assertEquals(tiled.bytes(Buffer.CB) + tiled.bytes(Buffer.CUM_STEP), tiled.total() - recurrent,
+                2 * WorkspaceLayout.ALIGN);
+        assertEquals(0.066e9, tiled.total() - recurrent, 0.001e9);
     }
 
     @Test

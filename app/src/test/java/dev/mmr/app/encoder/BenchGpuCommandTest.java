@@ -36,7 +36,7 @@ class BenchGpuCommandTest {
     void refusesAnUnknownScanFormAsAWrongCommandLine() {
         MmrRun run = MmrRun.of("bench-gpu", "--scan", "recurrent,chunked");
         assertEquals(CommandErrors.USAGE, run.exit(), run.err());
-        assertTrue(run.err().contains("unknown scan form 'chunked' (known: recurrent, quadratic)"), run.err());
+        assertTrue(run.err().contains("unknown scan form 'chunked' (known: recurrent, quadratic, tiled)"), run.err());
     }
 
     @Test

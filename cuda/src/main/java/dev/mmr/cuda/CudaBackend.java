@@ -28,8 +28,8 @@ public final class CudaBackend implements EncoderBackend {
      * as a level-8 pass of the 35M shape on an H200, so two calls leave the GPU idle there; four keep it busy.
      */
     static final int MAX_SLOTS = 4;
-    /** The scan form of a backend opened without one: the tiled chunk form (docs/gpu.md has the measurement). */
-    public static final ScanForm DEFAULT_SCAN = ScanForm.TILED;
+    /** The scan form of a backend opened without one: the recurrence, the fastest measured (docs/gpu.md). */
+    public static final ScanForm DEFAULT_SCAN = ScanForm.RECURRENT;
 
     private final ModelConfig config;
     private final Precision precision;

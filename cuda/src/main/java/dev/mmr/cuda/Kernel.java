@@ -9,10 +9,7 @@ enum Kernel {
     ADD_BIAS("embed.cu", "add_bias"),
     CONV_BC_DT("mixer.cu", "conv_bc_dt"),
     SSM_SCAN("mixer.cu", "ssm_scan"),
-    SSD_CONV_X("mixer.cu", "ssd_conv_x"),
     SSD_DECAY_SUMS("mixer.cu", "ssd_decay_sums"),
-    SSD_WEIGHTS("mixer.cu", "ssd_weights"),
-    SSD_GATE("mixer.cu", "ssd_gate"),
     SSD_TILED("mixer.cu", "ssd_tiled");
 
     final String source;

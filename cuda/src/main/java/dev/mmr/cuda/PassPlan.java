@@ -14,8 +14,6 @@ import java.util.function.ToLongFunction;
  */
 final class PassPlan {
     private static final float GATED_NORM_EPS = 1e-5f;
-    /** Products one strided batched call carries at most: the grid dimension some cuBLAS versions give the batch. */
-    static final int MAX_BATCHED_PRODUCTS = 65_535;
 
     /** One step: a kernel launch, a cuBLAS product or a strided batched cuBLAS product. */
     sealed interface Step permits Launch, Product, BatchedProduct {
@@ -49,8 +47,8 @@ final class PassPlan {
 
     /**
      * {@code count} products {@code c_i = op(a_i) . op(b_i)} over float32 operands, the i-th at {@code i * stride}
-     * elements past {@code a}, {@code b} and {@code c}: the quadratic and tiled scans', in float32 in fp32 mode and in
-     * TF32 in the tf32 and bf16 modes.
+     * elements past {@code a}, {@code b} and {@code c}: the tiled scan's CB, in float32 in fp32 mode and in TF32 in
+     * the tf32 and bf16 modes.
      */
     record BatchedProduct(Gemm gemm, long a, long b, long c, long strideA, long strideB, long strideC, int count)
             implements Step {
@@ -150,14 +148,13 @@ final class PassPlan {
                     Arg.ptr(at.applyAsLong(Buffer.DT)), Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()),
                     Arg.ptr(layer.skip()), Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
                     Arg.i32(build.squareGroups(c.dInner())), Arg.i32(tokens), Arg.i32(di), Arg.i32(c.headdim())));
-            case QUADRATIC -> quadraticScan(steps, c, build, layer, p, at, batch, rows);
             case TILED -> tiledScan(steps, c, build, layer, p, at, batch);
         }
         steps.add(new Product(p.out(), layer.outProj(), at.applyAsLong(Buffer.GATED), at.applyAsLong(Buffer.HIDDEN), true));
     }
 
     /**
-     * The chunk forms' common steps, an image's tokens being one chunk: each head's log-decay sums into CUM_STEP and
+     * The tiled scan's first steps, an image's tokens being one chunk: each head's log-decay sums into CUM_STEP and
      * {@code CB = C B^T} per image (column-major: {@code CB^T = B^T C} over bc's rows).
      */
     private static void decaySumsAndScores(List<Step> steps, ModelConfig c, WeightAddresses.Layer layer, LayerProducts p,
@@ -176,44 +173,10 @@ final class PassPlan {
     }
 
     /**
-     * The scan in its quadratic form: x's convolution into XC (head-major), the decay sums and CB, the decay-masked
-     * {@code W} per image and head, {@code Y = W Xc} per image and head (column-major: {@code Y^T = Xc^T W^T}), then
-     * the skip, the gate and the sums of squares into GATED and SQUARES as ssm_scan leaves them.
-     */
-    private static void quadraticScan(List<Step> steps, ModelConfig c, KernelBuild build, WeightAddresses.Layer layer,
-                                      LayerProducts p, ToLongFunction<Buffer> at, int batch, int rows) {
-        int tokens = c.nTokens();
-        int hd = c.headdim();
-        int di = p.di();
-        int heads = p.heads();
-        long square = (long) tokens * tokens;
-        long in = at.applyAsLong(Buffer.IN_PROJ);
-        long xc = at.applyAsLong(Buffer.XC);
-        long w = at.applyAsLong(Buffer.W);
-        long y = at.applyAsLong(Buffer.Y);
-        steps.add(launch(Kernel.SSD_CONV_X, LaunchGeometry.perElement((long) rows * di), Arg.ptr(in), Arg.i32(p.inWidth()),
-                Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()), Arg.ptr(xc), Arg.i32(tokens), Arg.i32(di),
-                Arg.i32(hd), Arg.i32(rows)));
-        decaySumsAndScores(steps, c, layer, p, at, batch);
-        steps.add(launch(Kernel.SSD_WEIGHTS, LaunchGeometry.perElement(batch * square), Arg.ptr(at.applyAsLong(Buffer.CB)),
-                Arg.ptr(at.applyAsLong(Buffer.CUM_STEP)), Arg.ptr(w), Arg.i32(heads), Arg.i32(tokens), Arg.i32(batch)));
-        Gemm perHead = new Gemm(false, false, hd, tokens, tokens, 0, hd, tokens, hd);
-        long headValues = (long) tokens * hd;
-        for (int first = 0; first < batch * heads; first += MAX_BATCHED_PRODUCTS) {
-            steps.add(new BatchedProduct(perHead, xc + first * headValues * Float.BYTES, w + first * square * Float.BYTES,
-                    y + first * headValues * Float.BYTES, headValues, square, headValues,
-                    Math.min(MAX_BATCHED_PRODUCTS, batch * heads - first)));
-        }
-        int warpsPerRow = (di + LaunchGeometry.WARP - 1) / LaunchGeometry.WARP;
-        steps.add(launch(Kernel.SSD_GATE, LaunchGeometry.perElement((long) rows * warpsPerRow * LaunchGeometry.WARP),
-                Arg.ptr(in), Arg.i32(p.inWidth()), Arg.ptr(y), Arg.ptr(xc), Arg.ptr(layer.skip()),
-                Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
-                Arg.i32(build.squareGroups(c.dInner())), Arg.i32(tokens), Arg.i32(di), Arg.i32(hd), Arg.i32(rows)));
-    }
-
-    /**
-     * The scan in its tiled form: the decay sums and CB, then one kernel that convolves x, sums Y in shared-memory
-     * tiles, adds the skip and gates into GATED and SQUARES as ssm_scan leaves them (no W, Xc or Y in memory).
+     * The scan in its tiled form: the decay sums and CB, then one kernel that convolves x, sums
+     * {@code y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s} in shared-memory tiles (neither those
+     * weights nor xc or y are written to memory), adds the skip and gates into GATED and SQUARES as ssm_scan leaves
+     * them.
      */
     private static void tiledScan(List<Step> steps, ModelConfig c, KernelBuild build, WeightAddresses.Layer layer,
                                   LayerProducts p, ToLongFunction<Buffer> at, int batch) {

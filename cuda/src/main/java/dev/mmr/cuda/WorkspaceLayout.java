@@ -8,23 +8,21 @@ import java.util.Map;
 
 /**
  * The device memory one forward pass uses, as one allocation carved into {@link Buffer}s at aligned offsets, sized for
- * a batch at full width (a nested width uses the front of each buffer, {@code di} columns a row). The chunk forms'
- * buffers take room only for those forms: CB and CUM_STEP for both, W, XC and Y for the quadratic one.
+ * a batch at full width (a nested width uses the front of each buffer, {@code di} columns a row). The tiled scan's
+ * buffers, CB and CUM_STEP, take room only for that form.
  */
 final class WorkspaceLayout {
     /** Offsets are multiples of this, so every buffer suits vector loads and cuBLAS's alignment preferences. */
     static final int ALIGN = 256;
 
     /**
-     * The buffers of a pass; "act" buffers hold product inputs (float32, or bfloat16 in bf16 mode). The quadratic
-     * scan's (float32; the tiled scan's CB and CUM_STEP alone): {@code CB} C B^T per image (tokens x tokens),
-     * {@code W} its decay-masked copy per image and head, {@code CUM_STEP} each head's running log-decay sum and step
-     * per token, {@code XC} and {@code Y} the convolved x and the scan's output, head-major (image, head, token,
-     * channel of the head).
+     * The buffers of a pass; "act" buffers hold product inputs (float32, or bfloat16 in bf16 mode). The tiled scan's
+     * (float32): {@code CB} C B^T per image (tokens x tokens), {@code CUM_STEP} each head's running log-decay sum and
+     * step per token.
      */
     enum Buffer {
         PIXELS, PATCHES, PROJECTED, RESIDUAL, HIDDEN, U, IN_PROJ, BC, DT, SQUARES, GATED, CLS_SUM, FEATURES, LOGITS,
-        CB, W, CUM_STEP, XC, Y
+        CB, CUM_STEP
     }
 
     private final int batch;
@@ -59,14 +57,10 @@ final class WorkspaceLayout {
         sizes.put(Buffer.CLS_SUM, batch * d * Float.BYTES);
         sizes.put(Buffer.FEATURES, batch * d * Float.BYTES);
         sizes.put(Buffer.LOGITS, (long) batch * c.nClasses() * Float.BYTES);
-        boolean quadratic = scan == ScanForm.QUADRATIC;
-        boolean chunk = scan != ScanForm.RECURRENT;
+        boolean tiled = scan == ScanForm.TILED;
         long square = (long) c.nTokens() * c.nTokens();
-        sizes.put(Buffer.CB, chunk ? batch * square * Float.BYTES : 0);
-        sizes.put(Buffer.W, quadratic ? batch * c.nHeads() * square * Float.BYTES : 0);
-        sizes.put(Buffer.CUM_STEP, chunk ? rows * c.nHeads() * 2 * Float.BYTES : 0);
-        sizes.put(Buffer.XC, quadratic ? rows * inner * Float.BYTES : 0);
-        sizes.put(Buffer.Y, quadratic ? rows * inner * Float.BYTES : 0);
+        sizes.put(Buffer.CB, tiled ? batch * square * Float.BYTES : 0);
+        sizes.put(Buffer.CUM_STEP, tiled ? rows * c.nHeads() * 2 * Float.BYTES : 0);
         long at = 0;
         for (Buffer b : Buffer.values()) {
             offsets.put(b, at);

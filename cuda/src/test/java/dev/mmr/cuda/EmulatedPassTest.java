@@ -31,9 +31,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * ({@link DeviceWeights}) with the kernels' own CUDA C and cuBLAS's products, run by the {@link Emulator}, against the
  * references the GPU tests use (golden vectors: every level and both Mix'n'Match cases; the shipped CIFAR-10 model's
  * PyTorch outputs) at their tolerances, with the scan in each {@link ScanForm}; the recurrent scan's specialisations
- * (state rows per lane, channels per warp, the plain and the scattered reduction) against each other, and the
- * quadratic and tiled forms against the recurrence, at the released models' widths; and the emulator's own check on a
- * launch that writes past its buffer. Skipped, saying why, where the emulator cannot be built (x86-64 Linux and g++).
+ * (state rows per lane, channels per warp, the plain and the scattered reduction) against each other, and the tiled
+ * form against the recurrence, at the released models' widths; and the emulator's own check on a launch that writes
+ * past its buffer. Skipped, saying why, where the emulator cannot be built (x86-64 Linux and g++).
  */
 class EmulatedPassTest {
     private static final int HOPPER = 90;
@@ -127,19 +127,11 @@ class EmulatedPassTest {
     }
 
     /**
-     * The quadratic form against the recurrence on the wider shapes: heads of 16 channels in warps of 16, heads of 24
-     * straddling warps of 16 (the sums of squares are per warp of channels, not per head), and N 22.
-     */
-    @ParameterizedTest(name = "d_model {0}, N {1}")
-    @MethodSource("wideShapes")
-    void quadraticScanAgreesWithTheRecurrenceOnWiderShapes(int dModel, int dState, int[] widths) throws Exception {
-        assertAgreesWithTheRecurrence(ScanForm.QUADRATIC, 64, dModel, dState, widths);
-    }
-
-    /**
-     * The tiled form against the recurrence on the wider shapes at 144px: 82 tokens, so a second token tile sums
-     * tokens before it (two staged spans) beside its own, partly past the image's last token; and at N 1024, where a
-     * scan warp carries 2 channels, so a thread's 4 channels hold two sums of squares.
+     * The tiled form against the recurrence on the wider shapes (heads of 16 channels in warps of 16, heads of 24
+     * straddling warps of 16: the sums of squares are per warp of channels, not per head; and N 22) at 144px: 82
+     * tokens, so a second token tile sums tokens before it (two staged spans) beside its own, partly past the image's
+     * last token; and at N 1024, where a scan warp carries 2 channels, so a thread's 4 channels hold two sums of
+     * squares.
      */
     static Stream<Arguments> tiledShapes() {
         return Stream.concat(wideShapes(), Stream.of(Arguments.of(128, 1024, new int[] {128, 32})));
@@ -169,10 +161,10 @@ class EmulatedPassTest {
      * The order in which a block's threads run between barriers is no promise on a GPU: resumed in two shuffled orders,
      * the pass must give the same bits as in index order (a kernel reading shared memory before the barrier that
      * publishes it, or writing it while others read, would not), at the released width's two-lane state split, for
-     * each scan form that stages in shared memory.
+     * each scan form (both stage in shared memory).
      */
     @ParameterizedTest(name = "{0} scan")
-    @EnumSource(value = ScanForm.class, names = {"RECURRENT", "TILED"})
+    @EnumSource(ScanForm.class)
     void resultsDoNotDependOnTheOrderABlocksThreadsRun(ScanForm scan) throws Exception {
         assumeEmulator("EmulatedPassTest thread order, " + scan.label() + " scan");
         ModelConfig config = new ModelConfig(512, 2, 1000, 16, 64, 128, 4, 2, 1e-5);

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The workspace holds every buffer of a pass at full width, disjoint and aligned, sized as the CPU network's buffers;
- * the chunk forms' only when they run (W, XC and Y only for the quadratic one).
+ * the tiled scan's only when it runs.
  */
 class WorkspaceLayoutTest {
     private static final ModelConfig M35 = new ModelConfig(512, 20, 1000, 16, 224, 128, 4, 2, 1e-5);
@@ -56,8 +56,8 @@ class WorkspaceLayoutTest {
 
     @Test
     void bf16HalvesOnlyTheProductInputsAndThePixels() {
-        WorkspaceLayout f32 = new WorkspaceLayout(M35, FP32, 16, ScanForm.QUADRATIC);
-        WorkspaceLayout bf16 = new WorkspaceLayout(M35, BF16, 16, ScanForm.QUADRATIC);
+        WorkspaceLayout f32 = new WorkspaceLayout(M35, FP32, 16, ScanForm.TILED);
+        WorkspaceLayout bf16 = new WorkspaceLayout(M35, BF16, 16, ScanForm.TILED);
         for (Buffer b : Buffer.values()) {
             boolean productInput = b == Buffer.PIXELS || b == Buffer.PATCHES || b == Buffer.U || b == Buffer.GATED;
             assertEquals(productInput ? f32.bytes(b) / 2 : f32.bytes(b), bf16.bytes(b), b.name());
@@ -65,44 +65,24 @@ class WorkspaceLayoutTest {
     }
 
     @Test
-    void theQuadraticScansBuffersTakeRoomOnlyWhenItRuns() {
+    void theTiledScanTakesCbAndTheDecaySumsAloneAndOnlyWhenItRuns() {
         int batch = 256;
         WorkspaceLayout recurrent = new WorkspaceLayout(M35, FP32, batch, ScanForm.RECURRENT);
-        WorkspaceLayout quadratic = new WorkspaceLayout(M35, FP32, batch, ScanForm.QUADRATIC);
-        List<Buffer> scanBuffers = List.of(Buffer.CB, Buffer.W, Buffer.CUM_STEP, Buffer.XC, Buffer.Y);
+        WorkspaceLayout tiled = new WorkspaceLayout(M35, FP32, batch, ScanForm.TILED);
+        List<Buffer> scanBuffers = List.of(Buffer.CB, Buffer.CUM_STEP);
         for (Buffer b : scanBuffers) {
             assertEquals(0, recurrent.bytes(b), b.name());
             assertFalse(recurrent.buffers().contains(b), b.name());
-            assertTrue(quadratic.buffers().contains(b), b.name());
+            assertTrue(tiled.buffers().contains(b), b.name());
         }
         long rows = batch * 197L;
-        // W: batch x 64 heads x 197 x 197 float32, 2.54 GB; CB one 197 x 197 matrix an image; Xc and Y rows x d_inner.
-        assertEquals(batch * 64L * 197 * 197 * 4, quadratic.bytes(Buffer.W));
-        assertEquals(batch * 197L * 197 * 4, quadratic.bytes(Buffer.CB));
-        assertEquals(rows * 64 * 2 * 4, quadratic.bytes(Buffer.CUM_STEP));
-        assertEquals(rows * 1024 * 4, quadratic.bytes(Buffer.XC));
-        assertEquals(rows * 1024 * 4, quadratic.bytes(Buffer.Y));
-        assertEquals(scanBuffers.stream().mapToLong(quadratic::bytes).sum(), quadratic.total() - recurrent.total(),
-                scanBuffers.size() * WorkspaceLayout.ALIGN);
-    }
-
-    @Test
-    void theTiledScanTakesCbAndTheDecaySumsAlone() {
-        int batch = 256;
-        WorkspaceLayout quadratic = new WorkspaceLayout(M35, FP32, batch, ScanForm.QUADRATIC);
-        WorkspaceLayout tiled = new WorkspaceLayout(M35, FP32, batch, ScanForm.TILED);
-        for (Buffer b : List.of(Buffer.W, Buffer.XC, Buffer.Y)) {
-            assertEquals(0, tiled.bytes(b), b.name());
-            assertFalse(tiled.buffers().contains(b), b.name());
-        }
-        for (Buffer b : List.of(Buffer.CB, Buffer.CUM_STEP)) {
-            assertEquals(quadratic.bytes(b), tiled.bytes(b), b.name());
-        }
+        // CB one 197 x 197 float32 matrix an image; CUM_STEP a (cum, step) pair per row and head.
+        assertEquals(batch * 197L * 197 * 4, tiled.bytes(Buffer.CB));
+        assertEquals(rows * 64 * 2 * 4, tiled.bytes(Buffer.CUM_STEP));
         // 35M, batch 256: CB 40 MB and CUM_STEP 26 MB over the recurrent scan's workspace.
-        long recurrent = new WorkspaceLayout(M35, FP32, batch, ScanForm.RECURRENT).total();
-        assertEquals(tiled.bytes(Buffer.CB) + tiled.bytes(Buffer.CUM_STEP), tiled.total() - recurrent,
-                2 * WorkspaceLayout.ALIGN);
-        assertEquals(0.066e9, tiled.total() - recurrent, 0.001e9);
+        assertEquals(scanBuffers.stream().mapToLong(tiled::bytes).sum(), tiled.total() - recurrent.total(),
+                scanBuffers.size() * WorkspaceLayout.ALIGN);
+        assertEquals(0.066e9, tiled.total() - recurrent.total(), 0.001e9);
     }
 
     @Test

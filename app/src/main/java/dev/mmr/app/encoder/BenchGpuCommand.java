@@ -30,9 +30,9 @@ public final class BenchGpuCommand implements Callable<Integer>, MmrCommand {
             description = "default ${DEFAULT-VALUE}")
     List<Precision> precisions;
 
-    @Option(names = "--scan", split = ",", defaultValue = "recurrent,quadratic,tiled", converter = ScanFormConverter.class,
-            description = "recurrent (the fused recurrence), quadratic (the SSD chunk form through W) and/or tiled (the chunk form"
-                    + " in shared-memory tiles, no W); default ${DEFAULT-VALUE}")
+    @Option(names = "--scan", split = ",", defaultValue = "recurrent,tiled", converter = ScanFormConverter.class,
+            description = "recurrent (the fused recurrence) and/or tiled (the SSD chunk form in shared-memory tiles);"
+                    + " default ${DEFAULT-VALUE}")
     List<ScanForm> scans;
 
     @Option(names = "--levels", split = ",", defaultValue = "1,2,4,8", description = "uniform levels; default ${DEFAULT-VALUE}")

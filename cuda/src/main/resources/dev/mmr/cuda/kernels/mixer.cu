@@ -6,14 +6,10 @@
 //   ssm_scan:   x through the convolution + SiLU, the selective scan, the skip, and the gate y * SiLU(z), written for
 //               out_proj, with each warp's sum of squared gate outputs for the RMSNorm (applied by add_layer_norm,
 //               which knows the row's total; the norm's weight is folded into out_proj's columns).
-// The same scan in its quadratic (SSD) form, an image's tokens being one chunk, around two strided batched products
-// that PassPlan queues (CB = C B^T per image, Y = W Xc per image and head):
-//   ssd_conv_x:     x through the convolution + SiLU, head-major (image, head, token, channel of the head);
+// The same scan in its tiled form: the SSD chunk (quadratic) form's sum, an image's tokens being one chunk, without
+// materialising its weights, after a strided batched product that PassPlan queues (CB = C B^T per image):
 //   ssd_decay_sums: each head's running sum of log decays (step * A) over an image's tokens, beside the step;
-//   ssd_weights:    W[t][s] = CB[t][s] exp(cum_t - cum_s) step_s for s <= t, else 0, per image and head;
-//   ssd_gate:       y = Y + skip xc, the gate y * SiLU(z) and the sums of squares, laid out as ssm_scan leaves them.
-// The tiled form keeps ssd_decay_sums and the CB product and does the rest in one kernel, no W, Xc or Y in memory:
-//   ssd_tiled:      x's convolution, Y[t][c] = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc[s][c] in
+//   ssd_tiled:      x's convolution, y[t][c] = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc[s][c] in
 //                   shared-memory tiles, the skip, the gate and the sums of squares, as ssm_scan leaves them.
 // Compile-time constants (KernelBuild): MMR_D_STATE (N), MMR_D_CONV (taps), MMR_STATE_SPLIT (lanes sharing one
 // channel's state), MMR_STATE_PER_LANE (state rows a lane holds: N / split rounded up to a multiple of 4),
@@ -271,30 +267,6 @@ struct alignas(8) CumStep {
     float cum, step;
 };
 
-// For `rows` in_proj rows at inner width di: xc (image, head, token, p) = SiLU(conv(x)) of channel head * headdim + p,
-// as ssm_scan computes it. One thread per channel of a row.
-extern "C" __global__ void ssd_conv_x(const float* __restrict__ in, int inStride, const float* __restrict__ convWeight,
-                                      const float* __restrict__ convBias, float* __restrict__ xc, int tokens, int di,
-                                      int headdim, int rows) {
-    long long i = thread_index();
-    if (i >= (long long) rows * di) {
-        return;
-    }
-    const int c = (int) (i % di);
-    const long long row = i / di;
-    const int t = (int) (row % tokens);
-    const long long image = row / tokens;
-    const int head = c / headdim;
-    const int p = c % headdim;
-    const long long xColumn = 2 * MMR_D_STATE + (long long) head * (2 * headdim + 1) + headdim + p;
-    const float* w = convWeight + (long long) c * MMR_D_CONV;
-    float acc = convBias[c];
-    for (int k = t < MMR_D_CONV - 1 ? MMR_D_CONV - 1 - t : 0; k < MMR_D_CONV; k++) {
-        acc = fmaf(in[(row - MMR_D_CONV + 1 + k) * inStride + xColumn], w[k], acc);
-    }
-    xc[((image * (di / headdim) + head) * tokens + t) * headdim + p] = silu(acc);
-}
-
 // cumStep (image, head, token) = (sum of step * A_head over the image's tokens up to this one, step), for `pairs`
 // (image, head) pairs of `heads` heads, from conv_bc_dt's steps. One thread per pair.
 extern "C" __global__ void ssd_decay_sums(const float* __restrict__ dt, const float* __restrict__ a,
@@ -311,68 +283,6 @@ extern "C" __global__ void ssd_decay_sums(const float* __restrict__ dt, const fl
         const float step = dt[((image * tokens + t) * heads + head) * 2];
         cum = fmaf(step, logDecay, cum);
         cumStep[i * tokens + t] = CumStep{cum, step};
-    }
-}
-
-// w (image, head, t, s) = cb (image, t, s) exp(cum_t - cum_s) step_s for s <= t, else 0 (row-major tokens x tokens
-// per image and head; cum_t - cum_s <= 0, so the exponential never overflows). One thread per (image, t, s), over
-// every head.
-extern "C" __global__ void ssd_weights(const float* __restrict__ cb, const CumStep* __restrict__ cumStep,
-                                       float* __restrict__ w, int heads, int tokens, int images) {
-    const long long square = (long long) tokens * tokens;
-    long long i = thread_index();
-    if (i >= images * square) {
-        return;
-    }
-    const long long image = i / square;
-    const int t = (int) (i % square / tokens);
-    const int s = (int) (i % tokens);
-    float* out = w + image * heads * square + i % square;
-    if (s > t) {
-        for (int h = 0; h < heads; h++) {
-            out[h * square] = 0.0f;
-        }
-        return;
-    }
-    const float score = cb[i];
-    const CumStep* sums = cumStep + image * heads * tokens;
-    for (int h = 0; h < heads; h++) {
-        const CumStep from = sums[h * tokens + s];
-        out[h * square] = score * __expf(sums[h * tokens + t].cum - from.cum) * from.step;
-    }
-}
-
-// gated (rows, di) = (y + skip_head xc) SiLU(z), with y and xc head-major as ssd_conv_x and the Y product leave them,
-// and squares (rows, squaresStride) as ssm_scan writes them: element g of a row the sum of gated^2 over channels
-// g * MMR_CHANNELS_PER_WARP .. + MMR_CHANNELS_PER_WARP - 1. One warp per 32 channels of a row.
-extern "C" __global__ void ssd_gate(const float* __restrict__ in, int inStride, const float* __restrict__ y,
-                                    const float* __restrict__ xc, const float* __restrict__ skip,
-                                    act_t* __restrict__ gated, float* __restrict__ squares, int squaresStride,
-                                    int tokens, int di, int headdim, int rows) {
-    const int warpsPerRow = (di + 31) / 32;
-    const long long warp = warp_index();
-    if (warp >= (long long) rows * warpsPerRow) {
-        return;
-    }
-    const long long row = warp / warpsPerRow;
-    const int c = (int) (warp % warpsPerRow) * 32 + lane();
-    float gate = 0.0f;
-    if (c < di) {
-        const int head = c / headdim;
-        const int p = c % headdim;
-        const long long at = ((row / tokens * (di / headdim) + head) * tokens + row % tokens) * headdim + p;
-        const float z = in[row * inStride + 2 * MMR_D_STATE + (long long) head * (2 * headdim + 1) + p];
-        gate = fmaf(skip[head], xc[at], y[at]) * silu(z);
-        gated[row * di + c] = to_act(gate);
-    }
-    float sum = gate * gate;
-#pragma unroll
-    for (int offset = 1; offset < MMR_CHANNELS_PER_WARP; offset <<= 1) {
-        sum += __shfl_xor_sync(0xffffffffu, sum, offset);
-    }
-    const int group = c / MMR_CHANNELS_PER_WARP;
-    if (c % MMR_CHANNELS_PER_WARP == 0 && group * MMR_CHANNELS_PER_WARP < di) {
-        squares[row * squaresStride + group] = sum;
     }
 }
 
@@ -453,7 +363,7 @@ __device__ __forceinline__ void stage_tiles(TileStage& stage, const float* __res
     }
 }
 
-// The scan in the chunk form, one image's tokens one chunk, without W: per channel c of head h,
+// The scan in the chunk form, one image's tokens one chunk, its weights never in memory: per channel c of head h,
 //   y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s + skip_h xc_t,  gated_t = y_t SiLU(z_t),
 // with xc = SiLU(conv(x)) and z read from the in_proj rows, CB per image (row-major tokens x tokens) and cumStep as
 // ssd_decay_sums leaves them; gated and squares are written exactly as ssm_scan writes them. A block of

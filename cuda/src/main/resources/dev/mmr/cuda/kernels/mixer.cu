@@ -51,6 +51,24 @@ struct alignas(8) StepDecay {
     float step, decay;
 };
 
+// One token of a causal depthwise convolution: bias + the taps over the window (the channel's last d_conv - 1
+// inputs, oldest first) and x, summed in tap order; x then joins the window.
+__device__ __forceinline__ float conv_step(float (&window)[MMR_D_CONV - 1], const float (&weight)[MMR_D_CONV],
+                                           float bias, float x) {
+    float acc = bias;
+#pragma unroll
+    for (int k = 0; k < MMR_D_CONV - 1; k++) {
+        acc = fmaf(window[k], weight[k], acc);
+    }
+    acc = fmaf(x, weight[MMR_D_CONV - 1], acc);
+#pragma unroll
+    for (int k = 0; k < MMR_D_CONV - 2; k++) {
+        window[k] = window[k + 1];
+    }
+    window[MMR_D_CONV - 2] = x;
+    return acc;
+}
+
 // For `rows` in_proj rows: bc (rows, 2N) = SiLU(conv(B, C)) with the conv1d channels from convCol on, and
 // dt (rows, heads, 2) = (step, decay) of each of the `heads` heads. One thread per output column and tile of
 // MMR_CONV_TOKENS tokens of an image; a B/C column's last d_conv - 1 inputs stay in registers along the tile.
@@ -86,19 +104,7 @@ extern "C" __global__ void conv_bc_dt(const float* __restrict__ in, int inStride
             window[k] = t >= 0 ? in[(first + t) * inStride + col] : 0.0f;
         }
         for (int t = t0; t < t1; t++) {
-            const float x = in[(first + t) * inStride + col];
-            float acc = bias;
-#pragma unroll
-            for (int k = 0; k < MMR_D_CONV - 1; k++) {
-                acc = fmaf(window[k], weight[k], acc);
-            }
-            acc = fmaf(x, weight[MMR_D_CONV - 1], acc);
-#pragma unroll
-            for (int k = 0; k < MMR_D_CONV - 2; k++) {
-                window[k] = window[k + 1];
-            }
-            window[MMR_D_CONV - 2] = x;
-            bc[(first + t) * n2 + col] = silu(acc);
+            bc[(first + t) * n2 + col] = silu(conv_step(window, weight, bias, in[(first + t) * inStride + col]));
         }
     } else {
         const int h = col - n2;
@@ -208,18 +214,7 @@ extern "C" __global__ void ssm_scan(const float* __restrict__ in, int inStride, 
                 sdNext = *(const StepDecay*) (dt + (next * heads + head) * 2);
             }
         }
-        float acc = bias;
-#pragma unroll
-        for (int k = 0; k < MMR_D_CONV - 1; k++) {
-            acc = fmaf(window[k], weight[k], acc);
-        }
-        acc = fmaf(xr, weight[MMR_D_CONV - 1], acc);
-#pragma unroll
-        for (int k = 0; k < MMR_D_CONV - 2; k++) {
-            window[k] = window[k + 1];
-        }
-        window[MMR_D_CONV - 2] = xr;
-        const float xc = silu(acc);
+        const float xc = silu(conv_step(window, weight, bias, xr));
         scale *= decay;
         if (scale < MMR_FOLD_BELOW) {
 #pragma unroll

@@ -24,8 +24,9 @@ public final class CudaBackend implements EncoderBackend {
     /** The batch the backend is sized and benchmarked for (the 224px batch). */
     static final int PREFERRED_BATCH = 256;
     /**
-     * Calls in flight at most. Each call's host work (its pixels into pinned memory, the copy in) takes about as long
-     * as a level-8 pass of the 35M shape on an H200, so two calls leave the GPU idle there; four keep it busy.
+     * Calls in flight at most. Each call's host work (its pixels into pinned memory, the copy in, 20-30 ms) takes
+     * longer than a level-8 pass of the 35M shape (11 ms on an H100), so two calls left the GPU idle there; with four
+     * it waits less (docs/gpu.md).
      */
     static final int MAX_SLOTS = 4;
     /** The scan form of a backend opened without one: the recurrence, the fastest measured (docs/gpu.md). */

@@ -137,7 +137,7 @@ final class PassPlan {
         int di = p.di();
         long in = at.applyAsLong(Buffer.IN_PROJ);
         steps.add(new Product(p.in(), layer.inProj(), at.applyAsLong(Buffer.U), in, true));
-        long convTiles = (long) batch * ((tokens + KernelBuild.CONV_TOKENS - 1) / KernelBuild.CONV_TOKENS);
+        long convTiles = (long) batch * Math.ceilDiv(tokens, KernelBuild.CONV_TOKENS);
         steps.add(launch(Kernel.CONV_BC_DT, LaunchGeometry.perElement(convTiles * (2L * c.dState() + p.heads())),
                 Arg.ptr(in), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)), Arg.ptr(at.applyAsLong(Buffer.DT)),
                 Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()), Arg.i32(c.dInner()), Arg.ptr(layer.dtBias()),
@@ -154,34 +154,24 @@ final class PassPlan {
     }
 
     /**
-     * The tiled scan's first steps, an image's tokens being one chunk: each head's log-decay sums into CUM_STEP and
-     * {@code CB = C B^T} per image (column-major: {@code CB^T = B^T C} over bc's rows).
+     * The scan in its tiled form, an image's tokens being one chunk: each head's log-decay sums into CUM_STEP,
+     * {@code CB = C B^T} per image (column-major: {@code CB^T = B^T C} over bc's rows), then one kernel that convolves
+     * x, sums {@code y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s} in shared-memory tiles (neither
+     * those weights nor xc or y are written to memory), adds the skip and gates into GATED and SQUARES as ssm_scan
+     * leaves them.
      */
-    private static void decaySumsAndScores(List<Step> steps, ModelConfig c, WeightAddresses.Layer layer, LayerProducts p,
-                                           ToLongFunction<Buffer> at, int batch) {
+    private static void tiledScan(List<Step> steps, ModelConfig c, KernelBuild build, WeightAddresses.Layer layer,
+                                  LayerProducts p, ToLongFunction<Buffer> at, int batch) {
         int tokens = c.nTokens();
         int n = c.dState();
         int heads = p.heads();
         long bc = at.applyAsLong(Buffer.BC);
-        long square = (long) tokens * tokens;
         steps.add(launch(Kernel.SSD_DECAY_SUMS, LaunchGeometry.perElement((long) batch * heads),
                 Arg.ptr(at.applyAsLong(Buffer.DT)), Arg.ptr(layer.a()), Arg.ptr(at.applyAsLong(Buffer.CUM_STEP)),
                 Arg.i32(heads), Arg.i32(tokens), Arg.i32(batch * heads)));
         steps.add(new BatchedProduct(new Gemm(true, false, tokens, tokens, n, 0, 2 * n, 2 * n, tokens), bc,
                 bc + (long) n * Float.BYTES, at.applyAsLong(Buffer.CB), (long) tokens * 2 * n, (long) tokens * 2 * n,
-                square, batch));
-    }
-
-    /**
-     * The scan in its tiled form: the decay sums and CB, then one kernel that convolves x, sums
-     * {@code y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s} in shared-memory tiles (neither those
-     * weights nor xc or y are written to memory), adds the skip and gates into GATED and SQUARES as ssm_scan leaves
-     * them.
-     */
-    private static void tiledScan(List<Step> steps, ModelConfig c, KernelBuild build, WeightAddresses.Layer layer,
-                                  LayerProducts p, ToLongFunction<Buffer> at, int batch) {
-        int tokens = c.nTokens();
-        decaySumsAndScores(steps, c, layer, p, at, batch);
+                (long) tokens * tokens, batch));
         steps.add(launch(Kernel.SSD_TILED, LaunchGeometry.tiled(batch, tokens, p.di()),
                 Arg.ptr(at.applyAsLong(Buffer.IN_PROJ)), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.CB)),
                 Arg.ptr(at.applyAsLong(Buffer.CUM_STEP)), Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()),

@@ -62,8 +62,6 @@ public final class BenchIndexCommand implements Callable<Integer>, MmrCommand {
     EncoderOptions device;
 
     private int batch;
-    private int sampleSize;
-    private double decodeSeconds;
 
     @Option(names = "--threads", description = "decoding threads (default: half the cores)")
     Integer threads;
@@ -77,7 +75,7 @@ public final class BenchIndexCommand implements Callable<Integer>, MmrCommand {
                 throw new IllegalArgumentException("--batch must be positive, got " + batch);
             }
             int decodeThreads = threads != null ? threads : BulkIndexer.Options.DEFAULT.decodeThreads();
-            float[][] sample = warmedUpSample(encoder, decodeThreads);
+            Sample sample = warmedUpSample(encoder, decodeThreads);
             Path scratch = Files.createTempDirectory("mmr-bench-index");
             BulkIndexer.Result result;
             try (ImageSource corpus = ImageSource.open(source, under);
@@ -100,45 +98,46 @@ public final class BenchIndexCommand implements Callable<Integer>, MmrCommand {
             out.println("| run | images | seconds | images/s |");
             out.println("|---|---:|---:|---:|");
             out.printf(Locale.ROOT, "| encoder only (%d preprocessed in memory, %d calls at once) | %d | %.2f | %.1f |%n",
-                    encoderOnly.sample, encoder.concurrency(), encoderOnly.images, encoderOnly.seconds, encodeRate);
+                    sample.images, encoder.concurrency(), encoderOnly.images, encoderOnly.seconds, encodeRate);
             out.printf(Locale.ROOT, "| decoding and preprocessing only (the sample, %d threads) | %d | %.2f | %.1f |%n",
-                    decodeThreads, sampleSize, decodeSeconds, sampleSize / decodeSeconds);
+                    decodeThreads, sample.images, sample.decodeSeconds, sample.images / sample.decodeSeconds);
             out.printf(Locale.ROOT, "| indexing end to end | %d | %.2f | %.1f |%n", result.indexed() + result.rejected(), result.seconds(), indexRate);
             out.printf(Locale.ROOT, "indexer overhead: %.1f%% of encoder-only throughput (target < 15%%)%n", 100 * (1 - indexRate / encodeRate));
         }
         return 0;
     }
 
-    private record EncoderOnly(int sample, long images, double seconds) {
+    private record EncoderOnly(long images, double seconds) {
     }
 
     /**
-     * The source's first batches preprocessed in memory and packed into whole batches, after one round of
-     * {@code concurrency()} calls on them (so that neither run pays the warm-up).
+     * The source's first decodable images, packed into whole batches (the last filled up from the start), and how
+     * long the decoding threads took to decode and preprocess them.
      */
-    private float[][] warmedUpSample(MatMambaModel encoder, int decodeThreads) throws IOException, InterruptedException {
-        List<float[]> sample = preprocessedSample(encoder, decodeThreads);
-        if (sample.isEmpty()) throw new IllegalArgumentException("no decodable images in " + source);
-        float[][] packed = packBatches(sample);
-        runBatches(encoder, packed, encoder.concurrency(), encoder.concurrency());
-        sampleSize = sample.size();
-        return packed;
+    private record Sample(float[][] batches, int images, double decodeSeconds) {
+    }
+
+    /** The sample, after one round of {@code concurrency()} calls on it (so that neither run pays the warm-up). */
+    private Sample warmedUpSample(MatMambaModel encoder, int decodeThreads) throws IOException, InterruptedException {
+        Sample sample = preprocessedSample(encoder, decodeThreads);
+        runBatches(encoder, sample.batches, encoder.concurrency(), encoder.concurrency());
+        return sample;
     }
 
     /**
      * Times encoding alone: {@code images} images (at least one pass over the sample) in batches, by
      * {@code concurrency()} calls at once, cycling over the sample.
      */
-    private EncoderOnly encoderOnly(MatMambaModel encoder, float[][] sample, long images) throws InterruptedException {
+    private EncoderOnly encoderOnly(MatMambaModel encoder, Sample sample, long images) throws InterruptedException {
         int calls = encoder.concurrency();
-        long batches = Math.max((Math.max(images, sampleSize) + batch - 1) / batch, calls);
+        long batches = Math.max(Math.ceilDiv(Math.max(images, sample.images), batch), calls);
         long start = System.nanoTime();
-        runBatches(encoder, sample, batches, calls);
-        return new EncoderOnly(sampleSize, batches * batch, (System.nanoTime() - start) / 1e9);
+        runBatches(encoder, sample.batches, batches, calls);
+        return new EncoderOnly(batches * batch, (System.nanoTime() - start) / 1e9);
     }
 
     /** The first {@link #SAMPLE_BATCHES} batches' decodable images, preprocessed by {@code threads} threads. */
-    private List<float[]> preprocessedSample(MatMambaModel encoder, int threads) throws IOException, InterruptedException {
+    private Sample preprocessedSample(MatMambaModel encoder, int threads) throws IOException, InterruptedException {
         ImagePreprocessor preprocessor = encoder.preprocessor();
         List<byte[]> raw = new ArrayList<>();
         long wanted = limit > 0 ? Math.min(limit, (long) SAMPLE_BATCHES * batch) : (long) SAMPLE_BATCHES * batch;
@@ -167,8 +166,9 @@ public final class BenchIndexCommand implements Callable<Integer>, MmrCommand {
                 float[] image = f.get();
                 if (image != null) images.add(image);
             }
-            decodeSeconds = (System.nanoTime() - start) / 1e9;
-            return images;
+            double decodeSeconds = (System.nanoTime() - start) / 1e9;
+            if (images.isEmpty()) throw new IllegalArgumentException("no decodable images in " + source);
+            return new Sample(packBatches(images), images.size(), decodeSeconds);
         } catch (ExecutionException e) {
             throw new IllegalStateException("preprocessing the sample failed", e.getCause());
         } finally {
@@ -176,7 +176,7 @@ public final class BenchIndexCommand implements Callable<Integer>, MmrCommand {
         }
     }
 
-    /** The sample packed into whole batches (the last one filled up from the start of the sample). */
+    /** Images packed into whole batches, the last one filled up from the start. */
     private float[][] packBatches(List<float[]> sample) {
         int size = sample.get(0).length;
         float[][] packed = new float[(sample.size() + batch - 1) / batch][];

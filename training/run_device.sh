@@ -4,7 +4,9 @@
 # each: the joint model alone on GPU 0 and the baselines round-robin on the others (all on GPU 0 with one GPU). Every run stops with a checkpoint before SECONDS are spent
 # (SIGTERM at SECONDS as a backstop) and the next call continues it; a run that finishes exports its model folder.
 #
-#   MODE=start EPOCHS=N OUT=DIR bash training/run_device.sh SECONDS    first call: new runs (refused if any exists)
+#   MODE=start EPOCHS=N OUT=DIR bash training/run_device.sh SECONDS    first call: new runs (refused if any exists);
+#                                                                      TRAIN_WITHIN=S instead of EPOCHS: each run picks
+#                                                                      its epoch count to train S seconds (train.py)
 #   MODE=continue OUT=DIR bash training/run_device.sh SECONDS          later calls: resume every run (refused if any is missing)
 #
 # Runs live in STATE (default runs/device: git-ignored, so it stays on a held machine between calls, and
@@ -35,7 +37,10 @@ for name in "${runs[@]}"; do
   if [[ $mode == start && -e $manifest ]]; then echo "run_device: $manifest exists; MODE=continue resumes it" >&2; exit 2; fi
   if [[ $mode == continue && ! -e $manifest ]]; then echo "run_device: no checkpoint $manifest to continue (MODE=start begins anew)" >&2; exit 2; fi
 done
-[[ $mode == start ]] && { : "${EPOCHS:?set EPOCHS for MODE=start}"; (cd training && "$py" -m unittest test_matmamba 2>&1) | tail -3; }
+if [[ $mode == start ]]; then
+  [[ -n ${EPOCHS:-} || -n ${TRAIN_WITHIN:-} ]] || { echo "run_device: set EPOCHS or TRAIN_WITHIN for MODE=start" >&2; exit 2; }
+  (cd training && "$py" -m unittest test_matmamba 2>&1) | tail -3
+fi
 "$py" -c "import sys; sys.path.insert(0, 'training'); import data; data.load_cifar('$data', '$cache', workers=16)"
 
 j=0   # the joint model gets GPU 0 to itself when there are several; the baselines share the others round-robin
@@ -45,7 +50,7 @@ for name in "${runs[@]}"; do
   fi
   read -r levels seed <<<"$(levels_of "$name")"
   if [[ $mode == start ]]; then
-    args=(--levels "$levels" --seed "$seed" --epochs "$EPOCHS" ${TRAIN_ARGS:-})
+    args=(--levels "$levels" --seed "$seed" ${EPOCHS:+--epochs "$EPOCHS"} ${TRAIN_WITHIN:+--train-within "$TRAIN_WITHIN"} ${TRAIN_ARGS:-})
   else
     args=(--resume "$state/$name/checkpoint")
   fi

@@ -42,7 +42,8 @@ class Trainer:
         self.steps_per_epoch = len(train_x) // args.batch
         if self.steps_per_epoch == 0:
             raise SystemExit(f"--batch {args.batch} is larger than the {len(train_x)} training images")
-        self.total_steps = args.epochs * self.steps_per_epoch
+        # None until chosen, when the run was given a time budget (--train-within) instead of an epoch count
+        self.total_steps = args.epochs * self.steps_per_epoch if args.epochs is not None else None
         self.warmup = max(1, int(args.warmup_epochs * self.steps_per_epoch))
         self.autocast = device.type == "cuda" and args.precision == "bf16"
         decay, no_decay = [], []
@@ -64,6 +65,9 @@ class Trainer:
         self._order = (None, None)
         self.epoch_loss = torch.zeros((), device=device)
         self._epoch_start = time.time()
+        self._steps_since_epoch_start = 0
+        self.epochs_ended_this_process = 0
+        self.last_epoch_seconds = None  # a whole epoch's seconds at the last epoch's pace
 
     def joint_loss(self, x, targets):
         """Mean over the trained levels of the soft-target cross-entropy (targets carry smoothing and mixing)."""
@@ -78,6 +82,8 @@ class Trainer:
         a = self.args
         if s < self.warmup:
             return a.lr * (s + 1) / self.warmup
+        if self.total_steps is None:
+            raise RuntimeError(f"step {s} is past the warm-up but the schedule's length is not chosen yet")
         return 0.5 * a.lr * (1 + math.cos(math.pi * (s - self.warmup) / max(1, self.total_steps - self.warmup)))
 
     def batch_indices(self, s):
@@ -120,6 +126,7 @@ class Trainer:
         self.epoch_loss += loss.detach()
         self.step += 1
         self.steps_this_process += 1
+        self._steps_since_epoch_start += 1
         elapsed = time.time() - t0
         self.train_seconds += elapsed
         if self.steps_this_process > 2:  # the first steps of a process pay for compiling and warm-up
@@ -128,11 +135,31 @@ class Trainer:
     def log_epoch(self, epoch):
         loss = float(self.epoch_loss) / self.steps_per_epoch  # the one host synchronisation of an epoch
         seconds = time.time() - self._epoch_start
-        images = self.steps_per_epoch * self.args.batch
-        self.log(f"epoch {epoch}/{self.args.epochs} loss {loss:.4f} lr {self.lr(self.step - 1):.2e} "
+        steps, self._steps_since_epoch_start = self._steps_since_epoch_start, 0  # fewer in a resumed process's first epoch
+        images = steps * self.args.batch
+        self.log(f"epoch {epoch}/{self.args.epochs or '?'} loss {loss:.4f} lr {self.lr(self.step - 1):.2e} "
                  f"epoch {seconds:.2f} s ({images / seconds:.0f} images/s), trained {self.train_seconds:.0f} s")
         self.epoch_loss.zero_()
         self._epoch_start = time.time()
+        self.epochs_ended_this_process += 1
+        self.last_epoch_seconds = seconds * self.steps_per_epoch / steps
+
+    def should_choose_epochs(self):
+        """A run given a time budget fixes its schedule's length at an epoch boundary: the second one this process
+        reaches (the first epoch of a process pays for compiling), or earlier if the next epoch would leave the
+        warm-up, the only part of the schedule that does not depend on its length."""
+        return self.total_steps is None and (self.epochs_ended_this_process >= 2
+                                             or self.step + self.steps_per_epoch > self.warmup)
+
+    def choose_epochs(self, budget_seconds):
+        """Epochs so that training ends within budget_seconds of training (the steps' time, over every process of the
+        run), at the last epoch's pace: the epochs done, then as many more as the rest of the budget holds."""
+        done = self.step // self.steps_per_epoch
+        more = int(max(0.0, budget_seconds - self.train_seconds) // self.last_epoch_seconds)
+        self.args.epochs = done + more
+        self.total_steps = self.args.epochs * self.steps_per_epoch
+        self.log(f"schedule: {self.args.epochs} epochs ({done} done, {self.train_seconds:.0f} s of the {budget_seconds:.0f} s "
+                 f"budget trained, then {more} at {self.last_epoch_seconds:.2f} s an epoch)")
 
     def export_state(self):
         """The weights a finished run exports: the EMA when on, else the trained weights (float32)."""

@@ -59,13 +59,13 @@ class ResumeTest(unittest.TestCase):
     def checkpoint_of(self, out):
         return checkpoint.read(os.path.join(self.tmp, out, "checkpoint"))
 
-    def assert_same_run(self, a, b):
+    def assert_same_run(self, a, b, meta_may_differ=()):
         (ta, ma), (tb, mb) = self.checkpoint_of(a), self.checkpoint_of(b)
         self.assertEqual(sorted(ta), sorted(tb))
         for name in ta:
             self.assertTrue(torch.equal(ta[name], tb[name]), f"{name} differs after resume")
-        self.assertEqual({k: v for k, v in ma.items() if k != "train_seconds"},
-                         {k: v for k, v in mb.items() if k != "train_seconds"})
+        skip = {"train_seconds", *meta_may_differ}
+        self.assertEqual({k: v for k, v in ma.items() if k not in skip}, {k: v for k, v in mb.items() if k not in skip})
         for f in ("model.safetensors", "reference.safetensors"):
             with open(os.path.join(self.tmp, a, f), "rb") as fa, open(os.path.join(self.tmp, b, f), "rb") as fb:
                 self.assertEqual(fa.read(), fb.read(), f)
@@ -91,6 +91,26 @@ class ResumeTest(unittest.TestCase):
         self.run_trainer("rand-split", *opts, "--stop-at-step", "3")
         self.run_trainer("rand-split", "--resume", os.path.join(self.tmp, "rand-split", "checkpoint"))
         self.assert_same_run("rand-whole", "rand-split")
+
+    def test_a_time_budget_fixes_the_epoch_count_in_the_warm_up_and_trains_as_that_count_would(self):
+        budget = ["--train-within", "2", "--warmup-epochs", "2"]
+        self.assertEqual(self.run_trainer("budget", *budget), "finished")
+        epochs = self.checkpoint_of("budget")[1]["epochs"]
+        self.assertGreaterEqual(epochs, 2)
+        self.assertEqual(self.run_trainer("counted", "--epochs", str(epochs), "--warmup-epochs", "2"), "finished")
+        self.assert_same_run("budget", "counted", meta_may_differ={"train_within"})
+
+        # stopped before the count is chosen (mid-epoch 1): the checkpoint holds the budget, the resumed process chooses
+        ckpt = os.path.join(self.tmp, "budget-split", "checkpoint")
+        self.assertEqual(self.run_trainer("budget-split", *budget, "--stop-at-step", "3"), "paused")
+        _, meta = self.checkpoint_of("budget-split")
+        self.assertEqual((meta["epochs"], meta["train_within"]), (None, 2.0))
+        with self.assertRaises(SystemExit):
+            self.run_trainer("budget-split", "--resume", ckpt, "--train-within", "5")
+        self.assertEqual(self.run_trainer("budget-split", "--resume", ckpt, "--warmup-epochs", "2"), "finished")
+        epochs = self.checkpoint_of("budget-split")[1]["epochs"]
+        self.assertEqual(self.run_trainer("counted-split", "--epochs", str(epochs), "--warmup-epochs", "2"), "finished")
+        self.assert_same_run("budget-split", "counted-split", meta_may_differ={"train_within"})
 
     def test_sigterm_stops_at_the_next_step_with_a_checkpoint(self):
         out = os.path.join(self.tmp, "term")
@@ -119,6 +139,25 @@ class ResumeTest(unittest.TestCase):
             self.run_trainer("changed", "--resume", ckpt, "--epochs", "5")
         self.assertIn("schedule has 3", str(e.exception))
         self.assertEqual(checkpoint.read_manifest(ckpt)["step"], 2, "a refused resume changes nothing")
+
+
+class ChosenEpochsTest(unittest.TestCase):
+    def test_the_rest_of_the_budget_at_the_last_epochs_pace(self):
+        args = train.parse(["--data", "-", "--out", "-", "--train-within", "100", "--batch", "2", "--d-model", "32",
+                            "--n-layer", "2", "--d-state", "8", "--patch", "8"])
+        images = np.zeros((10, 32, 32, 3), dtype=np.uint8)
+        trainer = Trainer(MatMambaVision.from_config(train.make_config(args)), args, torch.device("cpu"), images,
+                          np.zeros(10, dtype=np.int64), lambda m: None)
+        self.assertIsNone(trainer.total_steps)
+        with self.assertRaisesRegex(RuntimeError, "not chosen"):
+            trainer.lr(trainer.warmup)
+        trainer.step, trainer.train_seconds, trainer.last_epoch_seconds = 2 * trainer.steps_per_epoch, 10.0, 3.0
+        trainer.choose_epochs(100)
+        self.assertEqual((args.epochs, trainer.total_steps), (32, 32 * 5))  # 2 done + 90 s / 3 s
+        with self.assertRaises(SystemExit):  # the count is chosen inside the warm-up, so the warm-up must outlast epoch 2
+            train.parse(["--data", "-", "--out", "-", "--train-within", "100", "--warmup-epochs", "1"])
+        with self.assertRaises(SystemExit):
+            train.parse(["--data", "-", "--out", "-", "--train-within", "100", "--epochs", "3"])
 
 
 class CheckpointFilesTest(unittest.TestCase):

@@ -44,6 +44,9 @@ def parse(argv):
     a("--levels", default="1,2,4,8", help="levels trained every step; one level = an independent baseline")
     a("--seed", type=int, default=0)
     a("--epochs", type=int, default=None, help="epochs (the schedule's length); a resumed run keeps its checkpoint's")
+    a("--train-within", type=float, default=None, metavar="SECONDS",
+      help="instead of --epochs: the schedule's length is chosen during the warm-up (at the second epoch's end) so that "
+      "training, over all the run's processes, ends within SECONDS at that epoch's pace")
     a("--limit", type=int, default=None, help="use only this many training images, and a fifth as many test images (smoke tests)")
     a("--reference-images", type=int, default=8, help="test images whose outputs are exported for parity tests")
     m = ap.add_argument_group("model")
@@ -84,8 +87,12 @@ def parse(argv):
     r.add_argument("--stop-reserve", type=float, default=20.0, help="seconds kept for the checkpoint (and the export, when the last step is done)")
     r.add_argument("--stop-at-step", type=int, default=None, help="checkpoint and stop before this step (tests)")
     args = ap.parse_args(argv)
-    if args.epochs is None and not args.resume:
-        ap.error("give --epochs (or --resume a checkpoint, which holds the count)")
+    if args.resume and args.train_within is not None:
+        ap.error("--train-within: a resumed run keeps its checkpoint's schedule")
+    if not args.resume and (args.epochs is None) == (args.train_within is None):
+        ap.error("give --epochs or --train-within (or --resume a checkpoint, which holds the schedule)")
+    if args.train_within is not None and args.warmup_epochs < 2:
+        ap.error("--train-within chooses the epoch count at the end of epoch 2, inside the warm-up: --warmup-epochs must be at least 2")
     tokens = {t.split("=")[0] for t in (sys.argv[1:] if argv is None else argv)}
     args.given = {a.dest for a in ap._actions if tokens & set(a.option_strings)}
     return args
@@ -129,7 +136,7 @@ def main(argv=None):
             sys.exit(f"--resume {args.resume}: --epochs {args.epochs}, the checkpoint's schedule has {meta['epochs']}")
         recipe = meta["recipe"]  # options not given take the checkpoint's values
         vars(args).update(recipe)
-        args.epochs, resumed = meta["epochs"], (tensors, meta)
+        args.epochs, args.train_within, resumed = meta["epochs"], meta["train_within"], (tensors, meta)
 
     data = load_cifar(args.data, args.cache or os.path.dirname(os.path.abspath(args.out)), workers=min(8, os.cpu_count()))
     train_x, train_y, _ = data["train"]
@@ -148,11 +155,12 @@ def main(argv=None):
         training_state.restore(trainer, *resumed)
         log(f"resumed from {args.resume} at step {trainer.step} of {trainer.total_steps}")
     log(f"model {trainer.params / 1e6:.2f}M params, levels {trainer.levels}, device {device}, {len(train_x)} training images, "
-        f"{args.epochs} epochs of {trainer.steps_per_epoch} steps, recipe {json.dumps(recipe)}")
-    training_left = trainer.step < trainer.total_steps
-    if device.type == "cuda" and training_left and args.compile == "scan":
+        f"{args.epochs or f'(a count chosen to train {args.train_within:.0f} s)'} epochs of {trainer.steps_per_epoch} steps, recipe {json.dumps(recipe)}")
+    def training_left():
+        return trainer.total_steps is None or trainer.step < trainer.total_steps
+    if device.type == "cuda" and training_left() and args.compile == "scan":
         fast.choose_scan(model, trainer.levels, args.batch, log)
-    if device.type == "cuda" and training_left and args.compile == "model":
+    if device.type == "cuda" and training_left() and args.compile == "model":
         trainer.loss_fn = fast.compiled_loss(model, trainer.loss_fn, *trainer.check_batch(), args.compile_mode, log)
         if trainer.loss_fn == trainer.joint_loss:  # the whole model did not compile correctly: the scan alone may
             fast.choose_scan(model, trainer.levels, args.batch, log)
@@ -167,7 +175,7 @@ def main(argv=None):
             f"{time.time() - t0:.1f} s, in {ckpt_dir}")
 
     try:
-        while trainer.step < trainer.total_steps:
+        while training_left():
             left = (args.stop_after - (time.time() - t_begin)) if args.stop_after else float("inf")
             if stop["signal"] or trainer.step == args.stop_at_step or left < args.stop_reserve + 2 * trainer.slowest_step:
                 save(False)
@@ -179,7 +187,9 @@ def main(argv=None):
             if trainer.step % trainer.steps_per_epoch == 0:
                 epoch = trainer.step // trainer.steps_per_epoch
                 trainer.log_epoch(epoch)
-                if epoch % args.checkpoint_every == 0 and trainer.step < trainer.total_steps:
+                if trainer.should_choose_epochs():
+                    trainer.choose_epochs(args.train_within)
+                if epoch % args.checkpoint_every == 0 and training_left():
                     save(False)
         if not (resumed and resumed[1]["finished"]):
             save(True)
@@ -187,7 +197,8 @@ def main(argv=None):
         signal.signal(signal.SIGTERM, previous_handler)
 
     model.eval()
-    facts = {"params": trainer.params, "levels_trained": trainer.levels, "epochs": args.epochs, "steps": trainer.step,
+    facts = {"params": trainer.params, "levels_trained": trainer.levels, "epochs": args.epochs,
+             "epochs_chosen_to_train_seconds": args.train_within, "steps": trainer.step,
              "batch": args.batch, "train_seconds": round(trainer.train_seconds, 1), "recipe": recipe,
              "exported_weights": "ema" if trainer.ema else "raw",
              "peak_gpu_mib": round(torch.cuda.max_memory_allocated() / 2**20) if device.type == "cuda" else None}

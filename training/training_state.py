@@ -23,6 +23,7 @@ def capture(trainer, recipe, finished):
     py_version, py_state, py_gauss = random.getstate()
     np_name, np_keys, np_pos, np_has_gauss, np_gauss = np.random.get_state()
     meta = {"step": trainer.step, "total_steps": trainer.total_steps, "finished": finished, "epochs": trainer.args.epochs,
+            "train_within": trainer.args.train_within,
             "recipe": recipe, "train_seconds": trainer.train_seconds, "torch": torch.__version__,
             "param_groups": opt["param_groups"],
             "rng_python": [py_version, list(py_state), py_gauss],

@@ -67,10 +67,13 @@ wait
 
 limit_files=8 limit_bytes=$((60 * 1024 * 1024)) files=0 bytes=0
 add() { files=$((files + 1)); bytes=$((bytes + $(stat -c %s "$1"))); }
-for name in "${runs[@]}"; do
-  echo "=== $name: $(grep -o '"step": [0-9]*\|"total_steps": [0-9]*\|"finished": [a-z]*' "$state/$name/checkpoint/manifest.json" 2>/dev/null | tr '\n' ' ')"
-  tail -n 25 "$state/$name.stdout"
-done > "$out/logs.txt"
+{
+  echo "=== device: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | sort | uniq -c | tr -s ' ')"
+  for name in "${runs[@]}"; do
+    echo "=== $name: $(grep -o '"step": [0-9]*\|"total_steps": [0-9]*\|"finished": [a-z]*' "$state/$name/checkpoint/manifest.json" 2>/dev/null | tr '\n' ' ')"
+    tail -c 2000000 "$state/$name.stdout"   # this call's whole output (a run's whole log is its train_log.txt)
+  done
+} > "$out/logs.txt"
 add "$out/logs.txt"
 for name in "${runs[@]}"; do
   if [[ -f $state/$name/metrics.json ]]; then

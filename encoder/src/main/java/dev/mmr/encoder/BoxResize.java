@@ -1,7 +1,5 @@
 package dev.mmr.encoder;
 
-import java.awt.image.BufferedImage;
-
 /**
  * Antialiased downscaling with a box filter, computed as PIL's {@code Image.resize(size, Image.BOX)} does on float
  * images: separable, horizontal pass then vertical; each output pixel averages the input pixels whose centres fall
@@ -21,12 +19,12 @@ final class BoxResize {
      * Resizes the square {@code side × side} region at ({@code left}, {@code top}) of an RGB image to
      * {@code size × size}; returns three planes (R, G, B) of values in [0, 1], row-major.
      */
-    static float[][] resize(BufferedImage rgb, int left, int top, int side, int size) {
+    static float[][] resize(RgbRows rgb, int left, int top, int side, int size) {
         Coefficients k = coefficients(side, size);
         float[][] horizontal = new float[3][side * size];
         int[] row = new int[side];
         for (int y = 0; y < side; y++) {
-            rgb.getRGB(left, top + y, side, 1, row, 0, side);
+            rgb.read(top + y, left, side, row, 0);
             for (int xx = 0; xx < size; xx++) {
                 double r = 0;
                 double g = 0;

@@ -1,8 +1,7 @@
 package dev.mmr.encoder;
 
-import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
+import java.awt.image.DataBufferInt;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -111,14 +110,14 @@ public final class ImagePreprocessor {
         if (longerSide < 1) {
             throw new IllegalArgumentException("the longer side must be at least 1 pixel, got " + longerSide);
         }
-        return Orientation.apply(decode(imageBytes, (width, height) -> Math.max(1, Math.max(width, height) / longerSide)),
-                Orientation.ofJpeg(imageBytes));
+        return toRgb(Orientation.apply(decode(imageBytes, (width, height) -> Math.max(1, Math.max(width, height) / longerSide)),
+                Orientation.ofJpeg(imageBytes)));
     }
 
     private float[] preprocess(byte[] imageBytes, IntBinaryOperator subsampling) throws ImageDecodeException {
-        BufferedImage image = Orientation.apply(decode(imageBytes, subsampling), Orientation.ofJpeg(imageBytes));
-        int height = image.getHeight();
-        int width = image.getWidth();
+        RgbRows image = RgbRows.of(Orientation.apply(decode(imageBytes, subsampling), Orientation.ofJpeg(imageBytes)));
+        int height = image.height;
+        int width = image.width;
         int side = Math.max(1, (int) Math.rint(preprocessing.cropRatio() * Math.min(height, width)));
         int top = (int) Math.rint((height - side) / 2.0);
         int left = (int) Math.rint((width - side) / 2.0);
@@ -142,7 +141,7 @@ public final class ImagePreprocessor {
     }
 
     /**
-     * Decodes the first image of the bytes to RGB pixels, after checking the header's dimensions against the limit and
+     * Decodes the first image of the bytes, after checking the header's dimensions against the limit and
      * the data's end marker; {@code subsampling} gives the factor to decode at from the header's width and height.
      */
     private BufferedImage decode(byte[] bytes, IntBinaryOperator subsampling) throws ImageDecodeException {
@@ -168,7 +167,7 @@ public final class ImagePreprocessor {
                 if (factor > 1) {
                     param.setSourceSubsampling(factor, factor, factor / 2, factor / 2);
                 }
-                return toRgb(reader.read(0, param));
+                return reader.read(0, param);
             } finally {
                 reader.dispose();
             }
@@ -203,34 +202,16 @@ public final class ImagePreprocessor {
         throw new ImageDecodeException("not an image: the data is none of JPEG, PNG, GIF, BMP");
     }
 
-    /**
-     * The image as 8-bit RGB ({@code TYPE_INT_RGB}). Grayscale samples are replicated as they are (Java's own
-     * conversion would treat them as linear light and brighten them); everything else goes through the colour
-     * model (palette, 16-bit, CMYK already converted by the JPEG reader); alpha is dropped.
-     */
+    /** The image as 8-bit RGB ({@code TYPE_INT_RGB}), converted as {@link RgbRows} reads it; alpha is dropped. */
     private static BufferedImage toRgb(BufferedImage src) {
-        int w = src.getWidth();
-        int h = src.getHeight();
         if (src.getType() == BufferedImage.TYPE_INT_RGB) {
             return src;
         }
-        BufferedImage rgb = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        int[] row = new int[w];
-        boolean gray = src.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY;
-        Raster raster = src.getRaster();
-        double grayScale = gray ? 255.0 / ((1L << src.getColorModel().getComponentSize(0)) - 1) : 0;
-        int[] samples = new int[w];
-        for (int y = 0; y < h; y++) {
-            if (gray) {
-                raster.getSamples(0, y, w, 1, 0, samples);
-                for (int x = 0; x < w; x++) {
-                    int v = (int) Math.rint(samples[x] * grayScale);
-                    row[x] = v << 16 | v << 8 | v;
-                }
-            } else {
-                src.getRGB(0, y, w, 1, row, 0, w);
-            }
-            rgb.setRGB(0, y, w, 1, row, 0, w);
+        RgbRows rows = RgbRows.of(src);
+        BufferedImage rgb = new BufferedImage(rows.width, rows.height, BufferedImage.TYPE_INT_RGB);
+        int[] pixels = ((DataBufferInt) rgb.getRaster().getDataBuffer()).getData();
+        for (int y = 0; y < rows.height; y++) {
+            rows.read(y, 0, rows.width, pixels, y * rows.width);
         }
         return rgb;
     }

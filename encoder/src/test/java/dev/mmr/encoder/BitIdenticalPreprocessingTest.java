@@ -40,7 +40,8 @@ import org.junit.jupiter.api.Test;
  * resize reading {@code getRGB} rows, then normalisation. Checked on every ImageNet sample photo (at 224 px, as the
  * released models, and at 64 px with the ImageNet crop), the test images, and images made here in the layouts a
  * decoder may return (RGBA, 16-bit, gray with alpha, 1-bit and transparent palettes, 16- and 32-bit BMP, grayscale
- * JPEG) and with every EXIF orientation.
+ * JPEG) and with every EXIF orientation. Also checks the raster reading itself against {@code getRGB} for every
+ * {@code BufferedImage} type, whole and as a sub-image.
  */
 class BitIdenticalPreprocessingTest {
     private static final Preprocessing CROP_ALL = new Preprocessing(1.0,
@@ -87,6 +88,30 @@ class BitIdenticalPreprocessingTest {
             assertEquals(orientation, Orientation.ofJpeg(turned));
             assertIdentical("tench, orientation " + orientation, turned, 224, CROP_ALL);
             assertIdentical("exif6.jpg, orientation " + orientation, withOrientation(small, orientation), 16, Preprocessing.IMAGENET);
+        }
+    }
+
+    @Test
+    void rasterRowsAreGetRgbForEveryImageType() {
+        Random random = new Random(12);
+        for (int type = BufferedImage.TYPE_INT_RGB; type <= BufferedImage.TYPE_BYTE_INDEXED; type++) {
+            BufferedImage image = new BufferedImage(37, 23, type);
+            for (int y = 0; y < image.getHeight(); y++) {
+                for (int x = 0; x < image.getWidth(); x++) {
+                    image.setRGB(x, y, random.nextInt());
+                }
+            }
+            for (BufferedImage im : new BufferedImage[] {image, image.getSubimage(5, 3, 29, 17)}) {
+                BufferedImage expected = referenceToRgb(im);
+                RgbRows rows = RgbRows.of(im);
+                int w = im.getWidth();
+                int[] got = new int[w - 2];
+                for (int y = 0; y < im.getHeight(); y++) {
+                    rows.read(y, 2, w - 2, got, 0);
+                    assertArrayEquals(expected.getRGB(2, y, w - 2, 1, null, 0, w - 2), Arrays.stream(got).map(p -> p | 0xff000000).toArray(),
+                            "type " + type + ", " + w + " wide, row " + y);
+                }
+            }
         }
     }
 

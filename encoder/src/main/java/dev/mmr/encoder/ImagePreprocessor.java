@@ -5,14 +5,17 @@ import java.awt.image.DataBufferInt;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.IntBinaryOperator;
 import javax.imageio.IIOException;
-import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
+import javax.imageio.spi.IIORegistry;
+import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
@@ -45,6 +48,9 @@ public final class ImagePreprocessor {
     public static final int SAMPLES_PER_OUTPUT_PIXEL = 16;
 
     private static final Set<String> FORMATS = Set.of("jpeg", "png", "gif", "bmp");
+
+    /** The registered readers of {@link #FORMATS}, in the registry's order of preference, as the class loads. */
+    private static final List<ImageReaderSpi> READERS = readers();
 
     private final int size;
     private final Preprocessing preprocessing;
@@ -134,6 +140,18 @@ public final class ImagePreprocessor {
         return out;
     }
 
+    private static List<ImageReaderSpi> readers() {
+        List<ImageReaderSpi> readers = new ArrayList<>();
+        for (Iterator<ImageReaderSpi> all = IIORegistry.getDefaultInstance().getServiceProviders(ImageReaderSpi.class, true);
+             all.hasNext(); ) {
+            ImageReaderSpi spi = all.next();
+            if (FORMATS.contains(spi.getFormatNames()[0].toLowerCase(Locale.ROOT))) {
+                readers.add(spi);
+            }
+        }
+        return List.copyOf(readers);
+    }
+
     /** The subsampling factor for an image of {@code width × height}: 1 (whole) until the crop side reaches {@code 2 · 16 · size}. */
     private int subsamplingForCrop(int width, int height) {
         long cropSide = Math.round(preprocessing.cropRatio() * Math.min(width, height));
@@ -181,23 +199,24 @@ public final class ImagePreprocessor {
         }
     }
 
-    private static ImageReader readerFor(ImageInputStream in) throws ImageDecodeException {
-        if (in == null) {
-            throw new ImageDecodeException("not an image: cannot open the data");
-        }
-        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-        while (readers.hasNext()) {
-            ImageReader reader = readers.next();
-            String format;
+    /**
+     * A reader for the data: the first of {@link #READERS} that recognises it, which is the reader ImageIO's own
+     * lookup would pick, without the registry's lock and sort on every call.
+     */
+    private static ImageReader readerFor(ImageInputStream in) throws ImageDecodeException, IOException {
+        for (ImageReaderSpi spi : READERS) {
+            in.mark();
+            boolean recognised;
             try {
-                format = reader.getFormatName().toLowerCase(Locale.ROOT);
+                recognised = spi.canDecodeInput(in);
             } catch (IOException e) {
-                format = "";
+                recognised = false; // as ImageIO's lookup takes it
+            } finally {
+                in.reset();
             }
-            if (FORMATS.contains(format)) {
-                return reader;
+            if (recognised) {
+                return spi.createReaderInstance();
             }
-            reader.dispose();
         }
         throw new ImageDecodeException("not an image: the data is none of JPEG, PNG, GIF, BMP");
     }

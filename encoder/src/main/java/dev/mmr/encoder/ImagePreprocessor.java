@@ -127,14 +127,13 @@ public final class ImagePreprocessor {
         int side = Math.max(1, (int) Math.rint(preprocessing.cropRatio() * Math.min(height, width)));
         int top = (int) Math.rint((height - side) / 2.0);
         int left = (int) Math.rint((width - side) / 2.0);
-        float[][] resized = BoxResize.resize(image, left, top, side, size);
+        float[] out = BoxResize.resize(image, left, top, side, size);
         float[] mean = preprocessing.mean();
         float[] std = preprocessing.std();
-        float[] out = new float[3 * size * size];
+        int plane = size * size;
         for (int c = 0; c < 3; c++) {
-            float[] plane = resized[c];
-            for (int i = 0; i < plane.length; i++) {
-                out[c * plane.length + i] = (plane[i] - mean[c]) / std[c];
+            for (int i = c * plane; i < (c + 1) * plane; i++) {
+                out[i] = (out[i] - mean[c]) / std[c];
             }
         }
         return out;

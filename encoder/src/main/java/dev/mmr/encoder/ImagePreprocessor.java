@@ -31,7 +31,9 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * needs is subsampled while it is decoded (every f-th pixel of every f-th row, f the largest integer that keeps at
  * least {@link #SAMPLES_PER_OUTPUT_PIXEL} samples per output pixel across the crop), so it costs a fraction of the
  * memory and time; ordinary images (crop side under {@code 2 · 16 · size}, 1024 pixels for a 32 px model) are decoded
- * whole and come out exactly as PIL computes them. Thread-safe.
+ * whole and come out exactly as PIL computes them.
+ * <p>Thread-safe: of this class, images share only the list of image readers, made once as the class loads. The decoded
+ * pixels are read straight from the raster ({@code RgbRows}).
  */
 public final class ImagePreprocessor {
 

@@ -1,19 +1,21 @@
 package dev.mmr.encoder;
 
-import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
+import java.awt.image.DataBufferInt;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.IntBinaryOperator;
 import javax.imageio.IIOException;
-import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
+import javax.imageio.spi.IIORegistry;
+import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
@@ -29,7 +31,9 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * needs is subsampled while it is decoded (every f-th pixel of every f-th row, f the largest integer that keeps at
  * least {@link #SAMPLES_PER_OUTPUT_PIXEL} samples per output pixel across the crop), so it costs a fraction of the
  * memory and time; ordinary images (crop side under {@code 2 · 16 · size}, 1024 pixels for a 32 px model) are decoded
- * whole and come out exactly as PIL computes them. Thread-safe.
+ * whole and come out exactly as PIL computes them.
+ * <p>Thread-safe: of this class, images share only the list of image readers, made once as the class loads. The decoded
+ * pixels are read straight from the raster ({@code RgbRows}).
  */
 public final class ImagePreprocessor {
 
@@ -46,6 +50,9 @@ public final class ImagePreprocessor {
     public static final int SAMPLES_PER_OUTPUT_PIXEL = 16;
 
     private static final Set<String> FORMATS = Set.of("jpeg", "png", "gif", "bmp");
+
+    /** The registered readers of {@link #FORMATS}, in the registry's order of preference, as the class loads. */
+    private static final List<ImageReaderSpi> READERS = readers();
 
     private final int size;
     private final Preprocessing preprocessing;
@@ -111,28 +118,39 @@ public final class ImagePreprocessor {
         if (longerSide < 1) {
             throw new IllegalArgumentException("the longer side must be at least 1 pixel, got " + longerSide);
         }
-        return Orientation.apply(decode(imageBytes, (width, height) -> Math.max(1, Math.max(width, height) / longerSide)),
-                Orientation.ofJpeg(imageBytes));
+        return toRgb(Orientation.apply(decode(imageBytes, (width, height) -> Math.max(1, Math.max(width, height) / longerSide)),
+                Orientation.ofJpeg(imageBytes)));
     }
 
     private float[] preprocess(byte[] imageBytes, IntBinaryOperator subsampling) throws ImageDecodeException {
-        BufferedImage image = Orientation.apply(decode(imageBytes, subsampling), Orientation.ofJpeg(imageBytes));
-        int height = image.getHeight();
-        int width = image.getWidth();
+        RgbRows image = RgbRows.of(Orientation.apply(decode(imageBytes, subsampling), Orientation.ofJpeg(imageBytes)));
+        int height = image.height;
+        int width = image.width;
         int side = Math.max(1, (int) Math.rint(preprocessing.cropRatio() * Math.min(height, width)));
         int top = (int) Math.rint((height - side) / 2.0);
         int left = (int) Math.rint((width - side) / 2.0);
-        float[][] resized = BoxResize.resize(image, left, top, side, size);
+        float[] out = BoxResize.resize(image, left, top, side, size);
         float[] mean = preprocessing.mean();
         float[] std = preprocessing.std();
-        float[] out = new float[3 * size * size];
+        int plane = size * size;
         for (int c = 0; c < 3; c++) {
-            float[] plane = resized[c];
-            for (int i = 0; i < plane.length; i++) {
-                out[c * plane.length + i] = (plane[i] - mean[c]) / std[c];
+            for (int i = c * plane; i < (c + 1) * plane; i++) {
+                out[i] = (out[i] - mean[c]) / std[c];
             }
         }
         return out;
+    }
+
+    private static List<ImageReaderSpi> readers() {
+        List<ImageReaderSpi> readers = new ArrayList<>();
+        for (Iterator<ImageReaderSpi> all = IIORegistry.getDefaultInstance().getServiceProviders(ImageReaderSpi.class, true);
+             all.hasNext(); ) {
+            ImageReaderSpi spi = all.next();
+            if (FORMATS.contains(spi.getFormatNames()[0].toLowerCase(Locale.ROOT))) {
+                readers.add(spi);
+            }
+        }
+        return List.copyOf(readers);
     }
 
     /** The subsampling factor for an image of {@code width × height}: 1 (whole) until the crop side reaches {@code 2 · 16 · size}. */
@@ -142,7 +160,7 @@ public final class ImagePreprocessor {
     }
 
     /**
-     * Decodes the first image of the bytes to RGB pixels, after checking the header's dimensions against the limit and
+     * Decodes the first image of the bytes, after checking the header's dimensions against the limit and
      * the data's end marker; {@code subsampling} gives the factor to decode at from the header's width and height.
      */
     private BufferedImage decode(byte[] bytes, IntBinaryOperator subsampling) throws ImageDecodeException {
@@ -168,7 +186,7 @@ public final class ImagePreprocessor {
                 if (factor > 1) {
                     param.setSourceSubsampling(factor, factor, factor / 2, factor / 2);
                 }
-                return toRgb(reader.read(0, param));
+                return reader.read(0, param);
             } finally {
                 reader.dispose();
             }
@@ -182,55 +200,38 @@ public final class ImagePreprocessor {
         }
     }
 
-    private static ImageReader readerFor(ImageInputStream in) throws ImageDecodeException {
-        if (in == null) {
-            throw new ImageDecodeException("not an image: cannot open the data");
-        }
-        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-        while (readers.hasNext()) {
-            ImageReader reader = readers.next();
-            String format;
+    /**
+     * A reader for the data: the first of {@link #READERS} that recognises it, which is the reader ImageIO's own
+     * lookup would pick, without the registry's lock and sort on every call.
+     */
+    private static ImageReader readerFor(ImageInputStream in) throws ImageDecodeException, IOException {
+        for (ImageReaderSpi spi : READERS) {
+            in.mark();
+            boolean recognised;
             try {
-                format = reader.getFormatName().toLowerCase(Locale.ROOT);
+                recognised = spi.canDecodeInput(in);
             } catch (IOException e) {
-                format = "";
+                recognised = false; // as ImageIO's lookup takes it
+            } finally {
+                in.reset();
             }
-            if (FORMATS.contains(format)) {
-                return reader;
+            if (recognised) {
+                return spi.createReaderInstance();
             }
-            reader.dispose();
         }
         throw new ImageDecodeException("not an image: the data is none of JPEG, PNG, GIF, BMP");
     }
 
-    /**
-     * The image as 8-bit RGB ({@code TYPE_INT_RGB}). Grayscale samples are replicated as they are (Java's own
-     * conversion would treat them as linear light and brighten them); everything else goes through the colour
-     * model (palette, 16-bit, CMYK already converted by the JPEG reader); alpha is dropped.
-     */
+    /** The image as 8-bit RGB ({@code TYPE_INT_RGB}), converted as {@link RgbRows} reads it; alpha is dropped. */
     private static BufferedImage toRgb(BufferedImage src) {
-        int w = src.getWidth();
-        int h = src.getHeight();
         if (src.getType() == BufferedImage.TYPE_INT_RGB) {
             return src;
         }
-        BufferedImage rgb = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        int[] row = new int[w];
-        boolean gray = src.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY;
-        Raster raster = src.getRaster();
-        double grayScale = gray ? 255.0 / ((1L << src.getColorModel().getComponentSize(0)) - 1) : 0;
-        int[] samples = new int[w];
-        for (int y = 0; y < h; y++) {
-            if (gray) {
-                raster.getSamples(0, y, w, 1, 0, samples);
-                for (int x = 0; x < w; x++) {
-                    int v = (int) Math.rint(samples[x] * grayScale);
-                    row[x] = v << 16 | v << 8 | v;
-                }
-            } else {
-                src.getRGB(0, y, w, 1, row, 0, w);
-            }
-            rgb.setRGB(0, y, w, 1, row, 0, w);
+        RgbRows rows = RgbRows.of(src);
+        BufferedImage rgb = new BufferedImage(rows.width, rows.height, BufferedImage.TYPE_INT_RGB);
+        int[] pixels = ((DataBufferInt) rgb.getRaster().getDataBuffer()).getData();
+        for (int y = 0; y < rows.height; y++) {
+            rows.read(y, 0, rows.width, pixels, y * rows.width);
         }
         return rgb;
     }

@@ -6,6 +6,7 @@ import com.drew.metadata.Metadata;
 import com.drew.metadata.exif.ExifIFD0Directory;
 import com.drew.metadata.exif.ExifReader;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferInt;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.List;
@@ -31,18 +32,24 @@ final class Orientation {
         }
     }
 
-    /** The image turned upright for an EXIF orientation; the same image for orientation 1. */
+    /** The image turned upright for an EXIF orientation, as {@code TYPE_INT_RGB}; the same image for orientation 1. */
     static BufferedImage apply(BufferedImage src, int orientation) {
         if (orientation == 1) {
             return src;
         }
-        int w = src.getWidth();
-        int h = src.getHeight();
+        if (orientation < 1 || orientation > 8) {
+            throw new IllegalArgumentException("EXIF orientation must be 1 to 8, got " + orientation);
+        }
+        RgbRows rows = RgbRows.of(src);
+        int w = rows.width;
+        int h = rows.height;
         boolean swap = orientation >= 5;
-        BufferedImage out = new BufferedImage(swap ? h : w, swap ? w : h, BufferedImage.TYPE_INT_RGB);
+        int outWidth = swap ? h : w;
+        BufferedImage out = new BufferedImage(outWidth, swap ? w : h, BufferedImage.TYPE_INT_RGB);
+        int[] pixels = ((DataBufferInt) out.getRaster().getDataBuffer()).getData();
         int[] row = new int[w];
         for (int sy = 0; sy < h; sy++) {
-            src.getRGB(0, sy, w, 1, row, 0, w);
+            rows.read(sy, 0, w, row, 0);
             for (int sx = 0; sx < w; sx++) {
                 int x;
                 int y;
@@ -53,10 +60,9 @@ final class Orientation {
                     case 5 -> { x = sy; y = sx; }
                     case 6 -> { x = h - 1 - sy; y = sx; }
                     case 7 -> { x = h - 1 - sy; y = w - 1 - sx; }
-                    case 8 -> { x = sy; y = w - 1 - sx; }
-                    default -> throw new IllegalArgumentException("EXIF orientation must be 1 to 8, got " + orientation);
+                    default -> { x = sy; y = w - 1 - sx; } // 8
                 }
-                out.setRGB(x, y, row[sx]);
+                pixels[y * outWidth + x] = row[sx];
             }
         }
         return out;

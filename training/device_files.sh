@@ -5,8 +5,9 @@
 #                                               parts (ckpt-NAME/) into runs/device/NAME/checkpoint/ once they verify
 #   bash training/device_files.sh carry-check   bytes a call would send with `carry: ["runs/device"]`, against the
 #                                               device's 64 MiB for the working tree and carried paths together
-#   bash training/device_files.sh ship          the finished models into models/ and their reference outputs into
-#                                               encoder/src/test/resources/reference/ (for ShippedModelsParityTest)
+#   bash training/device_files.sh ship [NAME..] the finished models (default: all five) into models/ and their
+#                                               reference outputs into encoder/src/test/resources/reference/ (for
+#                                               ShippedModelsParityTest)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 py=${PYTHON:-$(for c in python3 /usr/bin/python3; do "$c" -c 'import torch' 2>/dev/null && { echo "$c"; break; }; done)}
@@ -47,6 +48,8 @@ carry-check)
   fi
   ;;
 ship)
+  shift
+  (($#)) && names=("$@")
   for name in "${names[@]}"; do
     src=runs/models/$name
     [[ -f $src/metrics.json ]] || { echo "ship: $src is not a finished model folder" >&2; exit 1; }

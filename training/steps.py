@@ -35,7 +35,7 @@ class Trainer:
     def __init__(self, model, args, device, train_x, train_y, log):
         self.model, self.args, self.device, self.log = model, args, device, log
         self.levels = [int(v) for v in args.levels.split(",")]
-        self.widths = [model.level_widths(k) for k in self.levels]
+        self.widths = [model.level_widths(k) for k in sorted(self.levels)]  # the widest first
         self.params = sum(p.numel() for p in model.parameters())
         self.gx = torch.from_numpy(train_x).to(device)
         self.gy = torch.from_numpy(train_y).to(device)
@@ -70,12 +70,18 @@ class Trainer:
         self.last_epoch_seconds = None  # a whole epoch's seconds at the last epoch's pace
 
     def joint_loss(self, x, targets):
-        """Mean over the trained levels of the soft-target cross-entropy (targets carry smoothing and mixing)."""
+        """Mean over the trained levels of the soft-target cross-entropy (targets carry smoothing and mixing), each
+        narrower level's plus --align times the mean cosine distance of its features to the widest level's (detached:
+        the narrow levels move towards the full-width space, which the database is encoded in, not the reverse)."""
         with torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.autocast):
-            total = 0
+            total, widest = 0, None
             for w in self.widths:
-                logits = self.model(x, w)[1].float()
-                total = total + -(targets * F.log_softmax(logits, dim=-1)).sum(-1).mean()
+                features, logits = self.model(x, w)
+                total = total + -(targets * F.log_softmax(logits.float(), dim=-1)).sum(-1).mean()
+                if widest is None:
+                    widest = features.detach().float()
+                elif self.args.align > 0:
+                    total = total + self.args.align * (1 - F.cosine_similarity(features.float(), widest, dim=-1)).mean()
             return total / len(self.widths)
 
     def lr(self, s):

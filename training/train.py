@@ -32,7 +32,7 @@ from steps import Trainer  # noqa: E402
 
 RECIPE = ("levels", "seed", "d_model", "n_layer", "d_state", "patch", "batch", "lr", "weight_decay", "label_smoothing",
           "warmup_epochs", "augment", "rand_n", "rand_m", "mixup", "cutmix", "cutmix_prob", "erase", "ema_decay",
-          "drop_path", "limit")
+          "drop_path", "align", "limit")
 
 
 def parse(argv):
@@ -61,6 +61,9 @@ def parse(argv):
     o.add_argument("--weight-decay", type=float, default=0.05)
     o.add_argument("--warmup-epochs", type=float, default=5.0, help="linear warm-up, then cosine decay to 0")
     o.add_argument("--ema-decay", type=float, default=0.999, help="EMA of the weights (exported when > 0); 0 = off")
+    o.add_argument("--align", type=float, default=0.0,
+                   help="joint training: weight of a term pulling each narrower level's features towards the widest "
+                   "level's (cosine distance to them, held fixed), so that its queries land near the database's vectors")
     g = ap.add_argument_group("augmentation (after a random crop with 4 px reflect padding and a flip)")
     g.add_argument("--augment", choices=("none", "trivial", "rand"), default="trivial", help="TrivialAugment (wide) or RandAugment")
     g.add_argument("--rand-n", type=int, default=2, help="RandAugment: ops per image")

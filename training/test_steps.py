@@ -1,0 +1,65 @@
+"""The joint loss: the mean of the levels' cross-entropies, plus --align times each narrower level's cosine distance
+to the widest level's features, through which no gradient reaches the widest level."""
+import unittest
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import train
+from matmamba import MatMambaVision
+from steps import Trainer
+
+
+def trainer_for(*options):
+    args = train.parse(["--data", "-", "--out", "-", "--epochs", "1", "--batch", "4", "--d-model", "32", "--n-layer", "2",
+                        "--d-state", "8", "--patch", "8", "--drop-path", "0", *options])
+    torch.manual_seed(0)
+    model = MatMambaVision.from_config(train.make_config(args))
+    images = np.random.default_rng(0).integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)
+    return Trainer(model, args, torch.device("cpu"), images, np.arange(4) % 10, lambda m: None)
+
+
+class JointLossTest(unittest.TestCase):
+    def setUp(self):
+        torch.manual_seed(1)
+        self.x = torch.randn(4, 3, 32, 32)
+        self.targets = torch.softmax(torch.randn(4, 10), -1)
+
+    def cross_entropies(self, trainer):
+        return [-(self.targets * F.log_softmax(trainer.model(self.x, w)[1], -1)).sum(-1).mean() for w in trainer.widths]
+
+    def test_without_align_the_mean_of_the_levels_cross_entropies(self):
+        trainer = trainer_for("--levels", "8,1,4,2")
+        self.assertEqual([w[0] for w in trainer.widths], [32, 16, 8, 4], "the widest level first")
+        expected = torch.stack(self.cross_entropies(trainer)).mean()
+        self.assertAlmostEqual(float(trainer.joint_loss(self.x, self.targets)), float(expected), places=5)
+
+    def test_align_adds_each_narrower_levels_cosine_distance_to_the_widest_features(self):
+        trainer = trainer_for("--levels", "1,2,4,8", "--align", "0.5")
+        widest = trainer.model(self.x, trainer.widths[0])[0]
+        distances = [(1 - F.cosine_similarity(trainer.model(self.x, w)[0], widest, dim=-1)).mean() for w in trainer.widths[1:]]
+        self.assertTrue(all(float(d) > 1e-3 for d in distances), "an untrained model's levels disagree")
+        expected = (torch.stack(self.cross_entropies(trainer)).sum() + 0.5 * torch.stack(distances).sum()) / 4
+        self.assertAlmostEqual(float(trainer.joint_loss(self.x, self.targets)), float(expected), places=5)
+
+    def test_the_align_term_sends_no_gradient_through_the_widest_level(self):
+        plain, aligned = trainer_for("--levels", "1,8"), trainer_for("--levels", "1,8", "--align", "1")
+        grads = []
+        for trainer in (plain, aligned):
+            trainer.model.zero_grad()
+            trainer.joint_loss(self.x, self.targets).backward()
+            grads.append({n: p.grad.clone() for n, p in trainer.model.named_parameters() if p.grad is not None})
+        # out_proj's columns past level 8's 2 * 4 channels serve the widest level alone: the alignment term, which
+        # holds the widest features fixed, leaves their gradient as it is, and adds to the level-8 columns'
+        plain_out, aligned_out = (g["layers.1.mixer.out_proj.weight"] for g in grads)
+        self.assertTrue(torch.allclose(plain_out[:, 8:], aligned_out[:, 8:], rtol=0, atol=1e-7))
+        self.assertFalse(torch.allclose(plain_out[:, :8], aligned_out[:, :8], rtol=0, atol=1e-6))
+
+    def test_a_single_level_baseline_is_unchanged_by_align(self):
+        a, b = trainer_for("--levels", "4"), trainer_for("--levels", "4", "--align", "1")
+        self.assertEqual(float(a.joint_loss(self.x, self.targets)), float(b.joint_loss(self.x, self.targets)))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -46,8 +46,8 @@ def _timed(fn, reps, sync):
     return times
 
 
-def compiled_loss(model, loss_fn, x, targets, mode, log, tolerance=2e-2):
-    """Returns torch.compile(loss_fn) if its loss and gradients on (x, targets) match loss_fn's within `tolerance`
+def compiled_loss(model, loss_fn, example, mode, log, tolerance=2e-2):
+    """Returns torch.compile(loss_fn) if its loss and gradients on the arguments `example` match loss_fn's within `tolerance`
     (relative L2, worst over the parameters; bf16 autocast makes them differ a little), else loss_fn. The check runs
     the model in eval mode (no stochastic depth) and leaves no gradients behind."""
     if not hasattr(torch, "compile"):
@@ -63,13 +63,13 @@ def compiled_loss(model, loss_fn, x, targets, mode, log, tolerance=2e-2):
         for name, fn in (("eager", loss_fn), ("compiled", compiled)):
             def once():
                 model.zero_grad(set_to_none=True)
-                loss = fn(x, targets)
+                loss = fn(*example)
                 loss.backward()
                 return loss
             t0 = time.time()
             loss = once()
             first = time.time() - t0
-            times = _timed(once, 3, torch.cuda.synchronize if x.is_cuda else (lambda: None))
+            times = _timed(once, 3, torch.cuda.synchronize if example[0].is_cuda else (lambda: None))
             results[name] = [loss.detach().clone()] + [p.grad.detach().clone() for p in params]
             log(f"loss forward+backward {name}: first call {first:.1f} s, then {min(times) * 1000:.1f} ms")
         worst = max(rel_l2(c, e) for c, e in zip(results["compiled"], results["eager"]))

@@ -1,7 +1,9 @@
 """MatMamba-Vision in plain PyTorch, exactly as docs/model.md defines it, with the authors' state-dict names.
 
 `MatMambaVision.forward(x, widths)` runs the nested submodel whose layer i has width widths[i]
-(None = full width D). The SSD scan is computed in its quadratic ("single chunk") form, which is
+(None = full width D); `forward(x, sample_widths=W)` runs a different submodel for each image (W: (batch, layers)),
+at full width with the channels past each image's width held at zero, which gives each image what the sliced
+submodel gives it (the trainer's Mix'n'Match samples; inference slices). The SSD scan is computed in its quadratic ("single chunk") form, which is
 exact and fast for the short token sequences of 32px inputs; C·Bᵀ is shared by all heads.
 """
 import math
@@ -50,8 +52,10 @@ class MatMamba2Mixer(nn.Module):
             self.A_log.copy_(torch.log(torch.empty(self.nheads).uniform_(1, 16)))
             self.D.fill_(1.0)
 
-    def forward(self, u, width):
-        """u: (B, L, D); width: the nested width w (d_inner = 2w channels in this submodel)."""
+    def forward(self, u, width, keep=None):
+        """u: (B, L, D); width: the nested width w (d_inner = 2w channels in this submodel); keep: None, or each
+        image's own width (B,), at most w: its channels past 2 keep are held at zero (x, hence y) and its norm
+        averages over its own 2 keep channels, so that it gets what the submodel of width keep would give it."""
         D, N, di = self.d_model, self.d_state, 2 * width
         h, P = di // self.headdim, self.headdim
         W = self.in_proj.weight
@@ -65,6 +69,8 @@ class MatMamba2Mixer(nn.Module):
         xBC = F.conv1d(xBC.transpose(1, 2), cw, cb, padding=self.d_conv - 1, groups=di + 2 * N)[..., :L]
         xBC = F.silu(xBC.transpose(1, 2))
         x, Bm, Cm = torch.split(xBC, [di, N, N], dim=-1)
+        if keep is not None:
+            x = x * (torch.arange(di, device=u.device) < 2 * keep[:, None]).to(x.dtype)[:, None, :]
 
         dt = F.softplus(dt.float() + self.dt_bias[:h].float())                 # (B, L, h)
         A = -torch.exp(self.A_log[:h].float())                                   # (h)
@@ -77,7 +83,8 @@ class MatMamba2Mixer(nn.Module):
         y = y.reshape(x.shape[0], L, di)
 
         y = y * F.silu(z.float())
-        y = y * torch.rsqrt(y.pow(2).mean(-1, keepdim=True) + 1e-5) * self.norm.weight[:di].float()
+        square = y.pow(2).mean(-1, keepdim=True) if keep is None else y.pow(2).sum(-1, keepdim=True) / (2 * keep[:, None, None])
+        y = y * torch.rsqrt(square + 1e-5) * self.norm.weight[:di].float()
         return y.to(u.dtype) @ self.out_proj.weight[:, :di].t()
 
 
@@ -117,15 +124,17 @@ class MatMambaVision(nn.Module):
     def level_widths(self, level):
         return [self.d_model // level] * self.n_layer
 
-    def forward(self, x, widths=None):
-        """Returns (features, logits): features = norm_f output at the suffix [CLS] token."""
+    def forward(self, x, widths=None, sample_widths=None):
+        """Returns (features, logits): features = norm_f output at the suffix [CLS] token. sample_widths (batch,
+        layers), instead of widths: each image's own width list."""
         widths = widths or [self.d_model] * self.n_layer
+        keeps = [None] * self.n_layer if sample_widths is None else sample_widths.unbind(1)
         t = self.patch_embed.proj(x).flatten(2).transpose(1, 2)                 # (B, T, D), row-major grid
         t = torch.cat([t, self.cls_token.expand(t.shape[0], -1, -1)], dim=1) + self.pos_embed
         hidden, residual = t, None
-        for layer, w, p in zip(self.layers, widths, self.drop_path):
+        for layer, w, keep, p in zip(self.layers, widths, keeps, self.drop_path):
             residual = hidden if residual is None else hidden + residual
-            hidden = layer.mixer(layer.norm(residual), w)
+            hidden = layer.mixer(layer.norm(residual), w, keep)
             if self.training and p > 0:
                 keep = torch.rand(hidden.shape[0], 1, 1, device=hidden.device) >= p
                 hidden = hidden * keep.to(hidden.dtype) / (1 - p)

@@ -36,6 +36,8 @@ class Trainer:
         self.model, self.args, self.device, self.log = model, args, device, log
         self.levels = [int(v) for v in args.levels.split(",")]
         self.widths = [model.level_widths(k) for k in sorted(self.levels)]  # the widest first
+        # the widths a Mix'n'Match sample's layers are drawn from: the trained levels'
+        self.layer_widths = torch.tensor([w[0] for w in self.widths], device=device)
         self.params = sum(p.numel() for p in model.parameters())
         self.gx = torch.from_numpy(train_x).to(device)
         self.gy = torch.from_numpy(train_y).to(device)
@@ -69,20 +71,38 @@ class Trainer:
         self.epochs_ended_this_process = 0
         self.last_epoch_seconds = None  # a whole epoch's seconds at the last epoch's pace
 
-    def joint_loss(self, x, targets):
+    def joint_loss(self, x, targets, mix=None):
         """Mean over the trained levels of the soft-target cross-entropy (targets carry smoothing and mixing), each
         narrower level's plus --align times the mean cosine distance of its features to the widest level's (detached:
-        the narrow levels move towards the full-width space, which the database is encoded in, not the reverse)."""
+        the narrow levels move towards the full-width space, which the database is encoded in, not the reverse).
+        mix: None, or the width lists (n, layers) of the batch's first n images' Mix'n'Match submodels: one more
+        term, alike."""
+        def term(features, logits, targets, widest):
+            loss = -(targets * F.log_softmax(logits.float(), dim=-1)).sum(-1).mean()
+            if widest is not None and self.args.align > 0:
+                loss = loss + self.args.align * (1 - F.cosine_similarity(features.float(), widest, dim=-1)).mean()
+            return loss
+
         with torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.autocast):
             total, widest = 0, None
             for w in self.widths:
                 features, logits = self.model(x, w)
-                total = total + -(targets * F.log_softmax(logits.float(), dim=-1)).sum(-1).mean()
+                total = total + term(features, logits, targets, widest)
                 if widest is None:
                     widest = features.detach().float()
-                elif self.args.align > 0:
-                    total = total + self.args.align * (1 - F.cosine_similarity(features.float(), widest, dim=-1)).mean()
-            return total / len(self.widths)
+            if mix is None:
+                return total / len(self.widths)
+            n = mix.shape[0]
+            features, logits = self.model(x[:n], sample_widths=mix)
+            return (total + term(features, logits, targets[:n], widest[:n])) / (len(self.widths) + 1)
+
+    def draw_mix(self, generator):
+        """--mix-samples width lists: each layer's width drawn uniformly from the trained levels' (None when off)."""
+        if not self.args.mix_samples:
+            return None
+        choice = torch.randint(len(self.layer_widths), (self.args.mix_samples, self.model.n_layer), device=self.device,
+                               generator=generator)
+        return self.layer_widths[choice]
 
     def lr(self, s):
         a = self.args
@@ -111,9 +131,13 @@ class Trainer:
         return augment.mix(x, self.gy[idx], 10, self.mix_rng, a.mixup, a.cutmix, a.cutmix_prob, a.label_smoothing)
 
     def check_batch(self):
-        """A fixed, unaugmented batch (no random draws) for checking a compiled loss against the eager one."""
+        """The loss's arguments for checking a compiled loss against the eager one: a fixed, unaugmented batch and
+        Mix'n'Match width lists from a generator of its own (the run's generators draw nothing)."""
         idx = torch.arange(self.args.batch, device=self.device)
-        return standardise(to_unit(self.gx[idx])), augment.soft_targets(self.gy[idx], 10, self.args.label_smoothing)
+        fixed = torch.Generator(device=self.device)
+        fixed.manual_seed(0)
+        return (standardise(to_unit(self.gx[idx])), augment.soft_targets(self.gy[idx], 10, self.args.label_smoothing),
+                self.draw_mix(fixed))
 
     def train_step(self):
         t0 = time.time()
@@ -122,7 +146,7 @@ class Trainer:
             g["lr"] = self.lr(self.step)
         if hasattr(torch, "compiler") and hasattr(torch.compiler, "cudagraph_mark_step_begin"):
             torch.compiler.cudagraph_mark_step_begin()
-        loss = self.loss_fn(x, targets)
+        loss = self.loss_fn(x, targets, self.draw_mix(self.aug_gen))
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)

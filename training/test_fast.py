@@ -31,7 +31,7 @@ class CompiledLossCheckTest(unittest.TestCase):
         model, loss_fn, x, targets = small_loss("cpu")
         lines = []
         with mock.patch.object(torch, "compile", stand_in, create=True):
-            chosen = fast.compiled_loss(model, loss_fn, x, targets, "default", lines.append)
+            chosen = fast.compiled_loss(model, loss_fn, (x, targets), "default", lines.append)
         self.assertTrue(all(p.grad is None for p in model.parameters()), "the check leaves no gradients behind")
         return chosen, loss_fn, lines
 
@@ -59,7 +59,7 @@ class RealCompileTest(unittest.TestCase):
         device = "cuda" if torch.cuda.is_available() else "cpu"
         model, loss_fn, x, targets = small_loss(device)
         lines = []
-        chosen = fast.compiled_loss(model, loss_fn, x, targets, "default", lines.append)
+        chosen = fast.compiled_loss(model, loss_fn, (x, targets), "default", lines.append)
         print("\n" + "\n".join(lines))
         self.assertIsNot(chosen, loss_fn, lines)
 

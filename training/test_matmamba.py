@@ -40,6 +40,18 @@ class GoldenTest(unittest.TestCase):
         for i, dims in enumerate(self.spec["mixnmatch_dims"]):
             self.check(dims, f"mix{i}")
 
+    def test_each_image_its_own_width_list_gives_what_its_sliced_submodel_gives(self):
+        x = self.io["input"].double()
+        cases = [(self.model.level_widths(k), f"level{k}") for k in self.spec["levels"]]
+        cases += [(dims, f"mix{i}") for i, dims in enumerate(self.spec["mixnmatch_dims"])]
+        for shift in range(len(cases)):  # every image of the batch under every case, the cases mixed within the batch
+            chosen = [cases[(i + shift) % len(cases)] for i in range(x.shape[0])]
+            with torch.no_grad():
+                f, logits = self.model(x, sample_widths=torch.tensor([widths for widths, _ in chosen]))
+            for i, (_, key) in enumerate(chosen):
+                self.assertLess(rel_l2(f[i], self.io[f"features.{key}"][i].double()), 1e-4, key)
+                self.assertLess(rel_l2(logits[i], self.io[f"logits.{key}"][i].double()), 1e-4, key)
+
     def test_state_dict_names_match_the_checkpoint_layout(self):
         weights = safetensors_io.load(os.path.join(ROOT, "models", "golden-tiny", "model.safetensors"))
         ours = {k: tuple(v.shape) for k, v in self.model.state_dict().items()}

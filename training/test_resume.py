@@ -92,6 +92,13 @@ class ResumeTest(unittest.TestCase):
         self.run_trainer("rand-split", "--resume", os.path.join(self.tmp, "rand-split", "checkpoint"))
         self.assert_same_run("rand-whole", "rand-split")
 
+    def test_resume_with_mix_n_match_samples_and_align(self):
+        opts = ["--epochs", "2", "--mix-samples", "5", "--align", "0.5"]
+        self.run_trainer("mix-whole", *opts)
+        self.run_trainer("mix-split", *opts, "--stop-at-step", "3")
+        self.run_trainer("mix-split", "--resume", os.path.join(self.tmp, "mix-split", "checkpoint"))
+        self.assert_same_run("mix-whole", "mix-split")
+
     def test_a_time_budget_fixes_the_epoch_count_in_the_warm_up_and_trains_as_that_count_would(self):
         budget = ["--train-within", "2", "--warmup-epochs", "2"]
         self.assertEqual(self.run_trainer("budget", *budget), "finished")

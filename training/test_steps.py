@@ -1,5 +1,6 @@
 """The joint loss: the mean of the levels' cross-entropies, plus --align times each narrower level's cosine distance
-to the widest level's features, through which no gradient reaches the widest level."""
+to the widest level's features, through which no gradient reaches the widest level; with --mix-samples, one more
+term for the batch's first images, each through a Mix'n'Match submodel of its own drawn from the trained widths."""
 import unittest
 
 import numpy as np
@@ -59,6 +60,40 @@ class JointLossTest(unittest.TestCase):
     def test_a_single_level_baseline_is_unchanged_by_align(self):
         a, b = trainer_for("--levels", "4"), trainer_for("--levels", "4", "--align", "1")
         self.assertEqual(float(a.joint_loss(self.x, self.targets)), float(b.joint_loss(self.x, self.targets)))
+
+
+class MixNMatchSamplesTest(unittest.TestCase):
+    def test_width_lists_are_drawn_from_the_trained_levels_widths(self):
+        trainer = trainer_for("--levels", "1,4,8", "--mix-samples", "4")
+        g = torch.Generator().manual_seed(0)
+        mixes = [trainer.draw_mix(g) for _ in range(16)]
+        self.assertEqual({tuple(m.shape) for m in mixes}, {(4, 2)})
+        self.assertEqual(set(torch.cat(mixes).flatten().tolist()), {32, 8, 4})  # D 32: widths D, D/4, D/8
+        self.assertIsNone(trainer_for("--levels", "1,8").draw_mix(g))
+
+    def test_the_mixed_images_add_one_term_alike(self):
+        trainer = trainer_for("--levels", "1,8", "--mix-samples", "3", "--align", "0.5")
+        torch.manual_seed(1)
+        x, targets = torch.randn(4, 3, 32, 32), torch.softmax(torch.randn(4, 10), -1)
+        mix = torch.tensor([[32, 4], [4, 32], [32, 32]])
+        m = trainer.model
+
+        def ce(logits, t):
+            return -(t * F.log_softmax(logits, -1)).sum(-1).mean()
+        wide_f, wide_l = m(x, trainer.widths[0])
+        narrow_f, narrow_l = m(x, trainer.widths[1])
+        mix_f, mix_l = m(x[:3], sample_widths=mix)
+        expected = (ce(wide_l, targets) + ce(narrow_l, targets) + 0.5 * (1 - F.cosine_similarity(narrow_f, wide_f)).mean()
+                    + ce(mix_l, targets[:3]) + 0.5 * (1 - F.cosine_similarity(mix_f, wide_f[:3])).mean()) / 3
+        self.assertAlmostEqual(float(trainer.joint_loss(x, targets, mix)), float(expected), places=5)
+        # the first two width lists are no level's: the term is not a copy of one
+        self.assertGreater(float((mix_l[:2] - wide_l[:2]).abs().max()), 1e-4)
+        self.assertGreater(float((mix_l[:2] - narrow_l[:2]).abs().max()), 1e-4)
+
+    def test_only_joint_runs_mix(self):
+        for options in (["--levels", "4", "--mix-samples", "8"], ["--mix-samples", "2000"]):
+            with self.assertRaises(SystemExit):
+                train.parse(["--data", "-", "--out", "-", "--epochs", "1", *options])
 
 
 if __name__ == "__main__":

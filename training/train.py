@@ -32,7 +32,7 @@ from steps import Trainer  # noqa: E402
 
 RECIPE = ("levels", "seed", "d_model", "n_layer", "d_state", "patch", "batch", "lr", "weight_decay", "label_smoothing",
           "warmup_epochs", "augment", "rand_n", "rand_m", "mixup", "cutmix", "cutmix_prob", "erase", "ema_decay",
-          "drop_path", "align", "limit")
+          "drop_path", "align", "mix_samples", "limit")
 
 
 def parse(argv):
@@ -64,6 +64,10 @@ def parse(argv):
     o.add_argument("--align", type=float, default=0.0,
                    help="joint training: weight of a term pulling each narrower level's features towards the widest "
                    "level's (cosine distance to them, held fixed), so that its queries land near the database's vectors")
+    o.add_argument("--mix-samples", type=int, default=0, metavar="N",
+                   help="joint training: N images of each batch also go through a Mix'n'Match submodel of their own, each "
+                   "layer's width drawn from the trained levels' widths (computed at full width, the rest of each layer's "
+                   "channels held at zero), as one more term of the mean")
     g = ap.add_argument_group("augmentation (after a random crop with 4 px reflect padding and a flip)")
     g.add_argument("--augment", choices=("none", "trivial", "rand"), default="trivial", help="TrivialAugment (wide) or RandAugment")
     g.add_argument("--rand-n", type=int, default=2, help="RandAugment: ops per image")
@@ -94,6 +98,8 @@ def parse(argv):
         ap.error("--train-within: a resumed run keeps its checkpoint's schedule")
     if not args.resume and (args.epochs is None) == (args.train_within is None):
         ap.error("give --epochs or --train-within (or --resume a checkpoint, which holds the schedule)")
+    if args.mix_samples and (args.mix_samples > args.batch or len(args.levels.split(",")) < 2):
+        ap.error("--mix-samples: a joint run (two levels or more) and at most --batch images")
     if args.train_within is not None and args.warmup_epochs < 2:
         ap.error("--train-within chooses the epoch count at the end of epoch 2, inside the warm-up: --warmup-epochs must be at least 2")
     tokens = {t.split("=")[0] for t in (sys.argv[1:] if argv is None else argv)}
@@ -164,7 +170,7 @@ def main(argv=None):
     if device.type == "cuda" and training_left() and args.compile == "scan":
         fast.choose_scan(model, trainer.levels, args.batch, log)
     if device.type == "cuda" and training_left() and args.compile == "model":
-        trainer.loss_fn = fast.compiled_loss(model, trainer.loss_fn, *trainer.check_batch(), args.compile_mode, log)
+        trainer.loss_fn = fast.compiled_loss(model, trainer.loss_fn, trainer.check_batch(), args.compile_mode, log)
         if trainer.loss_fn == trainer.joint_loss:  # the whole model did not compile correctly: the scan alone may
             fast.choose_scan(model, trainer.levels, args.batch, log)
 

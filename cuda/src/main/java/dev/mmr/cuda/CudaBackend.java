@@ -18,7 +18,8 @@ import java.util.concurrent.BlockingQueue;
 /**
  * The network on the GPU: weights uploaded once, kernels compiled for the device when opened, and {@link #concurrency()}
  * slots (a stream, a cuBLAS handle and a workspace each) so that one call's copies and host work overlap another's
- * kernels. The scan runs in the {@link ScanForm} chosen at construction ({@link #DEFAULT_SCAN} unless named).
+ * kernels. The scan runs in the {@link ScanForm} chosen at construction ({@link #DEFAULT_SCAN} unless named; as
+ * {@link ScanForm#in} says for the precision).
  */
 public final class CudaBackend implements EncoderBackend {
     /** The batch the backend is sized and benchmarked for (the 224px batch). */
@@ -51,7 +52,7 @@ public final class CudaBackend implements EncoderBackend {
     public CudaBackend(ModelConfig config, WeightSource source, Precision precision, ScanForm scan) {
         this.config = config;
         this.precision = precision;
-        this.scan = scan;
+        this.scan = scan.in(precision);
         this.device = CudaDevice.get();
         useDevice();
         Cuda.check(cudaFree(null), "initialising the CUDA context");
@@ -63,7 +64,7 @@ public final class CudaBackend implements EncoderBackend {
             this.slots = slots(Cuda.freeBytes(), workspaceBytes(PREFERRED_BATCH));
             this.idle = new ArrayBlockingQueue<>(slots);
             for (int i = 0; i < slots; i++) {
-                Slot slot = new Slot(config, build, scan);
+                Slot slot = new Slot(config, build, this.scan);
                 allSlots.add(slot);
                 idle.add(slot);
             }
@@ -76,7 +77,7 @@ public final class CudaBackend implements EncoderBackend {
             throw e;
         }
         this.weights = uploaded;
-        this.pass = new ForwardPass(config, weights.addresses(), kernels, build, precision, scan);
+        this.pass = new ForwardPass(config, weights.addresses(), kernels, build, precision, this.scan);
     }
 
     @Override public String description() {

@@ -1,5 +1,7 @@
 package dev.mmr.cuda;
 
+import static org.bytedeco.cuda.global.cudart.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES;
+import static org.bytedeco.cuda.global.cudart.cuFuncSetAttribute;
 import static org.bytedeco.cuda.global.cudart.cuLaunchKernel;
 import static org.bytedeco.cuda.global.cudart.cuModuleGetFunction;
 import static org.bytedeco.cuda.global.cudart.cuModuleLoadData;
@@ -17,9 +19,14 @@ import org.bytedeco.javacpp.PointerPointer;
 
 /** The kernels compiled by NVRTC for one model and precision, loaded into the current context. */
 final class DeviceKernels implements AutoCloseable {
+    /** Dynamic shared memory a launch gets without asking. */
+    private static final int DEFAULT_SHARED = 48 * 1024;
+
     private final List<CUmod_st> modules = new ArrayList<>();
     private final Map<Kernel, CUfunc_st> functions = new EnumMap<>(Kernel.class);
     private final Map<Kernel, String> signatures = new EnumMap<>(Kernel.class);
+    /** The dynamic shared memory each kernel has been allowed beyond the default 48 KB. */
+    private final Map<Kernel, Integer> sharedAllowed = new EnumMap<>(Kernel.class);
 
     DeviceKernels(KernelBuild build) {
         try {
@@ -49,8 +56,20 @@ final class DeviceKernels implements AutoCloseable {
         if (!args.kinds().equals(signatures.get(kernel))) {
             throw new IllegalStateException(kernel.symbol + " takes (" + signatures.get(kernel) + "), given (" + args.kinds() + ")");
         }
-        Cuda.checkDriver(cuLaunchKernel(functions.get(kernel), geometry.grid(), 1, 1, geometry.block(), 1, 1, 0, stream,
-                args.params(), (PointerPointer<?>) null), "cuLaunchKernel " + kernel.symbol);
+        if (geometry.shared() > DEFAULT_SHARED) {
+            allowShared(kernel, geometry.shared());
+        }
+        Cuda.checkDriver(cuLaunchKernel(functions.get(kernel), geometry.grid(), 1, 1, geometry.block(), 1, 1,
+                geometry.shared(), stream, args.params(), (PointerPointer<?>) null), "cuLaunchKernel " + kernel.symbol);
+    }
+
+    /** Lets {@code kernel} launch with {@code bytes} of dynamic shared memory (above 48 KB it must be asked for). */
+    private synchronized void allowShared(Kernel kernel, int bytes) {
+        if (sharedAllowed.getOrDefault(kernel, DEFAULT_SHARED) < bytes) {
+            Cuda.checkDriver(cuFuncSetAttribute(functions.get(kernel), CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
+                    "cuFuncSetAttribute " + kernel.symbol + " " + bytes + " bytes of shared memory");
+            sharedAllowed.put(kernel, bytes);
+        }
     }
 
     @Override public void close() {

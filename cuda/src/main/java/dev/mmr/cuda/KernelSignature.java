@@ -15,8 +15,7 @@ final class KernelSignature {
     /** The kinds of {@code kernel}'s parameters, read from its source. */
     static String of(Kernel kernel) {
         String source = KernelBuild.source(kernel.source);
-        Matcher m = Pattern.compile("extern \"C\" __global__ void " + Pattern.quote(kernel.symbol) + "\\(([^)]*)\\)")
-                .matcher(source);
+        Matcher m = declaration(kernel).matcher(source);
         if (!m.find()) {
             throw new IllegalStateException("no kernel " + kernel.symbol + " in " + kernel.source);
         }
@@ -34,5 +33,11 @@ final class KernelSignature {
             }
         }
         return kinds.toString();
+    }
+
+    /** A kernel's declaration, {@code extern "C" __global__ void [__launch_bounds__(...)] name(parameters)}. */
+    static Pattern declaration(Kernel kernel) {
+        return Pattern.compile("extern \"C\" __global__ void (?:__launch_bounds__\\([^)]*\\) )?"
+                + Pattern.quote(kernel.symbol) + "\\(([^)]*)\\)");
     }
 }

@@ -3,10 +3,11 @@ package dev.mmr.cuda;
 /**
  * Grid and block sizes of the kernels' 1-D launches. Each kernel checks its own bound, so a grid may overshoot.
  *
- * @param grid  blocks
- * @param block threads per block
+ * @param grid   blocks
+ * @param block  threads per block
+ * @param shared bytes of dynamic shared memory per block (0 but for the tensor scan)
  */
-record LaunchGeometry(int grid, int block) {
+record LaunchGeometry(int grid, int block, int shared) {
     static final int WARP = 32;
     /** Threads per block of element-wise and row-wise kernels. */
     static final int BLOCK = 256;
@@ -15,11 +16,20 @@ record LaunchGeometry(int grid, int block) {
     /** Tokens x channels of the output tile one block of the tiled scan computes, 4 x 4 a thread. */
     static final int TILE_TOKENS = 64;
     static final int TILE_CHANNELS = 64;
+    /** Channels and threads of a tensor scan block (8 warps, each a span of 16 output tokens at a time). */
+    static final int TENSOR_CHANNELS = 64;
+    static final int TENSOR_BLOCK = 256;
+    /** Dynamic shared memory a block may have on Hopper (227 KB); the tensor scan wants at most half, two blocks an SM. */
+    static final int MAX_SHARED = 227 * 1024;
 
     LaunchGeometry {
-        if (grid <= 0 || block <= 0 || block % WARP != 0) {
-            throw new IllegalArgumentException("bad launch " + grid + " x " + block);
+        if (grid <= 0 || block <= 0 || block % WARP != 0 || shared < 0 || shared > MAX_SHARED) {
+            throw new IllegalArgumentException("bad launch " + grid + " x " + block + " with " + shared + " bytes shared");
         }
+    }
+
+    LaunchGeometry(int grid, int block) {
+        this(grid, block, 0);
     }
 
     /** One thread per element. */
@@ -46,6 +56,32 @@ record LaunchGeometry(int grid, int block) {
         long tiles = (long) batch * Math.ceilDiv(tokens, TILE_TOKENS) * Math.ceilDiv(di, TILE_CHANNELS);
         int block = TILE_TOKENS * TILE_CHANNELS / 16;
         return of(tiles * block, block);
+    }
+
+    /**
+     * The tensor scan at inner width {@code di}: a block per image and group of {@code TENSOR_CHANNELS} channels, with
+     * {@link #tensorShared} bytes of shared memory.
+     */
+    static LaunchGeometry tensor(int batch, int tokens, int di, int headdim) {
+        long blocks = (long) batch * Math.ceilDiv(di, TENSOR_CHANNELS);
+        LaunchGeometry g = of(blocks * TENSOR_BLOCK, TENSOR_BLOCK);
+        return new LaunchGeometry(g.grid(), g.block(), tensorShared(tokens, headdim));
+    }
+
+    /**
+     * Bytes of a tensor scan block's shared memory (mixer.cu, ssd_tensor): with P the tokens rounded up to 16 and
+     * H = (TENSOR_CHANNELS - 1) / headdim + 2 heads, xc (channels x (P + 1)), three tables of H x P, one of
+     * P / 16 x channels and the channels' heads, 4 bytes each. Refused where two blocks would not fit an SM.
+     */
+    static int tensorShared(int tokens, int headdim) {
+        long padded = Math.ceilDiv(tokens, 16) * 16L;
+        long heads = (TENSOR_CHANNELS - 1) / headdim + 2;
+        long words = TENSOR_CHANNELS * (padded + 1) + 3 * heads * padded + padded / 16 * TENSOR_CHANNELS + TENSOR_CHANNELS;
+        if (words * Float.BYTES > MAX_SHARED / 2) {
+            throw new IllegalArgumentException("the tensor scan holds an image's tokens in shared memory: " + tokens
+                    + " tokens need " + words * Float.BYTES + " bytes a block, more than " + MAX_SHARED / 2);
+        }
+        return (int) (words * Float.BYTES);
     }
 
     /** Warps the launch starts: what a warp-per-item kernel covers. */

@@ -148,20 +148,20 @@ final class PassPlan {
                     Arg.ptr(at.applyAsLong(Buffer.DT)), Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()),
                     Arg.ptr(layer.skip()), Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
                     Arg.i32(build.squareGroups(c.dInner())), Arg.i32(tokens), Arg.i32(di), Arg.i32(c.headdim())));
-            case TILED -> tiledScan(steps, c, build, layer, p, at, batch);
+            case TILED, TENSOR -> chunkScan(steps, c, build, scan, layer, p, at, batch);
         }
         steps.add(new Product(p.out(), layer.outProj(), at.applyAsLong(Buffer.GATED), at.applyAsLong(Buffer.HIDDEN), true));
     }
 
     /**
-     * The scan in its tiled form, an image's tokens being one chunk: each head's log-decay sums into CUM_STEP,
-     * {@code CB = C B^T} per image (column-major: {@code CB^T = B^T C} over bc's rows), then one kernel that convolves
-     * x, sums {@code y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s} in shared-memory tiles (neither
-     * those weights nor xc or y are written to memory), adds the skip and gates into GATED and SQUARES as ssm_scan
-     * leaves them.
+     * The scan in its tiled or tensor form, an image's tokens being one chunk: each head's log-decay sums into
+     * CUM_STEP, {@code CB = C B^T} per image (column-major: {@code CB^T = B^T C} over bc's rows), then one kernel that
+     * convolves x, sums {@code y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s} (neither those
+     * weights nor xc or y are written to memory; in shared-memory tiles on CUDA cores, or on tensor cores), adds the
+     * skip and gates into GATED and SQUARES as ssm_scan leaves them.
      */
-    private static void tiledScan(List<Step> steps, ModelConfig c, KernelBuild build, WeightAddresses.Layer layer,
-                                  LayerProducts p, ToLongFunction<Buffer> at, int batch) {
+    private static void chunkScan(List<Step> steps, ModelConfig c, KernelBuild build, ScanForm scan,
+                                  WeightAddresses.Layer layer, LayerProducts p, ToLongFunction<Buffer> at, int batch) {
         int tokens = c.nTokens();
         int n = c.dState();
         int heads = p.heads();
@@ -172,6 +172,14 @@ final class PassPlan {
         steps.add(new BatchedProduct(new Gemm(true, false, tokens, tokens, n, 0, 2 * n, 2 * n, tokens), bc,
                 bc + (long) n * Float.BYTES, at.applyAsLong(Buffer.CB), (long) tokens * 2 * n, (long) tokens * 2 * n,
                 (long) tokens * tokens, batch));
+        if (scan == ScanForm.TENSOR) {
+            steps.add(launch(Kernel.SSD_TENSOR, LaunchGeometry.tensor(batch, tokens, p.di(), c.headdim()),
+                    Arg.ptr(at.applyAsLong(Buffer.IN_PROJ)), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.CB)),
+                    Arg.ptr(at.applyAsLong(Buffer.CUM_STEP)), Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()),
+                    Arg.ptr(layer.skip()), Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
+                    Arg.i32(build.squareGroups(c.dInner())), Arg.i32(tokens), Arg.i32(p.di()), Arg.i32(c.headdim())));
+            return;
+        }
         steps.add(launch(Kernel.SSD_TILED, LaunchGeometry.tiled(batch, tokens, p.di()),
                 Arg.ptr(at.applyAsLong(Buffer.IN_PROJ)), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.CB)),
                 Arg.ptr(at.applyAsLong(Buffer.CUM_STEP)), Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()),

@@ -1,10 +1,11 @@
 package dev.mmr.cuda;
 
+import dev.mmr.encoder.Precision;
 import java.util.Locale;
 
 /**
- * How a mixer's selective scan is computed. Both give the same network: an image's tokens are one SSD chunk, so the
- * tiled form is exact.
+ * How a mixer's selective scan is computed. All give the same network: an image's tokens are one SSD chunk, so the
+ * tiled and tensor forms are exact up to their products' rounding.
  */
 public enum ScanForm {
     /** The fused recurrence over each image's tokens ({@code ssm_scan}), state in registers. */
@@ -14,16 +15,29 @@ public enum ScanForm {
      * without materialising its weights: {@code CB = C B^T} per image as a strided batched product, then one kernel
      * ({@code ssd_tiled}) that convolves x, sums y in shared-memory tiles on CUDA cores, and gates it.
      */
-    TILED;
+    TILED,
+    /**
+     * The same chunk form's sum on tensor cores ({@code ssd_tensor}, mma.sync): CB as for {@link #TILED}, then one
+     * kernel per image and group of 64 channels that convolves x once into shared memory and multiplies CB (the decay
+     * split into per-span and per-row factors, so the spans before a token's own take the plain CB, shared by every
+     * head) by {@code step_s xc_s} in bfloat16 (bf16 mode) or TF32 (tf32 mode) with float32 sums. Tensor-core inputs
+     * would lose fp32 mode's accuracy, so in fp32 mode this form runs the recurrence ({@link #in}).
+     */
+    TENSOR;
 
-    /** The form named {@code name} ("recurrent" or "tiled", any case). */
+    /** The form that runs for this one in {@code precision}: {@link #TENSOR} runs {@link #RECURRENT} in fp32 mode. */
+    public ScanForm in(Precision precision) {
+        return this == TENSOR && precision == Precision.FP32 ? RECURRENT : this;
+    }
+
+    /** The form named {@code name} ("recurrent", "tiled" or "tensor", any case). */
     public static ScanForm parse(String name) {
         for (ScanForm f : values()) {
             if (f.name().equalsIgnoreCase(name.strip())) {
                 return f;
             }
         }
-        throw new IllegalArgumentException("unknown scan form '" + name + "' (known: recurrent, tiled)");
+        throw new IllegalArgumentException("unknown scan form '" + name + "' (known: recurrent, tiled, tensor)");
     }
 
     /** The form's name as the command line and the benchmark's JSON write it. */

@@ -8,16 +8,16 @@ import java.util.Map;
 
 /**
  * The device memory one forward pass uses, as one allocation carved into {@link Buffer}s at aligned offsets, sized for
- * a batch at full width (a nested width uses the front of each buffer, {@code di} columns a row). The tiled scan's
- * buffers, CB and CUM_STEP, take room only for that form.
+ * a batch at full width (a nested width uses the front of each buffer, {@code di} columns a row). The tiled and
+ * tensor scans' buffers, CB and CUM_STEP, take room only for those forms.
  */
 final class WorkspaceLayout {
     /** Offsets are multiples of this, so every buffer suits vector loads and cuBLAS's alignment preferences. */
     static final int ALIGN = 256;
 
     /**
-     * The buffers of a pass; "act" buffers hold product inputs (float32, or bfloat16 in bf16 mode). The tiled scan's
-     * (float32): {@code CB} C B^T per image (tokens x tokens), {@code CUM_STEP} each head's running log-decay sum and
+     * The buffers of a pass; "act" buffers hold product inputs (float32, or bfloat16 in bf16 mode). The tiled and
+     * tensor scans' (float32): {@code CB} C B^T per image (tokens x tokens), {@code CUM_STEP} each head's running log-decay sum and
      * step per token.
      */
     enum Buffer {
@@ -57,10 +57,10 @@ final class WorkspaceLayout {
         sizes.put(Buffer.CLS_SUM, batch * d * Float.BYTES);
         sizes.put(Buffer.FEATURES, batch * d * Float.BYTES);
         sizes.put(Buffer.LOGITS, (long) batch * c.nClasses() * Float.BYTES);
-        boolean tiled = scan == ScanForm.TILED;
+        boolean chunk = scan == ScanForm.TILED || scan == ScanForm.TENSOR;
         long square = (long) c.nTokens() * c.nTokens();
-        sizes.put(Buffer.CB, tiled ? batch * square * Float.BYTES : 0);
-        sizes.put(Buffer.CUM_STEP, tiled ? rows * c.nHeads() * 2 * Float.BYTES : 0);
+        sizes.put(Buffer.CB, chunk ? batch * square * Float.BYTES : 0);
+        sizes.put(Buffer.CUM_STEP, chunk ? rows * c.nHeads() * 2 * Float.BYTES : 0);
         long at = 0;
         for (Buffer b : Buffer.values()) {
             offsets.put(b, at);

@@ -98,13 +98,14 @@ final class Emulator {
     }
 
     /**
-     * One forward pass of {@code batch} images at {@code widths} with the scan in form {@code scan}, as
-     * {@link ForwardPass} queues it: the workspace's buffers are allocated in {@code memory} (each apart, so a step that
+     * One forward pass of {@code batch} images at {@code widths} with the scan in form {@code scan} (as it runs in
+     * {@code precision}: {@link ScanForm#in}), as {@link ForwardPass} queues it: the workspace's buffers are allocated in {@code memory} (each apart, so a step that
      * strays from its buffer faults), the pixels uploaded, the plan run, and the features and logits read back.
      */
     NetworkOutput forward(ModelConfig config, EmulatedMemory memory, WeightAddresses weights, Precision precision,
                           ScanForm scan, float[] pixels, int batch, int[] widths, long scheduleSeed)
             throws IOException, InterruptedException {
+        scan = scan.in(precision);
         WorkspaceLayout layout = new WorkspaceLayout(config, build, batch, scan);
         Map<Buffer, Long> at = new EnumMap<>(Buffer.class);
         for (Buffer b : layout.buffers()) {
@@ -192,7 +193,7 @@ final class Emulator {
                         byte[] name = l.kernel().symbol.getBytes(StandardCharsets.US_ASCII);
                         w.i8('L').i16(name.length);
                         out.write(name);
-                        w.i32(l.geometry().grid()).i32(l.geometry().block()).i32(l.args().size());
+                        w.i32(l.geometry().grid()).i32(l.geometry().block()).i32(l.geometry().shared()).i32(l.args().size());
                         for (PassPlan.Arg a : l.args()) {
                             w.i8(a.kind()).i64(a.value());
                         }

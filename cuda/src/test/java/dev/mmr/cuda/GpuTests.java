@@ -77,9 +77,14 @@ final class GpuTests {
         return new CudaBackend(checkpoint.config(), name -> checkpoint.tensor(name).data(), precision, scan);
     }
 
-    /** {@link #goldenCases()} with the scan in its tiled form: (precision, name, widths, form). */
+    /**
+     * {@link #goldenCases()} with the scan in its chunk forms: (precision, name, widths, form), the tiled form in every
+     * precision, the tensor form in tf32 and bf16 (in fp32 it runs the recurrence).
+     */
     static Stream<Arguments> chunkGoldenCases() {
-        return goldenCases().map(a -> Arguments.of(a.get()[0], a.get()[1], a.get()[2], ScanForm.TILED));
+        return Stream.of(ScanForm.TILED, ScanForm.TENSOR).flatMap(scan -> goldenCases()
+                .filter(a -> scan.in((Precision) a.get()[0]) == scan)
+                .map(a -> Arguments.of(a.get()[0], a.get()[1], a.get()[2], scan)));
     }
 
     /** The golden vectors' cases (golden-tiny): each precision at every uniform level and both Mix'n'Match widths. */

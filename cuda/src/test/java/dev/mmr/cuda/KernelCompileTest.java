@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,7 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every kernel source compiled by {@code nvcc} for sm_90 with exactly the options NVRTC gets at run time, for the
  * golden, CIFAR and released shapes (and state sizes that pad or split further) in both activation types: any error or warning fails, every kernel must be in
  * the output under its unmangled name, and the mixer's kernels (the recurrent scan's state above all) must stay in
- * registers (no stack frame, no spills).
+ * registers (no stack frame, no spills); the tensor scan must run on tensor cores (its mma.sync in the PTX: bf16 in
+ * bf16 builds, TF32 otherwise) within 128 registers a thread (two blocks of 256 threads an SM).
  * Skipped, saying so, where nvcc is not on the PATH.
  */
 class KernelCompileTest {
@@ -86,6 +89,25 @@ class KernelCompileTest {
         }
         assertFalse(report.matches("(?s).*\\b[1-9][0-9]* bytes spill.*"), "spills:\n" + report);
         assertFalse(report.matches("(?s).*\\b[1-9][0-9]* bytes stack frame.*"), "stack frame:\n" + report);
+    }
+
+    @ParameterizedTest(name = "{0}, {1}")
+    @MethodSource("scanBuilds")
+    void tensorScanUsesTensorCoresWithinItsRegisterBudget(String source, String label, KernelBuild build) throws Exception {
+        Path ptx = sources.resolve("tensor." + build.hashCode() + ".ptx");
+        nvcc(build, source, "-ptx", ptx);
+        String mma = build.bf16() ? "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32"
+                : "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32";
+        String text = Files.readString(ptx);
+        int start = text.indexOf(".entry " + Kernel.SSD_TENSOR.symbol + "(");
+        int end = text.indexOf(".entry ", start + 1);
+        assertTrue(text.substring(start, end < 0 ? text.length() : end).contains(mma), "no " + mma + " in ssd_tensor");
+        String report = nvcc(build, source, "-cubin", sources.resolve("tensor." + build.hashCode() + ".cubin"), "-Xptxas", "-v");
+        Matcher m = Pattern.compile("for " + Kernel.SSD_TENSOR.symbol
+                + "\\R.*\\R[^\\n]*Used (\\d+) registers").matcher(report);
+        assertTrue(m.find(), "no register count for ssd_tensor in:\n" + report);
+        System.out.println("KernelCompileTest ssd_tensor, " + label + ": " + m.group(1) + " registers");
+        assertTrue(Integer.parseInt(m.group(1)) <= 128, "ssd_tensor uses " + m.group(1) + " registers");
     }
 
     /** Runs nvcc with the build's NVRTC options; fails on a non-zero exit, returns what it printed. */

@@ -45,6 +45,23 @@ class LaunchGeometryTest {
     }
 
     @Test
+    void tensorScanStartsABlockPerImageAndChannelGroupWithRoomForTwoAnSm() {
+        // 35M at full width: di 1024 in 16 groups of 64; 197 tokens padded to 208, heads of 16 (at most 5 a group):
+        // xc 64 x 209, three tables of 5 x 208, 13 x 64 span factors and 64 heads, 4 bytes each.
+        LaunchGeometry m35 = LaunchGeometry.tensor(256, 197, 1024, 16);
+        assertEquals(256 * 16, m35.grid());
+        assertEquals(LaunchGeometry.TENSOR_BLOCK, m35.block());
+        assertEquals((64 * 209 + 3 * 5 * 208 + 13 * 64 + 64) * 4, m35.shared());
+        // 135M: di 2048, heads of 32; golden at level 8: di 32, a group partly idle, 65 tokens padded to 80.
+        assertEquals(256 * 32, LaunchGeometry.tensor(256, 197, 2048, 32).grid());
+        assertEquals(3, LaunchGeometry.tensor(3, 65, 32, 4).grid());
+        for (int headdim : new int[] {4, 16, 24, 32, 128}) {
+            assertTrue(LaunchGeometry.tensorShared(197, headdim) <= LaunchGeometry.MAX_SHARED / 2, "headdim " + headdim);
+        }
+        assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.tensorShared(1000, 16));
+    }
+
+    @Test
     void emptyAndOversizedLaunchesAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.perElement(0));
         assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.perElement(1L << 40));

@@ -68,7 +68,7 @@ class PassPlanTest {
         for (int width : widths) {
             expected += switch (scan) {
                 case RECURRENT -> 5;
-                case TILED -> 7;
+                case TILED, TENSOR -> 7;
             };
         }
         assertEquals(expected, steps.size());

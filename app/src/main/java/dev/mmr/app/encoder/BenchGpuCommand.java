@@ -31,8 +31,8 @@ public final class BenchGpuCommand implements Callable<Integer>, MmrCommand {
     List<Precision> precisions;
 
     @Option(names = "--scan", split = ",", defaultValue = "recurrent,tiled", converter = ScanFormConverter.class,
-            description = "recurrent (the fused recurrence) and/or tiled (the SSD chunk form in shared-memory tiles);"
-                    + " default ${DEFAULT-VALUE}")
+            description = "recurrent (the fused recurrence), tiled (the SSD chunk form in shared-memory tiles) and/or"
+                    + " tensor (the chunk form on tensor cores; in fp32 it runs the recurrence); default ${DEFAULT-VALUE}")
     List<ScanForm> scans;
 
     @Option(names = "--levels", split = ",", defaultValue = "1,2,4,8", description = "uniform levels; default ${DEFAULT-VALUE}")

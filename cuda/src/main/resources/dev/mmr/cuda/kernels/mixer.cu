@@ -11,17 +11,23 @@
 //   ssd_decay_sums: each head's running sum of log decays (step * A) over an image's tokens, beside the step;
 //   ssd_tiled:      x's convolution, y[t][c] = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc[s][c] in
 //                   shared-memory tiles, the skip, the gate and the sums of squares, as ssm_scan leaves them.
+//   ssd_tensor:     the same sum on tensor cores (mma.sync: bf16 inputs in bf16 builds, TF32 otherwise), a block per
+//                   image and group of channels over all its tokens: x's convolution once per token into shared
+//                   memory, CB and step_s xc_s as the products' operands with the decay split into per-span and
+//                   per-row factors, then the skip, the gate and the sums of squares, as ssm_scan leaves them.
 // Compile-time constants (KernelBuild): MMR_D_STATE (N), MMR_D_CONV (taps), MMR_STATE_SPLIT (lanes sharing one
 // channel's state), MMR_STATE_PER_LANE (state rows a lane holds: N / split rounded up to a multiple of 4),
 // MMR_SCAN_WARPS (warps per scan block), MMR_CONV_TOKENS (consecutive tokens of an image one conv_bc_dt thread
 // covers, so that each input is read once for them rather than once per tap), MMR_TILE_TOKENS and MMR_TILE_CHANNELS
-// (ssd_tiled's output tile).
+// (ssd_tiled's output tile), MMR_TENSOR_CHANNELS and MMR_TENSOR_THREADS (an ssd_tensor block's channels and threads:
+// at most 128 registers a thread, so that two blocks fit an SM).
 #include "common.cuh"
 
 #if !defined(MMR_D_STATE) || !defined(MMR_D_CONV) || !defined(MMR_STATE_SPLIT) || !defined(MMR_STATE_PER_LANE) \
-    || !defined(MMR_SCAN_WARPS) || !defined(MMR_CONV_TOKENS) || !defined(MMR_TILE_TOKENS) || !defined(MMR_TILE_CHANNELS)
+    || !defined(MMR_SCAN_WARPS) || !defined(MMR_CONV_TOKENS) || !defined(MMR_TILE_TOKENS) || !defined(MMR_TILE_CHANNELS) \
+    || !defined(MMR_TENSOR_CHANNELS) || !defined(MMR_TENSOR_THREADS)
 #error "compile with -DMMR_D_STATE, -DMMR_D_CONV, -DMMR_STATE_SPLIT, -DMMR_STATE_PER_LANE, -DMMR_SCAN_WARPS, \
--DMMR_CONV_TOKENS, -DMMR_TILE_TOKENS and -DMMR_TILE_CHANNELS"
+-DMMR_CONV_TOKENS, -DMMR_TILE_TOKENS, -DMMR_TILE_CHANNELS, -DMMR_TENSOR_CHANNELS and -DMMR_TENSOR_THREADS"
 #endif
 #if MMR_TILE_TOKENS % 32 != 0 || MMR_TILE_CHANNELS % 4 != 0
 #error "ssd_tiled's tile: tokens a multiple of 32, channels a multiple of 4"
@@ -525,6 +531,362 @@ extern "C" __global__ void ssd_tiled(const float* __restrict__ in, int inStride,
             const int c = c0 + 4 * tx + part;
             if (rowLive && c < di && tx % MMR_TILE_GROUP_LANES == 0) {
                 squares[row * squaresStride + c / MMR_CHANNELS_PER_WARP] = sum;
+            }
+        }
+    }
+}
+
+// ---- ssd_tensor: the chunk form's sum on tensor cores (mma.sync, float32 accumulators). ----
+// Device-only primitives: the tensor-core products as inline PTX (fragments as the PTX ISA lays them out; g = lane / 4,
+// q = lane % 4: A holds rows g and g + 8, B column g, D rows g and g + 8 at columns 2q, 2q + 1) and the block's
+// dynamic shared memory. The CPU emulator (test code, cuda_emulation.h) defines the same functions from those layouts.
+#ifndef MMR_EMULATOR
+// d += A (16 x 16, bfloat16 pairs: a0 row g columns 2q, 2q + 1; a1 row g + 8; a2, a3 the same 8 columns on)
+//      . B (16 x 8: b0 rows 2q, 2q + 1 of column g; b1 rows 2q + 8, 2q + 9).
+__device__ __forceinline__ void mma_bf16_m16n8k16(float (&d)[4], unsigned int a0, unsigned int a1, unsigned int a2,
+                                                  unsigned int a3, unsigned int b0, unsigned int b1) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+                 "{%0, %1, %2, %3};"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}
+
+// d += A (16 x 8, TF32: a0 row g column q; a1 row g + 8; a2, a3 column q + 4) . B (8 x 8: b0 row q of column g; b1
+// row q + 4).
+__device__ __forceinline__ void mma_tf32_m16n8k8(float (&d)[4], unsigned int a0, unsigned int a1, unsigned int a2,
+                                                 unsigned int a3, unsigned int b0, unsigned int b1) {
+    asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+                 "{%0, %1, %2, %3};"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}
+
+// The block's dynamic shared memory (as many bytes as the launch gives), 16-byte aligned.
+__device__ __forceinline__ float* dynamic_shared() {
+    extern __shared__ Rows4 dynamicShared[];
+    return (float*) dynamicShared;
+}
+#endif
+
+// ssd_tensor's products take bfloat16 inputs in bf16 builds (m16n8k16), otherwise TF32 inputs rounded to nearest
+// (m16n8k8, two per 16 tokens); the fp32 mode never runs this kernel (ScanForm.TENSOR runs the recurrence there).
+#define MMR_TENSOR_TILES (MMR_TENSOR_CHANNELS / 8)
+// A scan warp's sum of squares: the n-tiles (8 channels each) it spans, and the lanes of a row (4) that share it.
+#define MMR_TENSOR_GROUP_TILES (MMR_CHANNELS_PER_WARP >= 8 ? MMR_CHANNELS_PER_WARP / 8 : 1)
+#define MMR_TENSOR_GROUP_LANES (MMR_CHANNELS_PER_WARP >= 8 ? 4 : MMR_CHANNELS_PER_WARP / 2)
+#if MMR_TENSOR_CHANNELS % 8 != 0 || MMR_TENSOR_CHANNELS % MMR_CHANNELS_PER_WARP != 0 \
+    || MMR_TENSOR_TILES % MMR_TENSOR_GROUP_TILES != 0
+#error "ssd_tensor's channel group must be whole n-tiles of 8 and whole scan warps' channels"
+#endif
+
+// The four token offsets within a span of 16 at which a lane's fragments hold A's columns and B's rows: bf16
+// m16n8k16 keeps 2q, 2q + 1, 2q + 8, 2q + 9; TF32 m16n8k8, twice, keeps q, q + 4, then q + 8, q + 12.
+__device__ __forceinline__ int span_offset(int e, int q) {
+#ifdef MMR_BF16
+    return 2 * q + (e & 1) + 8 * (e >> 1);
+#else
+    return q + 4 * e;
+#endif
+}
+
+// float32 -> TF32 bits, rounded to nearest (ties away from zero, as cvt.rna.tf32.f32); the low 13 bits are zero.
+__device__ __forceinline__ unsigned int tf32_bits(float v) {
+    return (__float_as_uint(v) + 0x1000u) & 0xFFFFE000u;
+}
+
+__device__ __forceinline__ unsigned int pack_bf16(float lo, float hi) {
+    return (unsigned int) bf16_bits(lo) | ((unsigned int) bf16_bits(hi) << 16);
+}
+
+// A 16 x 16 A operand in a lane's registers, in the order the products take them.
+struct MmaA {
+#ifdef MMR_BF16
+    unsigned int r[4];
+#else
+    unsigned int r[8];
+#endif
+};
+
+// Packs a lane's A values a[row][e] (row 0: g, 1: g + 8; e: span_offset's order) into the products' registers.
+__device__ __forceinline__ MmaA pack_a(const float (&a)[2][4]) {
+    MmaA m;
+#ifdef MMR_BF16
+    m.r[0] = pack_bf16(a[0][0], a[0][1]);
+    m.r[1] = pack_bf16(a[1][0], a[1][1]);
+    m.r[2] = pack_bf16(a[0][2], a[0][3]);
+    m.r[3] = pack_bf16(a[1][2], a[1][3]);
+#else
+#pragma unroll
+    for (int half = 0; half < 2; half++) {
+        m.r[4 * half] = tf32_bits(a[0][2 * half]);
+        m.r[4 * half + 1] = tf32_bits(a[1][2 * half]);
+        m.r[4 * half + 2] = tf32_bits(a[0][2 * half + 1]);
+        m.r[4 * half + 3] = tf32_bits(a[1][2 * half + 1]);
+    }
+#endif
+    return m;
+}
+
+// d += A (16 x 16) . B (16 x 8), b[e] being B at the lane's span offset e in column g.
+__device__ __forceinline__ void mma_span(float (&d)[4], const MmaA& a, const float (&b)[4]) {
+#ifdef MMR_BF16
+    mma_bf16_m16n8k16(d, a.r[0], a.r[1], a.r[2], a.r[3], pack_bf16(b[0], b[1]), pack_bf16(b[2], b[3]));
+#else
+    mma_tf32_m16n8k8(d, a.r[0], a.r[1], a.r[2], a.r[3], tf32_bits(b[0]), tf32_bits(b[1]));
+    mma_tf32_m16n8k8(d, a.r[4], a.r[5], a.r[6], a.r[7], tf32_bits(b[2]), tf32_bits(b[3]));
+#endif
+}
+
+// The scan in the chunk form on tensor cores, an image's tokens one chunk: per channel c of head h,
+//   y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s + skip_h xc_t,  gated_t = y_t SiLU(z_t),
+// with CB and cumStep as for ssd_tiled; gated and squares as ssm_scan writes them. A block (MMR_TENSOR_THREADS) owns
+// MMR_TENSOR_CHANNELS channels of one image over all its tokens (blocks: images x channel groups), so each xc is computed once, into
+// shared memory. Tokens are padded to P, a multiple of 16, in spans of 16; a warp computes one span i of output
+// tokens at a time (the longest sums first, dealt to the warps back and forth) for all the block's channels, as n-tiles
+// of 16 tokens x 8 channels of float32 accumulators. No exponent is ever positive (cum never increases), and the
+// spans before t's own need no exponential per element: with e_j the last token of span j < i,
+//   exp(cum_t - cum_s) = exp(cum_t - cum_(e_(i-1))) exp(cum_(e_(i-1)) - cum_(e_j)) exp(cum_(e_j) - cum_s),
+// the last factor goes with step_s xc_s into B, the middle one is the product of the span factors
+// mu_k = exp(cum_(e_k) - cum_(e_(k-1))) by which the accumulators are scaled before span k is added, and the first
+// scales each row once; so those spans multiply the plain CB, shared by every head. The diagonal span multiplies, per
+// head, CB[t][s] exp(cum_t - cum_s) (0 for s > t) by step_s xc_s of that head's channels. A factor that underflows
+// does so only where the true weight, its product with factors <= 1, is smaller still. Shared memory (dynamic,
+// floats; LaunchGeometry.tensor sizes it; H = (channels - 1) / headdim + 2, the most heads a group touches):
+//   xs [channels][P + 1]: xc (0 past the tokens or di);  cums, steps, wsteps [H][P]: cum_s, step_s (0 past the
+//   tokens), step_s exp(cum_(e_j) - cum_s) (spans before the last);  mus [P / 16][channels]: mu_j of each channel's
+//   head;  heads [channels] (int): each channel's head less the group's first (-1 past di).
+extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(const float* __restrict__ in, int inStride, const float* __restrict__ cb,
+                                      const CumStep* __restrict__ cumStep, const float* __restrict__ convWeight,
+                                      const float* __restrict__ convBias, const float* __restrict__ skip,
+                                      act_t* __restrict__ gated, float* __restrict__ squares, int squaresStride,
+                                      int tokens, int di, int headdim) {
+    const int padded = (tokens + 15) / 16 * 16;
+    const int spans = padded / 16;
+    const int xStride = padded + 1;
+    const int groups = (di + MMR_TENSOR_CHANNELS - 1) / MMR_TENSOR_CHANNELS;
+    const int heads = di / headdim;
+    const int spanHeads = (MMR_TENSOR_CHANNELS - 1) / headdim + 2;
+    const long long image = blockIdx.x / groups;
+    const int c0 = (int) (blockIdx.x % groups) * MMR_TENSOR_CHANNELS;
+    const int firstHead = c0 / headdim;
+    float* xs = dynamic_shared();
+    float* cums = xs + MMR_TENSOR_CHANNELS * xStride;
+    float* steps = cums + spanHeads * padded;
+    float* wsteps = steps + spanHeads * padded;
+    float* mus = wsteps + spanHeads * padded;
+    int* headOf = (int*) (mus + spans * MMR_TENSOR_CHANNELS);
+    const long long firstRow = image * tokens;
+    in += firstRow * inStride;
+    cb += image * tokens * tokens;
+    cumStep += image * heads * tokens;
+
+    for (int e = threadIdx.x; e < spanHeads * padded; e += blockDim.x) {
+        const int h = firstHead + e / padded;
+        const int t = e % padded;
+        float cum = 0.0f, step = 0.0f, wstep = 0.0f;
+        if (h < heads) {
+            const CumStep at = cumStep[(long long) h * tokens + (t < tokens ? t : tokens - 1)];
+            cum = at.cum;
+            step = t < tokens ? at.step : 0.0f;
+            if (t < padded - 16) {
+                wstep = step * __expf(cumStep[(long long) h * tokens + t / 16 * 16 + 15].cum - cum);
+            }
+        }
+        cums[e] = cum;
+        steps[e] = step;
+        wsteps[e] = wstep;
+    }
+    for (int e = threadIdx.x; e < spans * MMR_TENSOR_CHANNELS; e += blockDim.x) {
+        const int j = e / MMR_TENSOR_CHANNELS;
+        const int c = c0 + e % MMR_TENSOR_CHANNELS;
+        float mu = 1.0f;
+        if (j > 0 && j < spans - 1 && c < di) {
+            const CumStep* head = cumStep + (long long) (c / headdim) * tokens;
+            mu = __expf(head[16 * j + 15].cum - head[16 * j - 1].cum);
+        }
+        mus[e] = mu;
+    }
+    for (int c = threadIdx.x; c < MMR_TENSOR_CHANNELS; c += blockDim.x) {
+        headOf[c] = c0 + c < di ? (c0 + c) / headdim - firstHead : -1;
+    }
+    // xc: a thread per channel and run of tokens, its last d_conv - 1 inputs in registers (the arithmetic of ssm_scan).
+    const int runs = blockDim.x / MMR_TENSOR_CHANNELS;
+    const int runLength = (padded + runs - 1) / runs;
+    for (int e = threadIdx.x; e < runs * MMR_TENSOR_CHANNELS; e += blockDim.x) {
+        const int c = e % MMR_TENSOR_CHANNELS;
+        const int channel = c0 + c;
+        const int t0 = e / MMR_TENSOR_CHANNELS * runLength;
+        const int t1 = t0 + runLength < padded ? t0 + runLength : padded;
+        float weight[MMR_D_CONV];
+        float window[MMR_D_CONV - 1];
+        const bool live = channel < di;
+        const long long xColumn = live ? z_column(channel, headdim) + headdim : 0;
+#pragma unroll
+        for (int k = 0; k < MMR_D_CONV; k++) {
+            weight[k] = live ? convWeight[(long long) channel * MMR_D_CONV + k] : 0.0f;
+        }
+        const float bias = live ? convBias[channel] : 0.0f;
+#pragma unroll
+        for (int k = 0; k < MMR_D_CONV - 1; k++) {
+            const int t = t0 - (MMR_D_CONV - 1) + k;
+            window[k] = live && t >= 0 && t < tokens ? in[(long long) t * inStride + xColumn] : 0.0f;
+        }
+        for (int t = t0; t < t1; t++) {
+            const bool inside = live && t < tokens;
+            const float x = inside ? in[(long long) t * inStride + xColumn] : 0.0f;
+            const float xc = silu(conv_step(window, weight, bias, x));
+            xs[c * xStride + t] = inside ? xc : 0.0f;
+        }
+    }
+    __syncthreads();
+
+    const int warp = (int) (threadIdx.x / 32);
+    const int warps = (int) (blockDim.x / 32);
+    const int g = lane() / 4;
+    const int q = lane() % 4;
+    const int lastChannel = (c0 + MMR_TENSOR_CHANNELS < di ? c0 + MMR_TENSOR_CHANNELS : di) - 1;
+    const int usedHeads = lastChannel / headdim - firstHead + 1;
+    for (int round = 0;; round++) {
+        const int i = spans - 1 - (round * warps + (round % 2 == 0 ? warp : warps - 1 - warp));
+        if (i < 0) {
+            break;
+        }
+        const int t0 = 16 * i;
+        float acc[MMR_TENSOR_TILES][4];
+#pragma unroll
+        for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
+#pragma unroll
+            for (int v = 0; v < 4; v++) {
+                acc[nt][v] = 0.0f;
+            }
+        }
+        // The spans before: the plain CB times step_s xc_s exp(cum_(e_j) - cum_s), the sums so far scaled by mu_j.
+        for (int j = 0; j < i; j++) {
+            const int s0 = 16 * j;
+            if (j > 0) {
+#pragma unroll
+                for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
+                    const float m0 = mus[j * MMR_TENSOR_CHANNELS + 8 * nt + 2 * q];
+                    const float m1 = mus[j * MMR_TENSOR_CHANNELS + 8 * nt + 2 * q + 1];
+                    acc[nt][0] *= m0;
+                    acc[nt][1] *= m1;
+                    acc[nt][2] *= m0;
+                    acc[nt][3] *= m1;
+                }
+            }
+            float a[2][4];
+#pragma unroll
+            for (int r = 0; r < 2; r++) {
+                const int t = t0 + g + 8 * r;
+#pragma unroll
+                for (int e = 0; e < 4; e++) {
+                    a[r][e] = t < tokens ? cb[(long long) t * tokens + s0 + span_offset(e, q)] : 0.0f;
+                }
+            }
+            const MmaA frag = pack_a(a);
+#pragma unroll
+            for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
+                const float* x = xs + (8 * nt + g) * xStride + s0;
+                const int head = headOf[8 * nt + g];  // of B's column; -1 past di, where xc is 0
+                const float* w = wsteps + (head < 0 ? 0 : head) * padded + s0;
+                float b[4];
+#pragma unroll
+                for (int e = 0; e < 4; e++) {
+                    b[e] = x[span_offset(e, q)] * w[span_offset(e, q)];
+                }
+                mma_span(acc[nt], frag, b);
+            }
+        }
+        // Each row's exp(cum_t - cum_(e_(i-1))), the factor the spans before still lack.
+        if (i > 0) {
+#pragma unroll
+            for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
+#pragma unroll
+                for (int v = 0; v < 4; v++) {
+                    const int h = headOf[8 * nt + 2 * q + (v & 1)];
+                    const float* cum = cums + (h < 0 ? 0 : h) * padded;
+                    acc[nt][v] *= __expf(cum[t0 + g + 8 * (v >> 1)] - cum[t0 - 1]);
+                }
+            }
+        }
+        // The diagonal span, per head: CB[t][s] exp(cum_t - cum_s) for s <= t, times step_s xc_s of its channels.
+        float diagonal[2][4];
+#pragma unroll
+        for (int r = 0; r < 2; r++) {
+            const int t = t0 + g + 8 * r;
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                const int s = t0 + span_offset(e, q);
+                diagonal[r][e] = s <= t && t < tokens ? cb[(long long) t * tokens + s] : 0.0f;
+            }
+        }
+        for (int h = 0; h < usedHeads; h++) {
+            const float* cum = cums + h * padded;
+            float a[2][4];
+#pragma unroll
+            for (int r = 0; r < 2; r++) {
+                const int t = t0 + g + 8 * r;
+#pragma unroll
+                for (int e = 0; e < 4; e++) {
+                    const int s = t0 + span_offset(e, q);
+                    a[r][e] = s <= t ? diagonal[r][e] * __expf(cum[t] - cum[s]) : 0.0f;
+                }
+            }
+            const MmaA frag = pack_a(a);
+#pragma unroll
+            for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
+                const int first = headOf[8 * nt];
+                const int last = headOf[8 * nt + 7] < 0 ? usedHeads - 1 : headOf[8 * nt + 7];
+                if (first < 0 || h < first || h > last) {
+                    continue;
+                }
+                const bool mine = headOf[8 * nt + g] == h;
+                const float* x = xs + (8 * nt + g) * xStride + t0;
+                const float* step = steps + h * padded + t0;
+                float b[4];
+#pragma unroll
+                for (int e = 0; e < 4; e++) {
+                    b[e] = mine ? x[span_offset(e, q)] * step[span_offset(e, q)] : 0.0f;
+                }
+                mma_span(acc[nt], frag, b);
+            }
+        }
+        // The skip, the gate, and each scan warp's sum of squares over its channels (whole n-tiles, or lanes of one).
+#pragma unroll
+        for (int half = 0; half < 2; half++) {
+            const int t = t0 + g + 8 * half;
+            const long long row = firstRow + t;
+#pragma unroll
+            for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
+#pragma unroll
+                for (int v = 2 * half; v < 2 * half + 2; v++) {
+                    const int c = 8 * nt + 2 * q + (v & 1);
+                    const int channel = c0 + c;
+                    float gate = 0.0f;
+                    if (t < tokens && channel < di) {
+                        const float y = fmaf(skip[firstHead + headOf[c]], xs[c * xStride + t], acc[nt][v]);
+                        gate = y * silu(in[(long long) t * inStride + z_column(channel, headdim)]);
+                        gated[row * di + channel] = to_act(gate);
+                    }
+                    acc[nt][v] = gate;
+                }
+            }
+#pragma unroll
+            for (int nt0 = 0; nt0 < MMR_TENSOR_TILES; nt0 += MMR_TENSOR_GROUP_TILES) {
+                float sum = 0.0f;
+#pragma unroll
+                for (int nt = nt0; nt < nt0 + MMR_TENSOR_GROUP_TILES; nt++) {
+                    sum = fmaf(acc[nt][2 * half], acc[nt][2 * half], sum);
+                    sum = fmaf(acc[nt][2 * half + 1], acc[nt][2 * half + 1], sum);
+                }
+#pragma unroll
+                for (int offset = 1; offset < MMR_TENSOR_GROUP_LANES; offset <<= 1) {
+                    sum += __shfl_xor_sync(0xffffffffu, sum, offset);
+                }
+                const int channel = c0 + 8 * nt0 + 2 * q;
+                if (t < tokens && channel < di && q % MMR_TENSOR_GROUP_LANES == 0) {
+                    squares[row * squaresStride + channel / MMR_CHANNELS_PER_WARP] = sum;
+                }
             }
         }
     }

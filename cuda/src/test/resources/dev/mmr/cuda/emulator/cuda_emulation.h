@@ -1,7 +1,10 @@
 // The CUDA C built-ins the kernels use, for running them unchanged on the CPU (emulator.cpp): every thread of a block
 // is a fiber on one OS thread, blocks run one after another, and warp shuffles, __syncwarp and __syncthreads are
-// barriers among the fibers of a warp or block. One-dimensional launches only, as LaunchGeometry makes them.
+// barriers among the fibers of a warp or block. One-dimensional launches only, as LaunchGeometry makes them. The
+// kernels' device-only primitives (inline PTX, dynamic shared memory; defined unless MMR_EMULATOR is) are defined here:
+// the tensor-core products by the PTX ISA's fragment layouts, exchanging the warp's fragments like a shuffle.
 #pragma once
+#define MMR_EMULATOR
 
 #include <math.h>
 #include <stdint.h>
@@ -21,6 +24,7 @@ extern EmuDim threadIdx, blockIdx, blockDim, gridDim;
 #define __restrict__ __restrict
 // Blocks run one after another, so one static per kernel serves each block in turn as its shared memory.
 #define __shared__ static
+#define __launch_bounds__(threads, blocks)
 
 namespace emu {
 // Barrier of the calling thread's warp / block; fails on a deadlock or a barrier some threads never reach.
@@ -28,6 +32,11 @@ void sync_warp(unsigned int mask);
 void sync_block();
 // The warp-wide exchange under every shuffle: publishes `bits` and returns the bits lane `from` published.
 uint32_t shuffle(unsigned int mask, uint32_t bits, int from);
+// The warp-wide exchange under the tensor-core products: publishes `words` words (at most 16) and fills all[lane][w]
+// with what each lane published.
+void gather(const uint32_t* mine, int words, uint32_t (*all)[16]);
+// The running block's dynamic shared memory (the launch's size, fresh for each block and filled with a NaN pattern).
+float* dynamic_shared();
 [[noreturn]] void fail(const char* what);
 }  // namespace emu
 
@@ -98,4 +107,53 @@ inline float rsqrtf(float v) {
 
 inline float __fdividef(float a, float b) {
     return a / b;
+}
+
+inline float* dynamic_shared() {
+    return emu::dynamic_shared();
+}
+
+// d += A . B as mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32: lane l (g = l / 4, q = l % 4) holds A's rows g
+// (a0, a2) and g + 8 (a1, a3) at columns 2q, 2q + 1 (a0, a1) and 2q + 8, 2q + 9 (a2, a3), the lower column in the low
+// half; B's column g at rows 2q, 2q + 1 (b0) and 2q + 8, 2q + 9 (b1); D's rows g (d0, d1) and g + 8 (d2, d3) at
+// columns 2q, 2q + 1. Products of bfloat16 values are exact in float32; sums in k order.
+inline void mma_bf16_m16n8k16(float (&d)[4], unsigned int a0, unsigned int a1, unsigned int a2, unsigned int a3,
+                              unsigned int b0, unsigned int b1) {
+    const uint32_t mine[6] = {a0, a1, a2, a3, b0, b1};
+    uint32_t all[32][16];
+    emu::gather(mine, 6, all);
+    auto half = [](uint32_t word, int upper) { return __uint_as_float((upper ? word >> 16 : word & 0xFFFFu) << 16); };
+    const int g = emu_lane() / 4, q = emu_lane() % 4;
+    for (int v = 0; v < 4; v++) {
+        const int row = g + 8 * (v >> 1), col = 2 * q + (v & 1);
+        float sum = d[v];
+        for (int k = 0; k < 16; k++) {
+            const float a = half(all[(row % 8) * 4 + (k % 8) / 2][(row >= 8) + 2 * (k >= 8)], k % 2);
+            const float b = half(all[col * 4 + (k % 8) / 2][4 + (k >= 8)], k % 2);
+            sum = fmaf(a, b, sum);
+        }
+        d[v] = sum;
+    }
+}
+
+// d += A . B as mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32: lane l holds A's rows g (a0, a2) and g + 8 (a1,
+// a3) at columns q (a0, a1) and q + 4 (a2, a3); B's column g at rows q (b0) and q + 4 (b1); D as for bf16. The low 13
+// bits of a TF32 operand are ignored.
+inline void mma_tf32_m16n8k8(float (&d)[4], unsigned int a0, unsigned int a1, unsigned int a2, unsigned int a3,
+                             unsigned int b0, unsigned int b1) {
+    const uint32_t mine[6] = {a0, a1, a2, a3, b0, b1};
+    uint32_t all[32][16];
+    emu::gather(mine, 6, all);
+    auto tf32 = [](uint32_t word) { return __uint_as_float(word & 0xFFFFE000u); };
+    const int g = emu_lane() / 4, q = emu_lane() % 4;
+    for (int v = 0; v < 4; v++) {
+        const int row = g + 8 * (v >> 1), col = 2 * q + (v & 1);
+        float sum = d[v];
+        for (int k = 0; k < 8; k++) {
+            const float a = tf32(all[(row % 8) * 4 + k % 4][(row >= 8) + 2 * (k >= 4)]);
+            const float b = tf32(all[col * 4 + k % 4][4 + (k >= 4)]);
+            sum = fmaf(a, b, sum);
+        }
+        d[v] = sum;
+    }
 }

@@ -164,6 +164,8 @@ static Group warps[max_block / 32];
 static Group block;
 static uint32_t lanes_live[max_block / 32];
 static uint32_t exchange[max_block / 32][32];
+static uint32_t fragments[max_block / 32][32][16];
+static std::vector<float> shared_memory;
 static uint64_t progress;
 static std::function<void()> body;
 static uint64_t schedule_seed;
@@ -227,6 +229,22 @@ uint32_t shuffle(unsigned int mask, uint32_t bits, int from) {
     return value;
 }
 
+void gather(const uint32_t* mine, int words, uint32_t (*all)[16]) {
+    check_full_warp(0xffffffffu, "a tensor-core product");
+    if (words > 16) {
+        fail("a tensor-core product's fragments of more than 16 words");
+    }
+    int w = current / 32;
+    std::memcpy(fragments[w][current % 32], mine, words * sizeof(uint32_t));
+    wait(warps[w]);
+    std::memcpy(all, fragments[w], sizeof fragments[w]);
+    wait(warps[w]);
+}
+
+float* dynamic_shared() {
+    return shared_memory.data();
+}
+
 [[noreturn]] static void fiber_entry() {
     body();
     int w = current / 32;
@@ -258,17 +276,20 @@ static void start_fiber(int t) {
     f.done = false;
 }
 
-// Runs every thread of every block of a 1-D launch.
-static void launch(unsigned int grid, unsigned int threads, const std::function<void()>& kernel) {
+// Runs every thread of every block of a 1-D launch with `shared` bytes of dynamic shared memory a block.
+static void launch(unsigned int grid, unsigned int threads, unsigned int shared, const std::function<void()>& kernel) {
     if (grid == 0 || threads == 0 || threads > (unsigned) max_block) {
         fail("a launch of " + std::to_string(grid) + " x " + std::to_string(threads) + " threads");
     }
+    shared_memory.assign((shared + sizeof(float) - 1) / sizeof(float), 0.0f);
     body = kernel;
     gridDim = EmuDim{grid, 1, 1};
     blockDim = EmuDim{threads, 1, 1};
     block_threads = (int) threads;
     for (unsigned int b = 0; b < grid; b++) {
         blockIdx = EmuDim{b, 0, 0};
+        // Shared memory is not zero when a block starts: a NaN pattern shows a read of something never written.
+        std::memset(shared_memory.data(), 0xFF, shared_memory.size() * sizeof(float));
         block = Group{(int) threads, 0, 0};
         for (int w = 0; w * 32 < block_threads; w++) {
             int lanes = std::min(32, block_threads - w * 32);
@@ -344,7 +365,7 @@ template <> struct Param<float> {
     }
 };
 
-using Launcher = std::function<void(unsigned int grid, unsigned int block, const std::vector<Arg>&)>;
+using Launcher = std::function<void(unsigned int grid, unsigned int block, unsigned int shared, const std::vector<Arg>&)>;
 
 template <typename... P, size_t... I>
 static std::tuple<P...> convert(const std::vector<Arg>& args, std::index_sequence<I...>) {
@@ -352,13 +373,13 @@ static std::tuple<P...> convert(const std::vector<Arg>& args, std::index_sequenc
 }
 
 template <typename... P> static Launcher launcher(void (*kernel)(P...)) {
-    return [kernel](unsigned int grid, unsigned int threads, const std::vector<Arg>& args) {
+    return [kernel](unsigned int grid, unsigned int threads, unsigned int shared, const std::vector<Arg>& args) {
         if (args.size() != sizeof...(P)) {
             fail("the kernel takes " + std::to_string(sizeof...(P)) + " arguments, the job gives " +
                  std::to_string(args.size()));
         }
         std::tuple<P...> values = convert<P...>(args, std::index_sequence_for<P...>{});
-        launch(grid, threads, [&] { std::apply(kernel, values); });
+        launch(grid, threads, shared, [&] { std::apply(kernel, values); });
     };
 }
 
@@ -503,6 +524,7 @@ static int run(const char* job_path, const char* out_path) {
             r.bytes(name.data(), length);
             uint32_t grid = r.next<uint32_t>();
             uint32_t threads = r.next<uint32_t>();
+            uint32_t shared = r.next<uint32_t>();
             uint32_t argc = r.next<uint32_t>();
             std::vector<Arg> args(argc);
             for (Arg& a : args) {
@@ -514,7 +536,7 @@ static int run(const char* job_path, const char* out_path) {
             if (k == kernels().end()) {
                 fail("no such kernel");
             }
-            k->second(grid, threads, args);
+            k->second(grid, threads, shared, args);
         } else if (kind == 'G' || kind == 'B') {
             Gemm g;
             g.trans_a = r.next<uint8_t>();

@@ -165,6 +165,8 @@ class ChosenEpochsTest(unittest.TestCase):
             train.parse(["--data", "-", "--out", "-", "--train-within", "100", "--warmup-epochs", "1"])
         with self.assertRaises(SystemExit):
             train.parse(["--data", "-", "--out", "-", "--train-within", "100", "--epochs", "3"])
+        with self.assertRaises(SystemExit):
+            train.parse(["--data", "-", "--out", "-", "--train-within", "0"])
 
 
 class CheckpointFilesTest(unittest.TestCase):

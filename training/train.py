@@ -100,6 +100,8 @@ def parse(argv):
         ap.error("give --epochs or --train-within (or --resume a checkpoint, which holds the schedule)")
     if args.mix_samples and (args.mix_samples > args.batch or len(args.levels.split(",")) < 2):
         ap.error("--mix-samples: a joint run (two levels or more) and at most --batch images")
+    if args.train_within is not None and args.train_within <= 0:
+        ap.error("--train-within: a number of seconds above 0")
     if args.train_within is not None and args.warmup_epochs < 2:
         ap.error("--train-within chooses the epoch count at the end of epoch 2, inside the warm-up: --warmup-epochs must be at least 2")
     tokens = {t.split("=")[0] for t in (sys.argv[1:] if argv is None else argv)}

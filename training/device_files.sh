@@ -3,8 +3,6 @@
 #   bash training/device_files.sh collect DIR   files a call returned (DIR: the call's files folder): logs to
 #                                               runs/device-logs/, model tars unpacked into runs/models/, checkpoint
 #                                               parts (ckpt-NAME/) into runs/device/NAME/checkpoint/ once they verify
-#   bash training/device_files.sh carry-check   bytes a call would send with `carry: ["runs/device"]`, against the
-#                                               device's 64 MiB for the working tree and carried paths together
 #   bash training/device_files.sh ship [NAME..] the finished models (default: all five) into models/ and their
 #                                               reference outputs into encoder/src/test/resources/reference/ (for
 #                                               ShippedModelsParityTest)
@@ -35,17 +33,6 @@ collect)
       echo "collect: checkpoint $name did not verify; the previous one is kept" >&2
     fi
   done
-  ;;
-carry-check)
-  tree=$( (git ls-files -z; git ls-files -z --others --exclude-standard) | xargs -0 -r stat -c %s -- 2>/dev/null | awk '{s += $1} END {print s + 0}')
-  carry=0
-  [[ -d runs/device ]] && carry=$(find runs/device -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
-  limit=$((64 * 1024 * 1024))
-  echo "working tree $tree bytes + runs/device $carry bytes = $((tree + carry)) of $limit"
-  if ((tree + carry > limit)); then
-    echo "carry-check: too large to carry; carry nothing and keep the runs on the held machine (docs/training.md)" >&2
-    exit 1
-  fi
   ;;
 ship)
   shift

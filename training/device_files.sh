@@ -15,7 +15,7 @@ case ${1:-} in
 collect)
   from=${2:?give the folder of returned files}
   mkdir -p runs/device-logs runs/models runs/device
-  [[ -f $from/logs.txt ]] && cp "$from/logs.txt" "runs/device-logs/$(date -u +%Y%m%dT%H%M%S).txt"
+  [[ -f $from/logs.txt ]] && cp "$from/logs.txt" "runs/device-logs/$(date -u +%Y%m%dT%H%M%S.%N).txt"
   [[ -f $from/baseline.json ]] && cp "$from/baseline.json" runs/models/baseline.json
   for tar in "$from"/*.tar; do
     [[ -e $tar ]] || continue

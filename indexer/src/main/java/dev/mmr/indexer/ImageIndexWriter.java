@@ -131,9 +131,11 @@ public final class ImageIndexWriter implements ImageStoreWriter {
             }
             if (model != null) data.putAll(IndexIdentity.of(model, settings));
             IndexSettings chosen = settings;
-            // merges (a forced one included) run on at most writeThreads threads, the HNSW merge workers included
+            // The HNSW merge workers run on the scheduler's intra-merge executor, which lends a merge of 50 MB or more
+            // (maxThreadCount - running merges - 1) threads besides its own: so a lone merge, a forced one say, builds
+            // its graph on writeThreads threads. (Lucene's default, half the cores, leaves a 2-core machine none.)
             ConcurrentMergeScheduler merges = new ConcurrentMergeScheduler();
-            merges.setMaxMergesAndThreads(writeThreads + 5, writeThreads);
+            merges.setMaxMergesAndThreads(writeThreads + 6, writeThreads + 1);
             IndexWriterConfig config = new IndexWriterConfig()
                     .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
                     .setCommitOnClose(false)

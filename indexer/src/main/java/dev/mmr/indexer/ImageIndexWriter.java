@@ -38,9 +38,9 @@ import org.apache.lucene.store.FSDirectory;
  * readers such as {@link ImageIndex} may be open meanwhile). Changes become durable and visible only at {@link #commit};
  * closing without a commit discards them. {@link #put} may be called from several threads.
  *
- * <p>Lucene builds the HNSW graph as documents are added, one graph per indexing thread, so one thread adds about 5,000
- * 256-dimensional vectors a second. A large {@link #put} batch is therefore split by id over {@code writeThreads}
- * threads of a pool this writer owns, and merges build their graphs with as many workers.
+ * <p>Lucene builds the HNSW graph as documents are added, one graph per indexing thread (a few thousand 256-dimensional
+ * vectors a second on one core). A large {@link #put} batch is therefore split by id over {@code writeThreads} threads
+ * of a pool this writer owns, each filling a segment of its own, and merges build their graphs with as many workers.
  */
 public final class ImageIndexWriter implements ImageStoreWriter {
     /**

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * one thread scans the source and reads bytes ({@code Raw}), {@code decodeThreads} threads decode and preprocess
  * ({@code Decoded}), as many threads as the encoder runs calls at once ({@link MatMambaModel#concurrency()}) encode in
  * batches ({@code Encoded}), and one thread writes them through the
- * {@link ImageStoreWriter} and commits every {@code commitEvery} images or {@code commitInterval}.
+ * {@link ImageStoreWriter} (which may spread a batch over threads of its own) and commits every {@code commitEvery} images or {@code commitInterval}.
  *
  * <p>Resume: images whose id was committed before the run are skipped without reading their bytes; everything else
  * is (re-)encoded and written by id, so a rerun after a crash or {@code kill -9} at any moment ends with every image

@@ -3,6 +3,7 @@ package dev.mmr.indexer;
 import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.indexer.source.ImageEntry;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +14,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene104.Lucene104Codec;
+import org.apache.lucene.index.ConcurrentMergeScheduler;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
@@ -30,8 +37,27 @@ import org.apache.lucene.store.FSDirectory;
  * refuses a model with another fingerprint or dimension. Holds Lucene's write lock until closed (one writer per index;
  * readers such as {@link ImageIndex} may be open meanwhile). Changes become durable and visible only at {@link #commit};
  * closing without a commit discards them. {@link #put} may be called from several threads.
+ *
+ * <p>Lucene builds the HNSW graph as documents are added, one graph per indexing thread (a few thousand 256-dimensional
+ * vectors a second on one core). A large {@link #put} batch is therefore split by id over {@code writeThreads} threads
+ * of a pool this writer owns, each filling a segment of its own, and merges build their graphs with as many workers.
  */
 public final class ImageIndexWriter implements ImageStoreWriter {
+    /**
+     * At most this many write threads by default: each thread's buffer becomes a segment of its own at every commit,
+     * so more threads mean smaller segments and more merging, and bulk indexing's decoding threads need cores too.
+     */
+    static final int MAX_DEFAULT_WRITE_THREADS = 8;
+
+    /** Threads a large {@link #put} batch is written on: the cores, at most {@value #MAX_DEFAULT_WRITE_THREADS}. */
+    public static final int DEFAULT_WRITE_THREADS = Math.clamp(Runtime.getRuntime().availableProcessors(), 1, MAX_DEFAULT_WRITE_THREADS);
+
+    /** Each write thread gets at least this many images of a batch (a few milliseconds of graph insertion), else fewer threads. */
+    static final int MIN_IMAGES_PER_THREAD = 16;
+
+    /** Names of the write pool's threads. */
+    static final String THREAD_NAME = "index-write-";
+
     private final Path path;
     private final Directory directory;
     private final IndexWriter writer;
@@ -40,9 +66,12 @@ public final class ImageIndexWriter implements ImageStoreWriter {
     private final Map<String, String> commitData;
     private final int dimension;
     private final IndexSettings settings;
+    private final int writeThreads;
+    /** Writes the parts of a large batch; null with one write thread. */
+    private final ExecutorService pool;
 
     private ImageIndexWriter(Path path, Directory directory, IndexWriter writer, DirectoryReader lastCommit, Map<String, String> commitData,
-                             int dimension, IndexSettings settings) {
+                             int dimension, IndexSettings settings, int writeThreads) {
         this.path = path;
         this.directory = directory;
         this.writer = writer;
@@ -51,6 +80,9 @@ public final class ImageIndexWriter implements ImageStoreWriter {
         this.commitData = commitData;
         this.dimension = dimension;
         this.settings = settings;
+        this.writeThreads = writeThreads;
+        this.pool = writeThreads == 1 ? null
+                : Executors.newFixedThreadPool(writeThreads, Thread.ofPlatform().name(THREAD_NAME, 0).daemon().factory());
     }
 
     /**
@@ -60,16 +92,25 @@ public final class ImageIndexWriter implements ImageStoreWriter {
      * @throws IndexMismatchException when the index was built by another model or is not an image index
      */
     public static ImageIndexWriter open(Path path, MatMambaModel model, IndexSettings settingsIfNew) throws IOException {
-        return openWith(path, java.util.Objects.requireNonNull(model, "model"), settingsIfNew);
+        return open(path, model, settingsIfNew, DEFAULT_WRITE_THREADS);
+    }
+
+    /**
+     * {@link #open(Path, MatMambaModel, IndexSettings)} with {@code writeThreads} threads writing a large {@link #put}
+     * batch and as many merge threads and HNSW merge workers; 1 writes every batch on the caller's thread.
+     */
+    public static ImageIndexWriter open(Path path, MatMambaModel model, IndexSettings settingsIfNew, int writeThreads) throws IOException {
+        return openWith(path, java.util.Objects.requireNonNull(model, "model"), settingsIfNew, writeThreads);
     }
 
     /** Opens an existing index for deletes (no model needed; {@link #put} is refused by the dimension check only). */
     public static ImageIndexWriter openExisting(Path path) throws IOException {
         if (!Files.isDirectory(path)) throw new IOException("no index at " + path + " (build one with: mmr index)");
-        return openWith(path, null, null);
+        return openWith(path, null, null, DEFAULT_WRITE_THREADS);
     }
 
-    private static ImageIndexWriter openWith(Path path, MatMambaModel model, IndexSettings settingsIfNew) throws IOException {
+    private static ImageIndexWriter openWith(Path path, MatMambaModel model, IndexSettings settingsIfNew, int writeThreads) throws IOException {
+        if (writeThreads < 1) throw new IllegalArgumentException("write threads must be at least 1, got " + writeThreads);
         Files.createDirectories(path);
         Directory directory = FSDirectory.open(path);
         DirectoryReader lastCommit = null;
@@ -90,14 +131,20 @@ public final class ImageIndexWriter implements ImageStoreWriter {
             }
             if (model != null) data.putAll(IndexIdentity.of(model, settings));
             IndexSettings chosen = settings;
+            // The HNSW merge workers run on the scheduler's intra-merge executor, which lends a merge of 50 MB or more
+            // (maxThreadCount - running merges - 1) threads besides its own: so a lone merge, a forced one say, builds
+            // its graph on writeThreads threads. (Lucene's default, half the cores, leaves a 2-core machine none.)
+            ConcurrentMergeScheduler merges = new ConcurrentMergeScheduler();
+            merges.setMaxMergesAndThreads(writeThreads + 6, writeThreads + 1);
             IndexWriterConfig config = new IndexWriterConfig()
                     .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
                     .setCommitOnClose(false)
                     .setRAMBufferSizeMB(128)
                     // one file per format (.vec raw vectors, .vex graph, .veq quantized...): their sizes are the index's cost per vector
                     .setUseCompoundFile(false)
+                    .setMergeScheduler(merges)
                     .setCodec(new Lucene104Codec() {
-                        private final KnnVectorsFormat vectors = chosen.quantization().format(chosen.maxConnections(), chosen.beamWidth());
+                        private final KnnVectorsFormat vectors = chosen.quantization().format(chosen.maxConnections(), chosen.beamWidth(), writeThreads);
 
                         @Override
                         public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
@@ -105,7 +152,7 @@ public final class ImageIndexWriter implements ImageStoreWriter {
                         }
                     });
             IndexWriter writer = new IndexWriter(directory, config);
-            return new ImageIndexWriter(path, directory, writer, lastCommit, data, dimension, settings);
+            return new ImageIndexWriter(path, directory, writer, lastCommit, data, dimension, settings, writeThreads);
         } catch (IOException | RuntimeException e) {
             try (directory; DirectoryReader toClose = lastCommit) {
                 throw e;
@@ -134,11 +181,44 @@ public final class ImageIndexWriter implements ImageStoreWriter {
         }
     }
 
+    /**
+     * {@inheritDoc} A batch of at least {@link #MIN_IMAGES_PER_THREAD} images per thread is split by id hash over the
+     * write threads, so an id's images stay on one thread in batch order (the last one wins, as written one by one);
+     * returns when all of them are written, throwing the first part's failure.
+     */
     @Override
     public void put(List<ImageEntry> entries, List<float[]> embeddings) throws IOException {
         if (entries.size() != embeddings.size()) throw new IllegalArgumentException(entries.size() + " images but " + embeddings.size() + " embeddings");
         for (int i = 0; i < entries.size(); i++) IndexIdentity.checkEmbedding(entries.get(i).id(), embeddings.get(i), dimension);
-        for (int i = 0; i < entries.size(); i++)
+        int parts = Math.min(writeThreads, entries.size() / MIN_IMAGES_PER_THREAD);
+        List<List<Integer>> partition = new ArrayList<>();
+        for (int p = 0; p < Math.max(parts, 1); p++) partition.add(new ArrayList<>());
+        for (int i = 0; i < entries.size(); i++) partition.get(Math.floorMod(entries.get(i).id().hashCode(), partition.size())).add(i);
+        if (partition.size() == 1) {
+            write(entries, embeddings, partition.get(0));
+            return;
+        }
+        List<Callable<Void>> tasks = partition.stream().<Callable<Void>>map(part -> () -> {
+            write(entries, embeddings, part);
+            return null;
+        }).toList();
+        try {
+            for (Future<Void> done : pool.invokeAll(tasks)) done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while writing " + entries.size() + " images");
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case IOException io -> throw io;
+                case RuntimeException runtime -> throw runtime;
+                case Error error -> throw error;
+                default -> throw new IOException(e.getCause());
+            }
+        }
+    }
+
+    private void write(List<ImageEntry> entries, List<float[]> embeddings, List<Integer> indices) throws IOException {
+        for (int i : indices)
             writer.updateDocument(IndexSchema.idTerm(entries.get(i).id()), IndexSchema.document(entries.get(i), embeddings.get(i)));
     }
 
@@ -165,15 +245,23 @@ public final class ImageIndexWriter implements ImageStoreWriter {
         writer.commit();
     }
 
+    /**
+     * Merges the index down to at most {@code maxSegments} segments, on the merge threads (fewer segments, faster
+     * searches); waits for the merge. Durable at the next {@link #commit}.
+     */
+    public void forceMerge(int maxSegments) throws IOException {
+        writer.forceMerge(maxSegments);
+    }
+
     @Override
     public String describe() {
         return "index at " + path;
     }
 
-    /** Closes without committing: changes since the last {@link #commit} are discarded. */
+    /** Closes without committing: changes since the last {@link #commit} are discarded. Stops the write threads. */
     @Override
     public void close() throws IOException {
-        try (directory; lastCommit) {
+        try (directory; lastCommit; pool) {
             writer.rollback();
         }
     }

@@ -19,13 +19,23 @@ public enum Quantization {
     /** 1 bit per dimension for documents, 4-bit queries (SINGLE_BIT_QUERY_NIBBLE): about 32x smaller. */
     BINARY;
 
-    KnnVectorsFormat format(int maxConnections, int beamWidth) {
+    /**
+     * The vectors format, building each merged segment's HNSW graph with {@code mergeWorkers} workers. The workers run
+     * on the merge scheduler's intra-merge executor (Lucene passes it to the format's writer when the format is given
+     * no executor of its own), so a merge uses only the threads the scheduler allows it. The worker count changes how
+     * a merge is run, not the index format: it is not recorded.
+     */
+    KnnVectorsFormat format(int maxConnections, int beamWidth, int mergeWorkers) {
         return switch (this) {
-            case NONE -> new Lucene99HnswVectorsFormat(maxConnections, beamWidth);
-            case INT7 -> new Lucene104HnswScalarQuantizedVectorsFormat(ScalarEncoding.SEVEN_BIT, maxConnections, beamWidth);
-            case INT4 -> new Lucene104HnswScalarQuantizedVectorsFormat(ScalarEncoding.PACKED_NIBBLE, maxConnections, beamWidth);
-            case BINARY -> new Lucene104HnswScalarQuantizedVectorsFormat(ScalarEncoding.SINGLE_BIT_QUERY_NIBBLE, maxConnections, beamWidth);
+            case NONE -> new Lucene99HnswVectorsFormat(maxConnections, beamWidth, mergeWorkers, null);
+            case INT7 -> scalar(ScalarEncoding.SEVEN_BIT, maxConnections, beamWidth, mergeWorkers);
+            case INT4 -> scalar(ScalarEncoding.PACKED_NIBBLE, maxConnections, beamWidth, mergeWorkers);
+            case BINARY -> scalar(ScalarEncoding.SINGLE_BIT_QUERY_NIBBLE, maxConnections, beamWidth, mergeWorkers);
         };
+    }
+
+    private static KnnVectorsFormat scalar(ScalarEncoding encoding, int maxConnections, int beamWidth, int mergeWorkers) {
+        return new Lucene104HnswScalarQuantizedVectorsFormat(encoding, maxConnections, beamWidth, mergeWorkers, null);
     }
 
     /** The lower-case name used on the command line and in commit data. */

@@ -18,10 +18,7 @@ import torch
 import matmamba
 
 
-def _configure_inductor(log):
-    """Mix-order reduction off (above), and random numbers drawn as eager code draws them (fallback_random), so that
-    a compiled training step's stochastic depth equals the eager one's from the same generator state: the check can
-    then run the very graph training runs."""
+def _inductor_without_mix_order_reduction(log):
     try:
         import torch._inductor.config as inductor_config
     except ImportError:
@@ -32,7 +29,6 @@ def _configure_inductor(log):
         log("inductor: mix-order reduction off")
     else:
         log(f"inductor: no mix-order reduction in torch {torch.__version__}")
-    inductor_config.fallback_random = True
 
 
 def rel_l2(a, b):
@@ -53,24 +49,22 @@ def _timed(fn, reps, sync):
 def compiled_loss(model, loss_fn, example, mode, log, tolerance=2e-2):
     """Returns torch.compile(loss_fn) if its loss and gradients on the arguments `example` match loss_fn's within `tolerance`
     (relative L2, worst over the parameters; bf16 autocast makes them differ a little), else loss_fn. The check runs
-    the model as it is (in training: stochastic depth on, every call from the same generator state), so the graph it
-    compiles and checks is the one training then runs; it leaves the random generators as it found them and no
-    gradients behind."""
+    the model in eval mode (no stochastic depth) and leaves no gradients behind."""
     if not hasattr(torch, "compile"):
         log(f"torch {torch.__version__} has no torch.compile; training eager")
         return loss_fn
-    _configure_inductor(log)
+    _inductor_without_mix_order_reduction(log)
     params = [p for p in model.parameters() if p.requires_grad]
-    cuda = [example[0].device.index or 0] if example[0].is_cuda else []
+    was_training = model.training
+    model.eval()
     try:
         compiled = torch.compile(loss_fn, mode=None if mode == "default" else mode)
         results = {}
         for name, fn in (("eager", loss_fn), ("compiled", compiled)):
             def once():
-                with torch.random.fork_rng(devices=cuda):  # every call from the state the check found, left so
-                    model.zero_grad(set_to_none=True)
-                    loss = fn(*example)
-                    loss.backward()
+                model.zero_grad(set_to_none=True)
+                loss = fn(*example)
+                loss.backward()
                 return loss
             t0 = time.time()
             loss = once()
@@ -87,6 +81,7 @@ def compiled_loss(model, loss_fn, example, mode, log, tolerance=2e-2):
         log(f"compiled loss unavailable ({type(e).__name__}: {str(e)[:500]}); training eager")
     finally:
         model.zero_grad(set_to_none=True)
+        model.train(was_training)
     return loss_fn
 
 
@@ -96,7 +91,7 @@ def choose_scan(model, levels, batch, log):
     if not torch.cuda.is_available() or not hasattr(torch, "compile"):
         log("compiled scan needs a GPU and torch.compile; scan stays eager")
         return
-    _configure_inductor(log)
+    _inductor_without_mix_order_reduction(log)
     mixer = model.layers[0].mixer
     L = model.pos_embed.shape[1]
     try:

@@ -11,9 +11,9 @@ import fast
 from matmamba import MatMambaVision
 
 
-def small_loss(device, drop_path=0.0):
+def small_loss(device):
     torch.manual_seed(0)
-    model = MatMambaVision(64, 2, 10, patch_size=8, image_size=32, d_state=16, drop_path_rate=drop_path).to(device)
+    model = MatMambaVision(64, 2, 10, patch_size=8, image_size=32, d_state=16).to(device)
     widths = [model.level_widths(k) for k in (1, 2, 4, 8)]
 
     def loss_fn(x, targets):
@@ -27,8 +27,8 @@ def small_loss(device, drop_path=0.0):
 
 
 class CompiledLossCheckTest(unittest.TestCase):
-    def check(self, stand_in, drop_path=0.0):
-        model, loss_fn, x, targets = small_loss("cpu", drop_path)
+    def check(self, stand_in):
+        model, loss_fn, x, targets = small_loss("cpu")
         lines = []
         with mock.patch.object(torch, "compile", stand_in, create=True):
             chosen = fast.compiled_loss(model, loss_fn, (x, targets), "default", lines.append)
@@ -44,13 +44,6 @@ class CompiledLossCheckTest(unittest.TestCase):
         chosen, eager, lines = self.check(lambda fn, mode=None: (lambda x, t: fn(x, t)))
         self.assertIsNot(chosen, eager)
         self.assertTrue(any("worst relative L2 difference to eager" in line for line in lines), lines)
-
-    def test_the_training_graph_is_checked_from_one_generator_state_which_is_left_as_it_was(self):
-        # stochastic depth drops half the layers at random: only calls from the same generator state agree
-        before = torch.get_rng_state()
-        chosen, eager, lines = self.check(lambda fn, mode=None: (lambda x, t: fn(x, t)), drop_path=0.9)
-        self.assertIsNot(chosen, eager, lines)
-        self.assertTrue(torch.equal(torch.get_rng_state(), before), "the run's generator is untouched")
 
     def test_a_compiler_error_leaves_the_eager_loss(self):
         def broken(fn, mode=None):

@@ -191,15 +191,15 @@ public final class ImageIndexWriter implements ImageStoreWriter {
         if (entries.size() != embeddings.size()) throw new IllegalArgumentException(entries.size() + " images but " + embeddings.size() + " embeddings");
         for (int i = 0; i < entries.size(); i++) IndexIdentity.checkEmbedding(entries.get(i).id(), embeddings.get(i), dimension);
         int parts = Math.min(writeThreads, entries.size() / MIN_IMAGES_PER_THREAD);
-        List<List<Integer>> partition = new ArrayList<>();
-        for (int p = 0; p < Math.max(parts, 1); p++) partition.add(new ArrayList<>());
-        for (int i = 0; i < entries.size(); i++) partition.get(Math.floorMod(entries.get(i).id().hashCode(), partition.size())).add(i);
-        if (partition.size() == 1) {
-            write(entries, embeddings, partition.get(0));
+        if (parts <= 1) {
+            for (int i = 0; i < entries.size(); i++) write(entries.get(i), embeddings.get(i));
             return;
         }
+        List<List<Integer>> partition = new ArrayList<>();
+        for (int p = 0; p < parts; p++) partition.add(new ArrayList<>());
+        for (int i = 0; i < entries.size(); i++) partition.get(Math.floorMod(entries.get(i).id().hashCode(), parts)).add(i);
         List<Callable<Void>> tasks = partition.stream().<Callable<Void>>map(part -> () -> {
-            write(entries, embeddings, part);
+            for (int i : part) write(entries.get(i), embeddings.get(i));
             return null;
         }).toList();
         try {
@@ -217,9 +217,8 @@ public final class ImageIndexWriter implements ImageStoreWriter {
         }
     }
 
-    private void write(List<ImageEntry> entries, List<float[]> embeddings, List<Integer> indices) throws IOException {
-        for (int i : indices)
-            writer.updateDocument(IndexSchema.idTerm(entries.get(i).id()), IndexSchema.document(entries.get(i), embeddings.get(i)));
+    private void write(ImageEntry entry, float[] embedding) throws IOException {
+        writer.updateDocument(IndexSchema.idTerm(entry.id()), IndexSchema.document(entry, embedding));
     }
 
     @Override

@@ -11,9 +11,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.TypeConversionException;
 
 /** The cuda backend's throughput on the released shapes: the options of {@link CudaBenchmark}, which measures. */
 @Command(name = "bench-gpu", mixinStandardHelpOptions = true,
@@ -64,13 +62,9 @@ public final class BenchGpuCommand implements Callable<Integer>, MmrCommand {
         return 0;
     }
 
-    static final class ScanFormConverter implements ITypeConverter<ScanForm> {
-        @Override public ScanForm convert(String value) {
-            try {
-                return ScanForm.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class ScanFormConverter extends EncoderOptions.ParsingConverter<ScanForm> {
+        ScanFormConverter() {
+            super(ScanForm::parse);
         }
     }
 }

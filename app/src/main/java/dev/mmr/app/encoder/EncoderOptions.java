@@ -6,6 +6,7 @@ import dev.mmr.encoder.MatMambaModel;
 import dev.mmr.encoder.Precision;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.Function;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
@@ -33,13 +34,26 @@ public final class EncoderOptions {
         return MatMambaModel.load(modelDir, device, precision);
     }
 
-    static final class DeviceConverter implements ITypeConverter<Device> {
-        @Override public Device convert(String value) {
+    /** A picocli converter from a {@code parse} method whose IllegalArgumentException says what is wrong. */
+    abstract static class ParsingConverter<T> implements ITypeConverter<T> {
+        private final Function<String, T> parse;
+
+        ParsingConverter(Function<String, T> parse) {
+            this.parse = parse;
+        }
+
+        @Override public T convert(String value) {
             try {
-                return Device.parse(value);
+                return parse.apply(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    static final class DeviceConverter extends ParsingConverter<Device> {
+        DeviceConverter() {
+            super(Device::parse);
         }
     }
 

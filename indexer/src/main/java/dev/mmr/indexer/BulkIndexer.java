@@ -253,7 +253,8 @@ public final class BulkIndexer {
                     sinceCommit = 0;
                 }
             }
-            commit(IndexSchema.STATE_COMPLETE);
+            rejects.sync();
+            writer.commitSettled(progress(IndexSchema.STATE_COMPLETE));
         }
 
         private void reject(ImageEntry entry, String reason) throws IOException {
@@ -263,8 +264,11 @@ public final class BulkIndexer {
 
         private void commit(String state) throws IOException {
             rejects.sync();
-            writer.commit(Map.of(IndexSchema.SOURCE, sourceDescription, IndexSchema.STATE, state,
-                    IndexSchema.REJECTED, Integer.toString(rejects.count())));
+            writer.commit(progress(state));
+        }
+
+        private Map<String, String> progress(String state) {
+            return Map.of(IndexSchema.SOURCE, sourceDescription, IndexSchema.STATE, state, IndexSchema.REJECTED, Integer.toString(rejects.count()));
         }
     }
 }

@@ -61,6 +61,7 @@ public final class ImageIndexWriter implements ImageStoreWriter {
     private final Path path;
     private final Directory directory;
     private final IndexWriter writer;
+    private final ConcurrentMergeScheduler merges;
     private final DirectoryReader lastCommit;
     private final IndexSearcher lastCommitSearcher;
     private final Map<String, String> commitData;
@@ -70,11 +71,12 @@ public final class ImageIndexWriter implements ImageStoreWriter {
     /** Writes the parts of a large batch; null with one write thread. */
     private final ExecutorService pool;
 
-    private ImageIndexWriter(Path path, Directory directory, IndexWriter writer, DirectoryReader lastCommit, Map<String, String> commitData,
+    private ImageIndexWriter(Path path, Directory directory, IndexWriter writer, ConcurrentMergeScheduler merges, DirectoryReader lastCommit, Map<String, String> commitData,
                              int dimension, IndexSettings settings, int writeThreads) {
         this.path = path;
         this.directory = directory;
         this.writer = writer;
+        this.merges = merges;
         this.lastCommit = lastCommit;
         this.lastCommitSearcher = lastCommit == null ? null : new IndexSearcher(lastCommit);
         this.commitData = commitData;
@@ -152,7 +154,7 @@ public final class ImageIndexWriter implements ImageStoreWriter {
                         }
                     });
             IndexWriter writer = new IndexWriter(directory, config);
-            return new ImageIndexWriter(path, directory, writer, lastCommit, data, dimension, settings, writeThreads);
+            return new ImageIndexWriter(path, directory, writer, merges, lastCommit, data, dimension, settings, writeThreads);
         } catch (IOException | RuntimeException e) {
             try (directory; DirectoryReader toClose = lastCommit) {
                 throw e;
@@ -242,6 +244,17 @@ public final class ImageIndexWriter implements ImageStoreWriter {
         commitData.put(IndexSchema.COMMITTED_AT, Instant.now().toString());
         writer.setLiveCommitData(new HashMap<>(commitData).entrySet());
         writer.commit();
+    }
+
+    /**
+     * {@inheritDoc} A commit hands the new segments to the merge policy, whose merges run in the background and would
+     * be abandoned by {@link #close}; this waits for them (and for the merges they lead to) and commits once more.
+     */
+    @Override
+    public void commitSettled(Map<String, String> progress) throws IOException {
+        commit(progress);
+        merges.sync();
+        if (writer.hasUncommittedChanges()) commit(Map.of());
     }
 
     /**

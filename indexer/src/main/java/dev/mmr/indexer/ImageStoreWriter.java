@@ -44,6 +44,15 @@ public interface ImageStoreWriter extends Closeable {
      */
     void commit(Map<String, String> progress) throws IOException;
 
+    /**
+     * {@link #commit} at the end of a run: also waits for the background work the writes started in this process (an
+     * embedded index's segment merges) and makes its result durable, so that closing the writer throws none of it away.
+     * A store whose server does that work itself just commits.
+     */
+    default void commitSettled(Map<String, String> progress) throws IOException {
+        commit(progress);
+    }
+
     /** Which store this is, for messages. */
     String describe();
 }

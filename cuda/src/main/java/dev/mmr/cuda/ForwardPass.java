@@ -17,6 +17,7 @@ import static org.bytedeco.cuda.global.cudart.cudaMemcpyAsync;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
+import static org.bytedeco.cuda.global.cudart.cudaStreamWaitEvent;
 
 import dev.mmr.cuda.WorkspaceLayout.Buffer;
 import dev.mmr.encoder.ModelConfig;
@@ -27,7 +28,13 @@ import java.util.Map;
 import org.bytedeco.cuda.cudart.CUevent_st;
 import org.bytedeco.javacpp.FloatPointer;
 
-/** Runs a {@link PassPlan} on a slot's stream: one copy in, the plan's launches and products, one copy out. */
+/**
+ * Runs a {@link PassPlan} on a slot's stream: one copy in, the plan's launches and products, one copy out. Calls on
+ * different slots copy at the same time, but their passes run one after another on the GPU, in the order they were
+ * enqueued: each waits for the end of the pass enqueued before it. Passes left to share the GPU end together, and
+ * then every call does its host work (the next batch's copy in) at once while the GPU waits; in order, one call's
+ * host work overlaps the passes of the others.
+ */
 final class ForwardPass {
     /** Floats of one piece of the pixels' copy in (16 MB). */
     static final int COPY_PIECE = 4 << 20;
@@ -40,6 +47,8 @@ final class ForwardPass {
     private final KernelBuild build;
     private final Precision precision;
     private final ScanForm scan;
+    /** The end of the pass enqueued last, on any slot; null before the first. Guarded by {@code this}. */
+    private CUevent_st lastPassDone;
 
     ForwardPass(ModelConfig config, WeightAddresses weights, DeviceKernels kernels, KernelBuild build, Precision precision,
                 ScanForm scan) {
@@ -75,15 +84,22 @@ final class ForwardPass {
             marks[i] = new CUevent_st();
             Cuda.check(cudaEventCreate(marks[i]), "cudaEventCreate");
         }
-        for (int i = 0; i < steps.size(); i++) {
-            mark(marks, i, s);
-            switch (steps.get(i)) {
-                case PassPlan.Launch l -> kernels.launch(l.kernel(), l.geometry(), s.stream, s.args.set(l.args()));
-                case PassPlan.Product p -> gemm(s, p);
-                case PassPlan.BatchedProduct p -> gemmBatched(s, p);
+        synchronized (this) {
+            if (lastPassDone != null) {
+                Cuda.check(cudaStreamWaitEvent(s.stream, lastPassDone, 0), "cudaStreamWaitEvent");
             }
+            for (int i = 0; i < steps.size(); i++) {
+                mark(marks, i, s);
+                switch (steps.get(i)) {
+                    case PassPlan.Launch l -> kernels.launch(l.kernel(), l.geometry(), s.stream, s.args.set(l.args()));
+                    case PassPlan.Product p -> gemm(s, p);
+                    case PassPlan.BatchedProduct p -> gemmBatched(s, p);
+                }
+            }
+            mark(marks, steps.size(), s);
+            Cuda.check(cudaEventRecord(s.passDone, s.stream), "cudaEventRecord");
+            lastPassDone = s.passDone;
         }
-        mark(marks, steps.size(), s);
         float[] features = new float[batch * config.dModel()];
         float[] logits = new float[batch * config.nClasses()];
         copyOut(s, s.at(Buffer.FEATURES), s.hostFeatures(), features.length);

@@ -3,6 +3,9 @@ package dev.mmr.cuda;
 import static org.bytedeco.cuda.global.cublas.cublasCreate_v2;
 import static org.bytedeco.cuda.global.cublas.cublasDestroy_v2;
 import static org.bytedeco.cuda.global.cublas.cublasSetStream_v2;
+import static org.bytedeco.cuda.global.cudart.cudaEventCreateWithFlags;
+import static org.bytedeco.cuda.global.cudart.cudaEventDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaEventDisableTiming;
 import static org.bytedeco.cuda.global.cudart.cudaFreeHost;
 import static org.bytedeco.cuda.global.cudart.cudaMallocHost;
 import static org.bytedeco.cuda.global.cudart.cudaStreamCreate;
@@ -10,17 +13,21 @@ import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
 
 import dev.mmr.encoder.ModelConfig;
 import org.bytedeco.cuda.cublas.cublasContext;
+import org.bytedeco.cuda.cudart.CUevent_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.ShortPointer;
 
 /**
- * What one forward call in flight owns: a stream, a cuBLAS handle bound to it, the device workspace and the pinned
- * host buffers of its copies, grown to the largest batch seen. One call uses a slot at a time.
+ * What one forward call in flight owns: a stream, a cuBLAS handle bound to it, the event that marks the end of its
+ * pass, the device workspace and the pinned host buffers of its copies, grown to the largest batch seen. One call
+ * uses a slot at a time.
  */
 final class Slot implements AutoCloseable {
     final CUstream_st stream = new CUstream_st();
+    /** Recorded on {@link #stream} after each pass's last step (before its copy out). */
+    final CUevent_st passDone = new CUevent_st();
     final cublasContext blas = new cublasContext();
     final KernelArgs args = new KernelArgs();
     final FloatPointer one = new FloatPointer(1f);
@@ -43,10 +50,12 @@ final class Slot implements AutoCloseable {
         this.pieceBits = build.bf16() ? new short[ForwardPass.COPY_PIECE] : null;
         Cuda.check(cudaStreamCreate(stream), "cudaStreamCreate");
         try {
+            Cuda.check(cudaEventCreateWithFlags(passDone, cudaEventDisableTiming), "cudaEventCreate");
             Cuda.checkBlas(cublasCreate_v2(blas), "cublasCreate");
             Cuda.checkBlas(cublasSetStream_v2(blas, stream), "cublasSetStream");
         } catch (RuntimeException e) {
             cublasDestroy_v2(blas);
+            cudaEventDestroy(passDone);
             cudaStreamDestroy(stream);
             throw e;
         }
@@ -119,6 +128,7 @@ final class Slot implements AutoCloseable {
     @Override public void close() {
         freeBuffers();
         cublasDestroy_v2(blas);
+        cudaEventDestroy(passDone);
         cudaStreamDestroy(stream);
         args.close();
         one.close();

@@ -17,8 +17,8 @@ import java.util.concurrent.BlockingQueue;
 
 /**
  * The network on the GPU: weights uploaded once, kernels compiled for the device when opened, and {@link #concurrency()}
- * slots (a stream, a cuBLAS handle and a workspace each) so that one call's copies and host work overlap another's
- * kernels. The scan runs in the {@link ScanForm} chosen at construction ({@link #DEFAULT_SCAN} unless named; as
+ * slots (a stream, a cuBLAS handle and a workspace each) so that one call's copies and host work overlap the others'
+ * passes, which run in the order they were enqueued ({@link ForwardPass}). The scan runs in the {@link ScanForm} chosen at construction ({@link #DEFAULT_SCAN} unless named; as
  * {@link ScanForm#in} says for the precision).
  */
 public final class CudaBackend implements EncoderBackend {
@@ -30,8 +30,8 @@ public final class CudaBackend implements EncoderBackend {
      * it waits less (docs/gpu.md).
      */
     static final int MAX_SLOTS = 4;
-    /** The scan form of a backend opened without one: the recurrence, the fastest measured (docs/gpu.md). */
-    public static final ScanForm DEFAULT_SCAN = ScanForm.RECURRENT;
+    /** The scan form of a backend opened without one: chosen per layer by width, the fastest measured (docs/gpu.md). */
+    public static final ScanForm DEFAULT_SCAN = ScanForm.AUTO;
 
     private final ModelConfig config;
     private final Precision precision;

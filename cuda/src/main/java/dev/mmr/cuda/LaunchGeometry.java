@@ -74,14 +74,24 @@ record LaunchGeometry(int grid, int block, int shared) {
      * P / 16 x channels and the channels' heads, 4 bytes each. Refused where two blocks would not fit an SM.
      */
     static int tensorShared(int tokens, int headdim) {
+        long bytes = tensorSharedBytes(tokens, headdim);
+        if (bytes > MAX_SHARED / 2) {
+            throw new IllegalArgumentException("the tensor scan holds an image's tokens in shared memory: " + tokens
+                    + " tokens need " + bytes + " bytes a block, more than " + MAX_SHARED / 2);
+        }
+        return (int) bytes;
+    }
+
+    /** Whether the tensor scan can run {@code tokens} tokens with heads of {@code headdim} channels ({@link #tensorShared}). */
+    static boolean tensorFits(int tokens, int headdim) {
+        return tensorSharedBytes(tokens, headdim) <= MAX_SHARED / 2;
+    }
+
+    private static long tensorSharedBytes(int tokens, int headdim) {
         long padded = Math.ceilDiv(tokens, 16) * 16L;
         long heads = (TENSOR_CHANNELS - 1) / headdim + 2;
         long words = TENSOR_CHANNELS * (padded + 1) + 3 * heads * padded + padded / 16 * TENSOR_CHANNELS + TENSOR_CHANNELS;
-        if (words * Float.BYTES > MAX_SHARED / 2) {
-            throw new IllegalArgumentException("the tensor scan holds an image's tokens in shared memory: " + tokens
-                    + " tokens need " + words * Float.BYTES + " bytes a block, more than " + MAX_SHARED / 2);
-        }
-        return (int) (words * Float.BYTES);
+        return words * Float.BYTES;
     }
 
     /** Warps the launch starts: what a warp-per-item kernel covers. */

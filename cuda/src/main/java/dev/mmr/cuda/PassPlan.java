@@ -142,13 +142,15 @@ final class PassPlan {
                 Arg.ptr(in), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)), Arg.ptr(at.applyAsLong(Buffer.DT)),
                 Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()), Arg.i32(c.dInner()), Arg.ptr(layer.dtBias()),
                 Arg.ptr(layer.a()), Arg.i32(p.heads()), Arg.i32(c.headdim()), Arg.i32(tokens), Arg.i32(rows)));
-        switch (scan) {
+        ScanForm form = scan.forLayer(di, tokens, c.headdim());
+        switch (form) {
             case RECURRENT -> steps.add(launch(Kernel.SSM_SCAN, LaunchGeometry.scan(batch, di, build.channelsPerBlock()),
                     Arg.ptr(in), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)),
                     Arg.ptr(at.applyAsLong(Buffer.DT)), Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()),
                     Arg.ptr(layer.skip()), Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
                     Arg.i32(build.squareGroups(c.dInner())), Arg.i32(tokens), Arg.i32(di), Arg.i32(c.headdim())));
-            case TILED, TENSOR -> chunkScan(steps, c, build, scan, layer, p, at, batch);
+            case TILED, TENSOR -> chunkScan(steps, c, build, form, layer, p, at, batch);
+            case AUTO -> throw new AssertionError("forLayer resolves AUTO");
         }
         steps.add(new Product(p.out(), layer.outProj(), at.applyAsLong(Buffer.GATED), at.applyAsLong(Buffer.HIDDEN), true));
     }

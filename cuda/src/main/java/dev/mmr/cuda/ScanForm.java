@@ -1,7 +1,9 @@
 package dev.mmr.cuda;
 
 import dev.mmr.encoder.Precision;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
  * How a mixer's selective scan is computed. All give the same network: an image's tokens are one SSD chunk, so the
@@ -23,21 +25,49 @@ public enum ScanForm {
      * head) by {@code step_s xc_s} in bfloat16 (bf16 mode) or TF32 (tf32 mode) with float32 sums. Tensor-core inputs
      * would lose fp32 mode's accuracy, so in fp32 mode this form runs the recurrence ({@link #in}).
      */
-    TENSOR;
+    TENSOR,
+    /**
+     * Chosen per layer by its inner width: {@link #TENSOR} from {@link #TENSOR_FROM_CHANNELS} channels up (and where
+     * an image's tokens fit its shared memory), {@link #RECURRENT} below, where the recurrence was measured faster
+     * (an H200's table, docs/gpu.md: at the 35M shape's level 8, 128 channels, the recurrence gave 16,007 images/s
+     * in tf32 against 14,143; from 256 channels the tensor form won or tied in every cell). In fp32 mode, as
+     * {@link #TENSOR}, the recurrence everywhere.
+     */
+    AUTO;
 
-    /** The form that runs for this one in {@code precision}: {@link #TENSOR} runs {@link #RECURRENT} in fp32 mode. */
+    /** The inner width (channels) from which {@link #AUTO} runs a layer's scan on tensor cores. */
+    static final int TENSOR_FROM_CHANNELS = 256;
+
+    /** The form that runs for this one in {@code precision}: {@link #TENSOR} and {@link #AUTO} run {@link #RECURRENT} in fp32 mode. */
     public ScanForm in(Precision precision) {
-        return this == TENSOR && precision == Precision.FP32 ? RECURRENT : this;
+        return (this == TENSOR || this == AUTO) && precision == Precision.FP32 ? RECURRENT : this;
     }
 
-    /** The form named {@code name} ("recurrent", "tiled" or "tensor", any case). */
+    /**
+     * The form that computes a layer of {@code di} channels over {@code tokens} tokens with heads of {@code headdim}
+     * channels: {@link #AUTO} chooses as it says; every other form is itself.
+     */
+    ScanForm forLayer(int di, int tokens, int headdim) {
+        if (this != AUTO) {
+            return this;
+        }
+        return di >= TENSOR_FROM_CHANNELS && LaunchGeometry.tensorFits(tokens, headdim) ? TENSOR : RECURRENT;
+    }
+
+    /** Whether a layer in this form may need the chunk forms' buffers (CB, CUM_STEP). */
+    boolean usesChunkBuffers() {
+        return this != RECURRENT;
+    }
+
+    /** The form named {@code name} (a {@link #label}, any case). */
     public static ScanForm parse(String name) {
         for (ScanForm f : values()) {
             if (f.name().equalsIgnoreCase(name.strip())) {
                 return f;
             }
         }
-        throw new IllegalArgumentException("unknown scan form '" + name + "' (known: recurrent, tiled, tensor)");
+        throw new IllegalArgumentException("unknown scan form '" + name + "' (known: "
+                + Arrays.stream(values()).map(ScanForm::label).collect(Collectors.joining(", ")) + ")");
     }
 
     /** The form's name as the command line and the benchmark's JSON write it. */

@@ -57,7 +57,7 @@ final class WorkspaceLayout {
         sizes.put(Buffer.CLS_SUM, batch * d * Float.BYTES);
         sizes.put(Buffer.FEATURES, batch * d * Float.BYTES);
         sizes.put(Buffer.LOGITS, (long) batch * c.nClasses() * Float.BYTES);
-        boolean chunk = scan == ScanForm.TILED || scan == ScanForm.TENSOR;
+        boolean chunk = scan.usesChunkBuffers();
         long square = (long) c.nTokens() * c.nTokens();
         sizes.put(Buffer.CB, chunk ? batch * square * Float.BYTES : 0);
         sizes.put(Buffer.CUM_STEP, chunk ? rows * c.nHeads() * 2 * Float.BYTES : 0);

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -66,9 +67,10 @@ class PassPlanTest {
         List<PassPlan.Step> steps = PassPlan.of(c, build, scan, w, b -> WORKSPACE + layout.offset(b), batch, widths);
         int expected = 6;
         for (int width : widths) {
-            expected += switch (scan) {
+            expected += switch (scan.forLayer(c.expand() * width, c.nTokens(), c.headdim())) {
                 case RECURRENT -> 5;
                 case TILED, TENSOR -> 7;
+                case AUTO -> throw new AssertionError("forLayer resolves AUTO");
             };
         }
         assertEquals(expected, steps.size());
@@ -88,6 +90,29 @@ class PassPlanTest {
                 case PassPlan.BatchedProduct p -> checkBatchedProduct(p, regions);
             }
         }
+    }
+
+    /**
+     * The auto form picks each layer's scan by its inner width: the tensor scan from 256 channels, the recurrence
+     * below, within one Mix'n'Match pass; in fp32 mode the recurrence everywhere; and the recurrence where an image's
+     * tokens do not fit the tensor scan's shared memory.
+     */
+    @Test
+    void autoChoosesEachLayersScanByItsWidth() {
+        KernelBuild build = KernelBuild.of(GOLDEN, 90, Precision.BF16);
+        WorkspaceLayout layout = new WorkspaceLayout(GOLDEN, build, 2, ScanForm.AUTO);
+        List<PassPlan.Step> steps = PassPlan.of(GOLDEN, build, ScanForm.AUTO, fakeWeights(GOLDEN, build.actBytes(), new ArrayList<>()),
+                b -> WORKSPACE + layout.offset(b), 2, new int[] {16, 128, 64, 128});
+        List<Kernel> scans = steps.stream().filter(s -> s instanceof PassPlan.Launch l
+                && (l.kernel() == Kernel.SSM_SCAN || l.kernel() == Kernel.SSD_TENSOR)).map(s -> ((PassPlan.Launch) s).kernel()).toList();
+        assertEquals(List.of(Kernel.SSM_SCAN, Kernel.SSD_TENSOR, Kernel.SSM_SCAN, Kernel.SSD_TENSOR), scans,
+                "layers of 32, 256, 128 and 256 channels");
+        assertEquals(ScanForm.RECURRENT, ScanForm.AUTO.in(Precision.FP32));
+        assertEquals(ScanForm.AUTO, ScanForm.AUTO.in(Precision.TF32));
+        assertEquals(ScanForm.TENSOR, ScanForm.AUTO.forLayer(ScanForm.TENSOR_FROM_CHANNELS, 197, 32));
+        assertEquals(ScanForm.RECURRENT, ScanForm.AUTO.forLayer(ScanForm.TENSOR_FROM_CHANNELS - 1, 197, 32));
+        assertEquals(ScanForm.RECURRENT, ScanForm.AUTO.forLayer(2048, 4097, 32), "4,097 tokens do not fit the tensor scan");
+        assertEquals(ScanForm.TILED, ScanForm.TILED.forLayer(32, 197, 32));
     }
 
     /** op(A) (m x k, lda), B (k x n, ldb) and C (m x n, ldc), column-major, each within one buffer. */

@@ -28,9 +28,10 @@ public final class BenchGpuCommand implements Callable<Integer>, MmrCommand {
             description = "default ${DEFAULT-VALUE}")
     List<Precision> precisions;
 
-    @Option(names = "--scan", split = ",", defaultValue = "recurrent,tiled", converter = ScanFormConverter.class,
-            description = "recurrent (the fused recurrence), tiled (the SSD chunk form in shared-memory tiles) and/or"
-                    + " tensor (the chunk form on tensor cores; in fp32 it runs the recurrence); default ${DEFAULT-VALUE}")
+    @Option(names = "--scan", split = ",", defaultValue = "auto", converter = ScanFormConverter.class,
+            description = "auto (the backend's default: per layer, tensor from 256 channels, else recurrent), recurrent (the"
+                    + " fused recurrence), tiled (the SSD chunk form in shared-memory tiles) and/or tensor (the chunk form on"
+                    + " tensor cores); tensor and auto run the recurrence in fp32; default ${DEFAULT-VALUE}")
     List<ScanForm> scans;
 
     @Option(names = "--levels", split = ",", defaultValue = "1,2,4,8", description = "uniform levels; default ${DEFAULT-VALUE}")

@@ -62,19 +62,20 @@ record LaunchGeometry(int grid, int block, int shared) {
      * The tensor scan at inner width {@code di}: a block per image and group of {@code TENSOR_CHANNELS} channels, with
      * {@link #tensorShared} bytes of shared memory.
      */
-    static LaunchGeometry tensor(int batch, int tokens, int di, int headdim) {
+    static LaunchGeometry tensor(int batch, int tokens, int di, int headdim, boolean bf16) {
         long blocks = (long) batch * Math.ceilDiv(di, TENSOR_CHANNELS);
         LaunchGeometry g = of(blocks * TENSOR_BLOCK, TENSOR_BLOCK);
-        return new LaunchGeometry(g.grid(), g.block(), tensorShared(tokens, headdim));
+        return new LaunchGeometry(g.grid(), g.block(), tensorShared(tokens, headdim, bf16));
     }
 
     /**
-     * Bytes of a tensor scan block's shared memory (mixer.cu, ssd_tensor): with P the tokens rounded up to 16 and
-     * H = (TENSOR_CHANNELS - 1) / headdim + 2 heads, xc (channels x (P + 1)), three tables of H x P, one of
-     * P / 16 x channels and the channels' heads, 4 bytes each. Refused where two blocks would not fit an SM.
+     * Bytes of a tensor scan block's shared memory (mixer.cu, ssd_tensor), in 4-byte words: with P the tokens rounded
+     * up to 16 and H = (TENSOR_CHANNELS - 1) / headdim + 2 heads, the B operands of the P / 16 - 1 spans before the
+     * last (TENSOR_CHANNELS / 8 n-tiles x 32 lanes x 2 words in bf16 builds, 4 in TF32 ones), xc (channels x (P + 1)),
+     * two tables of H x P, one of P / 16 x channels and the channels' heads. Refused where two blocks would not fit an SM.
      */
-    static int tensorShared(int tokens, int headdim) {
-        long bytes = tensorSharedBytes(tokens, headdim);
+    static int tensorShared(int tokens, int headdim, boolean bf16) {
+        long bytes = tensorSharedBytes(tokens, headdim, bf16);
         if (bytes > MAX_SHARED / 2) {
             throw new IllegalArgumentException("the tensor scan holds an image's tokens in shared memory: " + tokens
                     + " tokens need " + bytes + " bytes a block, more than " + MAX_SHARED / 2);
@@ -82,15 +83,20 @@ record LaunchGeometry(int grid, int block, int shared) {
         return (int) bytes;
     }
 
-    /** Whether the tensor scan can run {@code tokens} tokens with heads of {@code headdim} channels ({@link #tensorShared}). */
+    /**
+     * Whether the tensor scan can run {@code tokens} tokens with heads of {@code headdim} channels in either build
+     * ({@link #tensorShared}; the TF32 build's operands take the more room).
+     */
     static boolean tensorFits(int tokens, int headdim) {
-        return tensorSharedBytes(tokens, headdim) <= MAX_SHARED / 2;
+        return tensorSharedBytes(tokens, headdim, false) <= MAX_SHARED / 2;
     }
 
-    private static long tensorSharedBytes(int tokens, int headdim) {
+    private static long tensorSharedBytes(int tokens, int headdim, boolean bf16) {
         long padded = Math.ceilDiv(tokens, 16) * 16L;
+        long spans = padded / 16;
         long heads = (TENSOR_CHANNELS - 1) / headdim + 2;
-        long words = TENSOR_CHANNELS * (padded + 1) + 3 * heads * padded + padded / 16 * TENSOR_CHANNELS + TENSOR_CHANNELS;
+        long operands = (spans - 1) * (TENSOR_CHANNELS / 8) * WARP * (bf16 ? 2 : 4);
+        long words = operands + TENSOR_CHANNELS * (padded + 1) + 2 * heads * padded + spans * TENSOR_CHANNELS + TENSOR_CHANNELS;
         return words * Float.BYTES;
     }
 

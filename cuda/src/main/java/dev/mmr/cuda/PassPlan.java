@@ -175,7 +175,7 @@ final class PassPlan {
                 bc + (long) n * Float.BYTES, at.applyAsLong(Buffer.CB), (long) tokens * 2 * n, (long) tokens * 2 * n,
                 (long) tokens * tokens, batch));
         if (scan == ScanForm.TENSOR) {
-            steps.add(launch(Kernel.SSD_TENSOR, LaunchGeometry.tensor(batch, tokens, p.di(), c.headdim()),
+            steps.add(launch(Kernel.SSD_TENSOR, LaunchGeometry.tensor(batch, tokens, p.di(), c.headdim(), build.bf16()),
                     Arg.ptr(at.applyAsLong(Buffer.IN_PROJ)), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.CB)),
                     Arg.ptr(at.applyAsLong(Buffer.CUM_STEP)), Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()),
                     Arg.ptr(layer.skip()), Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),

@@ -1,6 +1,7 @@
 package dev.mmr.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,19 +47,27 @@ class LaunchGeometryTest {
 
     @Test
     void tensorScanStartsABlockPerImageAndChannelGroupWithRoomForTwoAnSm() {
-        // 35M at full width: di 1024 in 16 groups of 64; 197 tokens padded to 208, heads of 16 (at most 5 a group):
-        // xc 64 x 209, three tables of 5 x 208, 13 x 64 span factors and 64 heads, 4 bytes each.
-        LaunchGeometry m35 = LaunchGeometry.tensor(256, 197, 1024, 16);
+        // 35M at full width: di 1024 in 16 groups of 64; 197 tokens padded to 208 (13 spans), heads of 16 (at most 5 a
+        // group): the B operands of 12 spans (8 n-tiles x 32 lanes x 2 words in bf16, 4 in TF32), xc 64 x 209, two
+        // tables of 5 x 208, 13 x 64 span factors and 64 heads, 4 bytes each.
+        LaunchGeometry m35 = LaunchGeometry.tensor(256, 197, 1024, 16, true);
         assertEquals(256 * 16, m35.grid());
         assertEquals(LaunchGeometry.TENSOR_BLOCK, m35.block());
-        assertEquals((64 * 209 + 3 * 5 * 208 + 13 * 64 + 64) * 4, m35.shared());
+        assertEquals((12 * 8 * 32 * 2 + 64 * 209 + 2 * 5 * 208 + 13 * 64 + 64) * 4, m35.shared());
+        assertEquals((12 * 8 * 32 * 4 + 64 * 209 + 2 * 5 * 208 + 13 * 64 + 64) * 4, LaunchGeometry.tensor(256, 197, 1024, 16, false).shared());
         // 135M: di 2048, heads of 32; golden at level 8: di 32, a group partly idle, 65 tokens padded to 80.
-        assertEquals(256 * 32, LaunchGeometry.tensor(256, 197, 2048, 32).grid());
-        assertEquals(3, LaunchGeometry.tensor(3, 65, 32, 4).grid());
-        for (int headdim : new int[] {4, 16, 24, 32, 128}) {
-            assertTrue(LaunchGeometry.tensorShared(197, headdim) <= LaunchGeometry.MAX_SHARED / 2, "headdim " + headdim);
+        assertEquals(256 * 32, LaunchGeometry.tensor(256, 197, 2048, 32, true).grid());
+        assertEquals(3, LaunchGeometry.tensor(3, 65, 32, 4, false).grid());
+        for (int headdim : new int[] {16, 24, 32, 128}) {
+            for (boolean bf16 : new boolean[] {true, false}) {
+                assertTrue(LaunchGeometry.tensorShared(197, headdim, bf16) <= LaunchGeometry.MAX_SHARED / 2, "headdim " + headdim);
+            }
         }
-        assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.tensorShared(1000, 16));
+        // heads of 4 channels at 197 tokens: 17 heads' tables; room in bf16, not with TF32's operands
+        assertTrue(LaunchGeometry.tensorShared(197, 4, true) <= LaunchGeometry.MAX_SHARED / 2);
+        assertFalse(LaunchGeometry.tensorFits(197, 4));
+        assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.tensorShared(197, 4, false));
+        assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.tensorShared(1000, 16, true));
     }
 
     @Test

@@ -627,13 +627,42 @@ __device__ __forceinline__ MmaA pack_a(const float (&a)[2][4]) {
     return m;
 }
 
-// d += A (16 x 16) . B (16 x 8), b[e] being B at the lane's span offset e in column g.
-__device__ __forceinline__ void mma_span(float (&d)[4], const MmaA& a, const float (&b)[4]) {
+// A 16 x 8 B operand in a lane's registers, in the order the products take them (one 8- or 16-byte shared-memory
+// word, so a lane loads a stored one at once).
 #ifdef MMR_BF16
-    mma_bf16_m16n8k16(d, a.r[0], a.r[1], a.r[2], a.r[3], pack_bf16(b[0], b[1]), pack_bf16(b[2], b[3]));
+#define MMR_B_WORDS 2
+struct alignas(8) MmaB {
+    unsigned int r[2];
+};
 #else
-    mma_tf32_m16n8k8(d, a.r[0], a.r[1], a.r[2], a.r[3], tf32_bits(b[0]), tf32_bits(b[1]));
-    mma_tf32_m16n8k8(d, a.r[4], a.r[5], a.r[6], a.r[7], tf32_bits(b[2]), tf32_bits(b[3]));
+#define MMR_B_WORDS 4
+struct alignas(16) MmaB {
+    unsigned int r[4];
+};
+#endif
+
+// Packs a lane's B values b[e] (column g at span_offset e) into the products' registers.
+__device__ __forceinline__ MmaB pack_b(const float (&b)[4]) {
+    MmaB m;
+#ifdef MMR_BF16
+    m.r[0] = pack_bf16(b[0], b[1]);
+    m.r[1] = pack_bf16(b[2], b[3]);
+#else
+#pragma unroll
+    for (int e = 0; e < 4; e++) {
+        m.r[e] = tf32_bits(b[e]);
+    }
+#endif
+    return m;
+}
+
+// d += A (16 x 16) . B (16 x 8).
+__device__ __forceinline__ void mma_span(float (&d)[4], const MmaA& a, const MmaB& b) {
+#ifdef MMR_BF16
+    mma_bf16_m16n8k16(d, a.r[0], a.r[1], a.r[2], a.r[3], b.r[0], b.r[1]);
+#else
+    mma_tf32_m16n8k8(d, a.r[0], a.r[1], a.r[2], a.r[3], b.r[0], b.r[1]);
+    mma_tf32_m16n8k8(d, a.r[4], a.r[5], a.r[6], a.r[7], b.r[2], b.r[3]);
 #endif
 }
 
@@ -648,13 +677,17 @@ __device__ __forceinline__ void mma_span(float (&d)[4], const MmaA& a, const flo
 //   exp(cum_t - cum_s) = exp(cum_t - cum_(e_(i-1))) exp(cum_(e_(i-1)) - cum_(e_j)) exp(cum_(e_j) - cum_s),
 // the last factor goes with step_s xc_s into B, the middle one is the product of the span factors
 // mu_k = exp(cum_(e_k) - cum_(e_(k-1))) by which the accumulators are scaled before span k is added, and the first
-// scales each row once; so those spans multiply the plain CB, shared by every head. The diagonal span multiplies, per
-// head, CB[t][s] exp(cum_t - cum_s) (0 for s > t) by step_s xc_s of that head's channels. A factor that underflows
-// does so only where the true weight, its product with factors <= 1, is smaller still. Shared memory (dynamic,
-// floats; LaunchGeometry.tensor sizes it; H = (channels - 1) / headdim + 2, the most heads a group touches):
-//   xs [channels][P + 1]: xc (0 past the tokens or di);  cums, steps, wsteps [H][P]: cum_s, step_s (0 past the
-//   tokens), step_s exp(cum_(e_j) - cum_s) (spans before the last);  mus [P / 16][channels]: mu_j of each channel's
-//   head;  heads [channels] (int): each channel's head less the group's first (-1 past di).
+// scales each row once; so those spans multiply the plain CB, shared by every head. Their B operands do not depend on
+// the output span, so they are packed once, in the products' register layout, into shared memory, and a warp's
+// product of two spans is a load of A from CB, one shared-memory word per n-tile, the products and the mu scaling.
+// The diagonal span multiplies, per head, CB[t][s] exp(cum_t - cum_s) (0 for s > t) by step_s xc_s of that head's
+// channels. A factor that underflows does so only where the true weight, its product with factors <= 1, is smaller
+// still. Shared memory (dynamic, 4-byte words; LaunchGeometry.tensor sizes it; H = (channels - 1) / headdim + 2, the
+// most heads a group touches):
+//   bs [P / 16 - 1][channels / 8][32 lanes][MMR_B_WORDS]: the B operands of the spans before the last, as each lane
+//   takes them;  xs [channels][P + 1]: xc (0 past the tokens or di);  cums, steps [H][P]: cum_s, step_s (0 past the
+//   tokens);  mus [P / 16][channels]: mu_j of each channel's head;  heads [channels] (int): each channel's head less
+//   the group's first (-1 past di).
 extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(const float* __restrict__ in, int inStride, const float* __restrict__ cb,
                                       const CumStep* __restrict__ cumStep, const float* __restrict__ convWeight,
                                       const float* __restrict__ convBias, const float* __restrict__ skip,
@@ -669,11 +702,11 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
     const long long image = blockIdx.x / groups;
     const int c0 = (int) (blockIdx.x % groups) * MMR_TENSOR_CHANNELS;
     const int firstHead = c0 / headdim;
-    float* xs = dynamic_shared();
+    MmaB* bs = (MmaB*) dynamic_shared();
+    float* xs = (float*) (bs + (spans - 1) * MMR_TENSOR_TILES * 32);
     float* cums = xs + MMR_TENSOR_CHANNELS * xStride;
     float* steps = cums + spanHeads * padded;
-    float* wsteps = steps + spanHeads * padded;
-    float* mus = wsteps + spanHeads * padded;
+    float* mus = steps + spanHeads * padded;
     int* headOf = (int*) (mus + spans * MMR_TENSOR_CHANNELS);
     const long long firstRow = image * tokens;
     in += firstRow * inStride;
@@ -683,18 +716,14 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
     for (int e = threadIdx.x; e < spanHeads * padded; e += blockDim.x) {
         const int h = firstHead + e / padded;
         const int t = e % padded;
-        float cum = 0.0f, step = 0.0f, wstep = 0.0f;
+        float cum = 0.0f, step = 0.0f;
         if (h < heads) {
             const CumStep at = cumStep[(long long) h * tokens + (t < tokens ? t : tokens - 1)];
             cum = at.cum;
             step = t < tokens ? at.step : 0.0f;
-            if (t < padded - 16) {
-                wstep = step * __expf(cumStep[(long long) h * tokens + t / 16 * 16 + 15].cum - cum);
-            }
         }
         cums[e] = cum;
         steps[e] = step;
-        wsteps[e] = wstep;
     }
     for (int e = threadIdx.x; e < spans * MMR_TENSOR_CHANNELS; e += blockDim.x) {
         const int j = e / MMR_TENSOR_CHANNELS;
@@ -737,6 +766,24 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
             const float xc = silu(conv_step(window, weight, bias, x));
             xs[c * xStride + t] = inside ? xc : 0.0f;
         }
+    }
+    __syncthreads();
+    // The spans before the last: B = step_s xc_s exp(cum_(e_j) - cum_s) at each lane's span offsets, packed once.
+    for (int f = threadIdx.x; f < (spans - 1) * MMR_TENSOR_TILES * 32; f += blockDim.x) {
+        const int reader = f % 32;
+        const int c = 8 * (f / 32 % MMR_TENSOR_TILES) + reader / 4;
+        const int s0 = 16 * (f / (32 * MMR_TENSOR_TILES));
+        const int head = headOf[c];  // -1 past di, where xc is 0
+        const float* cum = cums + (head < 0 ? 0 : head) * padded;
+        const float* step = steps + (head < 0 ? 0 : head) * padded;
+        const float spanEnd = cum[s0 + 15];
+        float b[4];
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+            const int s = s0 + span_offset(e, reader % 4);
+            b[e] = xs[c * xStride + s] * (step[s] * __expf(spanEnd - cum[s]));
+        }
+        bs[f] = pack_b(b);
     }
     __syncthreads();
 
@@ -784,17 +831,10 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
                 }
             }
             const MmaA frag = pack_a(a);
+            const MmaB* b = bs + j * MMR_TENSOR_TILES * 32 + lane();
 #pragma unroll
             for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
-                const float* x = xs + (8 * nt + g) * xStride + s0;
-                const int head = headOf[8 * nt + g];  // of B's column; -1 past di, where xc is 0
-                const float* w = wsteps + (head < 0 ? 0 : head) * padded + s0;
-                float b[4];
-#pragma unroll
-                for (int e = 0; e < 4; e++) {
-                    b[e] = x[span_offset(e, q)] * w[span_offset(e, q)];
-                }
-                mma_span(acc[nt], frag, b);
+                mma_span(acc[nt], frag, b[32 * nt]);
             }
         }
         // Each row's exp(cum_t - cum_(e_(i-1))), the factor the spans before still lack.
@@ -848,7 +888,7 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
                 for (int e = 0; e < 4; e++) {
                     b[e] = mine ? x[span_offset(e, q)] * step[span_offset(e, q)] : 0.0f;
                 }
-                mma_span(acc[nt], frag, b);
+                mma_span(acc[nt], frag, pack_b(b));
             }
         }
         // The skip, the gate, and each scan warp's sum of squares over its channels (whole n-tiles, or lanes of one).

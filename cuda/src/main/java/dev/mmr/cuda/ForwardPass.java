@@ -66,7 +66,7 @@ final class ForwardPass {
 
     /**
      * The pass; when {@code stepMillis} is given, each step is timed with CUDA events and its milliseconds added to
-     * the entry of its kernel's name (or "gemm", or "gemm_batched" for the tiled scan's strided batched product), and
+     * the entry of its kernel's name (or "gemm", or "gemm_batched" for the tensor scan's strided batched product), and
      * the copy in (pixels into pinned memory and on to the device, waited for before the pass starts) under
      * {@link #COPY_IN}.
      */

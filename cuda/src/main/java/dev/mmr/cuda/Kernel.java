@@ -10,7 +10,6 @@ enum Kernel {
     CONV_BC_DT("mixer.cu", "conv_bc_dt"),
     SSM_SCAN("mixer.cu", "ssm_scan"),
     SSD_DECAY_SUMS("mixer.cu", "ssd_decay_sums"),
-    SSD_TILED("mixer.cu", "ssd_tiled"),
     SSD_TENSOR("mixer.cu", "ssd_tensor");
 
     final String source;

@@ -89,8 +89,7 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
         List<String> options = new ArrayList<>(List.of("--gpu-architecture=sm_" + arch, "-std=c++17",
                 "-DMMR_D_STATE=" + dState, "-DMMR_D_CONV=" + dConv, "-DMMR_STATE_SPLIT=" + stateSplit,
                 "-DMMR_STATE_PER_LANE=" + statePerLane, "-DMMR_SCAN_WARPS=" + LaunchGeometry.SCAN_BLOCK / LaunchGeometry.WARP,
-                "-DMMR_CONV_TOKENS=" + CONV_TOKENS, "-DMMR_TILE_TOKENS=" + LaunchGeometry.TILE_TOKENS,
-                "-DMMR_TILE_CHANNELS=" + LaunchGeometry.TILE_CHANNELS, "-DMMR_TENSOR_CHANNELS=" + LaunchGeometry.TENSOR_CHANNELS,
+                "-DMMR_CONV_TOKENS=" + CONV_TOKENS, "-DMMR_TENSOR_CHANNELS=" + LaunchGeometry.TENSOR_CHANNELS,
                 "-DMMR_TENSOR_THREADS=" + LaunchGeometry.TENSOR_BLOCK));
         if (bf16) {
             options.add("-DMMR_BF16");

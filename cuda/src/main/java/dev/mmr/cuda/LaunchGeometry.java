@@ -13,9 +13,6 @@ record LaunchGeometry(int grid, int block, int shared) {
     static final int BLOCK = 256;
     /** Threads per block of the scan: its warps share each token's B and C, staged in shared memory. */
     static final int SCAN_BLOCK = 128;
-    /** Tokens x channels of the output tile one block of the tiled scan computes, 4 x 4 a thread. */
-    static final int TILE_TOKENS = 64;
-    static final int TILE_CHANNELS = 64;
     /** Channels and threads of a tensor scan block (8 warps, each a span of 16 output tokens at a time). */
     static final int TENSOR_CHANNELS = 64;
     static final int TENSOR_BLOCK = 256;
@@ -46,16 +43,6 @@ record LaunchGeometry(int grid, int block, int shared) {
     static LaunchGeometry scan(int batch, int di, int channelsPerBlock) {
         long blocksPerImage = (di + channelsPerBlock - 1) / channelsPerBlock;
         return of(batch * blocksPerImage * SCAN_BLOCK, SCAN_BLOCK);
-    }
-
-    /**
-     * The tiled scan at inner width {@code di}: a block per image, tile of {@code TILE_TOKENS} tokens and group of
-     * {@code TILE_CHANNELS} channels, a thread per 4 x 4 outputs.
-     */
-    static LaunchGeometry tiled(int batch, int tokens, int di) {
-        long tiles = (long) batch * Math.ceilDiv(tokens, TILE_TOKENS) * Math.ceilDiv(di, TILE_CHANNELS);
-        int block = TILE_TOKENS * TILE_CHANNELS / 16;
-        return of(tiles * block, block);
     }
 
     /**

@@ -47,7 +47,7 @@ final class PassPlan {
 
     /**
      * {@code count} products {@code c_i = op(a_i) . op(b_i)} over float32 operands, the i-th at {@code i * stride}
-     * elements past {@code a}, {@code b} and {@code c}: the tiled scan's CB, in float32 in fp32 mode and in TF32 in
+     * elements past {@code a}, {@code b} and {@code c}: the tensor scan's CB, in float32 in fp32 mode and in TF32 in
      * the tf32 and bf16 modes.
      */
     record BatchedProduct(Gemm gemm, long a, long b, long c, long strideA, long strideB, long strideC, int count)
@@ -149,21 +149,20 @@ final class PassPlan {
                     Arg.ptr(at.applyAsLong(Buffer.DT)), Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()),
                     Arg.ptr(layer.skip()), Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
                     Arg.i32(build.squareGroups(c.dInner())), Arg.i32(tokens), Arg.i32(di), Arg.i32(c.headdim())));
-            case TILED, TENSOR -> chunkScan(steps, c, build, form, layer, p, at, batch);
+            case TENSOR -> tensorScan(steps, c, build, layer, p, at, batch);
             case AUTO -> throw new AssertionError("forLayer resolves AUTO");
         }
         steps.add(new Product(p.out(), layer.outProj(), at.applyAsLong(Buffer.GATED), at.applyAsLong(Buffer.HIDDEN), true));
     }
 
     /**
-     * The scan in its tiled or tensor form, an image's tokens being one chunk: each head's log-decay sums into
+     * The scan in its chunk form on tensor cores, an image's tokens being one chunk: each head's log-decay sums into
      * CUM_STEP, {@code CB = C B^T} per image (column-major: {@code CB^T = B^T C} over bc's rows), then one kernel that
      * convolves x, sums {@code y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s} (neither those
-     * weights nor xc or y are written to memory; in shared-memory tiles on CUDA cores, or on tensor cores), adds the
-     * skip and gates into GATED and SQUARES as ssm_scan leaves them.
+     * weights nor xc or y are written to memory), adds the skip and gates into GATED and SQUARES as ssm_scan leaves them.
      */
-    private static void chunkScan(List<Step> steps, ModelConfig c, KernelBuild build, ScanForm scan,
-                                  WeightAddresses.Layer layer, LayerProducts p, ToLongFunction<Buffer> at, int batch) {
+    private static void tensorScan(List<Step> steps, ModelConfig c, KernelBuild build, WeightAddresses.Layer layer,
+                                   LayerProducts p, ToLongFunction<Buffer> at, int batch) {
         int tokens = c.nTokens();
         int n = c.dState();
         int heads = p.heads();
@@ -174,20 +173,11 @@ final class PassPlan {
         steps.add(new BatchedProduct(new Gemm(true, false, tokens, tokens, n, 0, 2 * n, 2 * n, tokens), bc,
                 bc + (long) n * Float.BYTES, at.applyAsLong(Buffer.CB), (long) tokens * 2 * n, (long) tokens * 2 * n,
                 (long) tokens * tokens, batch));
-        if (scan == ScanForm.TENSOR) {
-            steps.add(launch(Kernel.SSD_TENSOR, LaunchGeometry.tensor(batch, tokens, p.di(), c.headdim(), build.bf16()),
-                    Arg.ptr(at.applyAsLong(Buffer.IN_PROJ)), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.CB)),
-                    Arg.ptr(at.applyAsLong(Buffer.CUM_STEP)), Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()),
-                    Arg.ptr(layer.skip()), Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
-                    Arg.i32(build.squareGroups(c.dInner())), Arg.i32(tokens), Arg.i32(p.di()), Arg.i32(c.headdim())));
-            return;
-        }
-        steps.add(launch(Kernel.SSD_TILED, LaunchGeometry.tiled(batch, tokens, p.di()),
+        steps.add(launch(Kernel.SSD_TENSOR, LaunchGeometry.tensor(batch, tokens, p.di(), c.headdim(), build.bf16()),
                 Arg.ptr(at.applyAsLong(Buffer.IN_PROJ)), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.CB)),
                 Arg.ptr(at.applyAsLong(Buffer.CUM_STEP)), Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()),
                 Arg.ptr(layer.skip()), Arg.ptr(at.applyAsLong(Buffer.GATED)), Arg.ptr(at.applyAsLong(Buffer.SQUARES)),
-                Arg.i32(build.squareGroups(c.dInner())), Arg.i32(batch), Arg.i32(tokens), Arg.i32(p.di()),
-                Arg.i32(c.headdim())));
+                Arg.i32(build.squareGroups(c.dInner())), Arg.i32(tokens), Arg.i32(p.di()), Arg.i32(c.headdim())));
     }
 
     private static Launch launch(Kernel kernel, LaunchGeometry geometry, Arg... args) {

@@ -7,20 +7,15 @@ import java.util.stream.Collectors;
 
 /**
  * How a mixer's selective scan is computed. All give the same network: an image's tokens are one SSD chunk, so the
- * tiled and tensor forms are exact up to their products' rounding.
+ * chunk form on tensor cores is exact up to its products' rounding.
  */
 public enum ScanForm {
     /** The fused recurrence over each image's tokens ({@code ssm_scan}), state in registers. */
     RECURRENT,
     /**
      * The SSD chunk (quadratic) form's sum {@code y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s}
-     * without materialising its weights: {@code CB = C B^T} per image as a strided batched product, then one kernel
-     * ({@code ssd_tiled}) that convolves x, sums y in shared-memory tiles on CUDA cores, and gates it.
-     */
-    TILED,
-    /**
-     * The same chunk form's sum on tensor cores ({@code ssd_tensor}, mma.sync): CB as for {@link #TILED}, then one
-     * kernel per image and group of 64 channels that convolves x once into shared memory and multiplies CB (the decay
+     * on tensor cores, without materialising its weights: {@code CB = C B^T} per image as a strided batched product,
+     * then one kernel ({@code ssd_tensor}, mma.sync) per image and group of 64 channels that convolves x once into shared memory and multiplies CB (the decay
      * split into per-span and per-row factors, so the spans before a token's own take the plain CB, shared by every
      * head) by {@code step_s xc_s} in bfloat16 (bf16 mode) or TF32 (tf32 mode) with float32 sums. Tensor-core inputs
      * would lose fp32 mode's accuracy, so in fp32 mode this form runs the recurrence ({@link #in}).

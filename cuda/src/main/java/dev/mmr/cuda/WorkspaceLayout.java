@@ -8,16 +8,16 @@ import java.util.Map;
 
 /**
  * The device memory one forward pass uses, as one allocation carved into {@link Buffer}s at aligned offsets, sized for
- * a batch at full width (a nested width uses the front of each buffer, {@code di} columns a row). The tiled and
- * tensor scans' buffers, CB and CUM_STEP, take room only for those forms.
+ * a batch at full width (a nested width uses the front of each buffer, {@code di} columns a row). The tensor
+ * scan's buffers, CB and CUM_STEP, take room only where it may run.
  */
 final class WorkspaceLayout {
     /** Offsets are multiples of this, so every buffer suits vector loads and cuBLAS's alignment preferences. */
     static final int ALIGN = 256;
 
     /**
-     * The buffers of a pass; "act" buffers hold product inputs (float32, or bfloat16 in bf16 mode). The tiled and
-     * tensor scans' (float32): {@code CB} C B^T per image (tokens x tokens), {@code CUM_STEP} each head's running log-decay sum and
+     * The buffers of a pass; "act" buffers hold product inputs (float32, or bfloat16 in bf16 mode). The tensor
+     * scan's (float32): {@code CB} C B^T per image (tokens x tokens), {@code CUM_STEP} each head's running log-decay sum and
      * step per token.
      */
     enum Buffer {

@@ -38,14 +38,6 @@ class LaunchGeometryTest {
     }
 
     @Test
-    void tiledScanStartsABlockPerImageTokenTileAndChannelGroup() {
-        // 35M at full width: 197 tokens in 4 tiles of 64, di 1024 in 16 groups of 64; golden at level 8: 65 tokens, di 32.
-        assertEquals(256 * 4 * 16, LaunchGeometry.tiled(256, 197, 1024).grid());
-        assertEquals(3 * 2, LaunchGeometry.tiled(3, 65, 32).grid());
-        assertEquals(LaunchGeometry.TILE_TOKENS * LaunchGeometry.TILE_CHANNELS / 16, LaunchGeometry.tiled(3, 65, 32).block());
-    }
-
-    @Test
     void tensorScanStartsABlockPerImageAndChannelGroupWithRoomForTwoAnSm() {
         // 35M at full width: di 1024 in 16 groups of 64; 197 tokens padded to 208 (13 spans), heads of 16 (at most 5 a
         // group): the B operands of 12 spans (8 n-tiles x 32 lanes x 2 words in bf16, 4 in TF32), xc 64 x 209, two

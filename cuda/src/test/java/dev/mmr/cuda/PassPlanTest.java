@@ -69,7 +69,7 @@ class PassPlanTest {
         for (int width : widths) {
             expected += switch (scan.forLayer(c.expand() * width, c.nTokens(), c.headdim())) {
                 case RECURRENT -> 5;
-                case TILED, TENSOR -> 7;
+                case TENSOR -> 7;
                 case AUTO -> throw new AssertionError("forLayer resolves AUTO");
             };
         }
@@ -112,7 +112,8 @@ class PassPlanTest {
         assertEquals(ScanForm.TENSOR, ScanForm.AUTO.forLayer(ScanForm.TENSOR_FROM_CHANNELS, 197, 32));
         assertEquals(ScanForm.RECURRENT, ScanForm.AUTO.forLayer(ScanForm.TENSOR_FROM_CHANNELS - 1, 197, 32));
         assertEquals(ScanForm.RECURRENT, ScanForm.AUTO.forLayer(2048, 4097, 32), "4,097 tokens do not fit the tensor scan");
-        assertEquals(ScanForm.TILED, ScanForm.TILED.forLayer(32, 197, 32));
+        assertEquals(ScanForm.RECURRENT, ScanForm.RECURRENT.forLayer(2048, 197, 32));
+        assertEquals(ScanForm.TENSOR, ScanForm.TENSOR.forLayer(32, 197, 32));
     }
 
     /** op(A) (m x k, lda), B (k x n, ldb) and C (m x n, ldc), column-major, each within one buffer. */

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The workspace holds every buffer of a pass at full width, disjoint and aligned, sized as the CPU network's buffers;
- * the tiled scan's only when it runs.
+ * the tensor scan's only where it may run.
  */
 class WorkspaceLayoutTest {
     private static final ModelConfig M35 = new ModelConfig(512, 20, 1000, 16, 224, 128, 4, 2, 1e-5);
@@ -56,8 +56,8 @@ class WorkspaceLayoutTest {
 
     @Test
     void bf16HalvesOnlyTheProductInputsAndThePixels() {
-        WorkspaceLayout f32 = new WorkspaceLayout(M35, FP32, 16, ScanForm.TILED);
-        WorkspaceLayout bf16 = new WorkspaceLayout(M35, BF16, 16, ScanForm.TILED);
+        WorkspaceLayout f32 = new WorkspaceLayout(M35, FP32, 16, ScanForm.TENSOR);
+        WorkspaceLayout bf16 = new WorkspaceLayout(M35, BF16, 16, ScanForm.TENSOR);
         for (Buffer b : Buffer.values()) {
             boolean productInput = b == Buffer.PIXELS || b == Buffer.PATCHES || b == Buffer.U || b == Buffer.GATED;
             assertEquals(productInput ? f32.bytes(b) / 2 : f32.bytes(b), bf16.bytes(b), b.name());
@@ -65,24 +65,27 @@ class WorkspaceLayoutTest {
     }
 
     @Test
-    void theTiledScanTakesCbAndTheDecaySumsAloneAndOnlyWhenItRuns() {
+    void theTensorScanTakesCbAndTheDecaySumsAloneAndOnlyWhereItMayRun() {
         int batch = 256;
         WorkspaceLayout recurrent = new WorkspaceLayout(M35, FP32, batch, ScanForm.RECURRENT);
-        WorkspaceLayout tiled = new WorkspaceLayout(M35, FP32, batch, ScanForm.TILED);
+        WorkspaceLayout tensor = new WorkspaceLayout(M35, BF16, batch, ScanForm.TENSOR);
+        WorkspaceLayout auto = new WorkspaceLayout(M35, BF16, batch, ScanForm.AUTO);
         List<Buffer> scanBuffers = List.of(Buffer.CB, Buffer.CUM_STEP);
         for (Buffer b : scanBuffers) {
             assertEquals(0, recurrent.bytes(b), b.name());
             assertFalse(recurrent.buffers().contains(b), b.name());
-            assertTrue(tiled.buffers().contains(b), b.name());
+            assertTrue(tensor.buffers().contains(b), b.name());
+            assertEquals(tensor.bytes(b), auto.bytes(b), b.name());
         }
         long rows = batch * 197L;
         // CB one 197 x 197 float32 matrix an image; CUM_STEP a (cum, step) pair per row and head.
-        assertEquals(batch * 197L * 197 * 4, tiled.bytes(Buffer.CB));
-        assertEquals(rows * 64 * 2 * 4, tiled.bytes(Buffer.CUM_STEP));
+        assertEquals(batch * 197L * 197 * 4, tensor.bytes(Buffer.CB));
+        assertEquals(rows * 64 * 2 * 4, tensor.bytes(Buffer.CUM_STEP));
         // 35M, batch 256: CB 40 MB and CUM_STEP 26 MB over the recurrent scan's workspace.
-        assertEquals(scanBuffers.stream().mapToLong(tiled::bytes).sum(), tiled.total() - recurrent.total(),
+        WorkspaceLayout recurrentBf16 = new WorkspaceLayout(M35, BF16, batch, ScanForm.RECURRENT);
+        assertEquals(scanBuffers.stream().mapToLong(tensor::bytes).sum(), tensor.total() - recurrentBf16.total(),
                 scanBuffers.size() * WorkspaceLayout.ALIGN);
-        assertEquals(0.066e9, tiled.total() - recurrent.total(), 0.001e9);
+        assertEquals(0.066e9, tensor.total() - recurrentBf16.total(), 0.001e9);
     }
 
     @Test

@@ -30,8 +30,8 @@ public final class BenchGpuCommand implements Callable<Integer>, MmrCommand {
 
     @Option(names = "--scan", split = ",", defaultValue = "auto", converter = ScanFormConverter.class,
             description = "auto (the backend's default: per layer, tensor from 256 channels, else recurrent), recurrent (the"
-                    + " fused recurrence), tiled (the SSD chunk form in shared-memory tiles) and/or tensor (the chunk form on"
-                    + " tensor cores); tensor and auto run the recurrence in fp32; default ${DEFAULT-VALUE}")
+                    + " fused recurrence) and/or tensor (the SSD chunk form on tensor cores); tensor and auto run the"
+                    + " recurrence in fp32; default ${DEFAULT-VALUE}")
     List<ScanForm> scans;
 
     @Option(names = "--levels", split = ",", defaultValue = "1,2,4,8", description = "uniform levels; default ${DEFAULT-VALUE}")

@@ -6,31 +6,26 @@
 //   ssm_scan:   x through the convolution + SiLU, the selective scan, the skip, and the gate y * SiLU(z), written for
 //               out_proj, with each warp's sum of squared gate outputs for the RMSNorm (applied by add_layer_norm,
 //               which knows the row's total; the norm's weight is folded into out_proj's columns).
-// The same scan in its tiled form: the SSD chunk (quadratic) form's sum, an image's tokens being one chunk, without
-// materialising its weights, after a strided batched product that PassPlan queues (CB = C B^T per image):
+// The same scan in the SSD chunk (quadratic) form, an image's tokens being one chunk, without materialising its
+// weights, after a strided batched product that PassPlan queues (CB = C B^T per image):
 //   ssd_decay_sums: each head's running sum of log decays (step * A) over an image's tokens, beside the step;
-//   ssd_tiled:      x's convolution, y[t][c] = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc[s][c] in
-//                   shared-memory tiles, the skip, the gate and the sums of squares, as ssm_scan leaves them.
-//   ssd_tensor:     the same sum on tensor cores (mma.sync: bf16 inputs in bf16 builds, TF32 otherwise), a block per
-//                   image and group of channels over all its tokens: x's convolution once per token into shared
-//                   memory, CB and step_s xc_s as the products' operands with the decay split into per-span and
-//                   per-row factors, then the skip, the gate and the sums of squares, as ssm_scan leaves them.
+//   ssd_tensor:     x's convolution, y[t][c] = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc[s][c] on
+//                   tensor cores (mma.sync: bf16 inputs in bf16 builds, TF32 otherwise), a block per image and group
+//                   of channels over all its tokens: x's convolution once per token into shared memory, CB and
+//                   step_s xc_s as the products' operands with the decay split into per-span and per-row factors,
+//                   then the skip, the gate and the sums of squares, as ssm_scan leaves them.
 // Compile-time constants (KernelBuild): MMR_D_STATE (N), MMR_D_CONV (taps), MMR_STATE_SPLIT (lanes sharing one
 // channel's state), MMR_STATE_PER_LANE (state rows a lane holds: N / split rounded up to a multiple of 4),
 // MMR_SCAN_WARPS (warps per scan block), MMR_CONV_TOKENS (consecutive tokens of an image one conv_bc_dt thread
-// covers, so that each input is read once for them rather than once per tap), MMR_TILE_TOKENS and MMR_TILE_CHANNELS
-// (ssd_tiled's output tile), MMR_TENSOR_CHANNELS and MMR_TENSOR_THREADS (an ssd_tensor block's channels and threads:
-// at most 128 registers a thread, so that two blocks fit an SM).
+// covers, so that each input is read once for them rather than once per tap), MMR_TENSOR_CHANNELS and
+// MMR_TENSOR_THREADS (an ssd_tensor block's channels and threads: at most 128 registers a thread, so that two blocks
+// fit an SM).
 #include "common.cuh"
 
 #if !defined(MMR_D_STATE) || !defined(MMR_D_CONV) || !defined(MMR_STATE_SPLIT) || !defined(MMR_STATE_PER_LANE) \
-    || !defined(MMR_SCAN_WARPS) || !defined(MMR_CONV_TOKENS) || !defined(MMR_TILE_TOKENS) || !defined(MMR_TILE_CHANNELS) \
-    || !defined(MMR_TENSOR_CHANNELS) || !defined(MMR_TENSOR_THREADS)
+    || !defined(MMR_SCAN_WARPS) || !defined(MMR_CONV_TOKENS) || !defined(MMR_TENSOR_CHANNELS) || !defined(MMR_TENSOR_THREADS)
 #error "compile with -DMMR_D_STATE, -DMMR_D_CONV, -DMMR_STATE_SPLIT, -DMMR_STATE_PER_LANE, -DMMR_SCAN_WARPS, \
--DMMR_CONV_TOKENS, -DMMR_TILE_TOKENS, -DMMR_TILE_CHANNELS, -DMMR_TENSOR_CHANNELS and -DMMR_TENSOR_THREADS"
-#endif
-#if MMR_TILE_TOKENS % 32 != 0 || MMR_TILE_CHANNELS % 4 != 0
-#error "ssd_tiled's tile: tokens a multiple of 32, channels a multiple of 4"
+-DMMR_CONV_TOKENS, -DMMR_TENSOR_CHANNELS and -DMMR_TENSOR_THREADS"
 #endif
 #if MMR_STATE_PER_LANE % 4 != 0 || MMR_STATE_PER_LANE * MMR_STATE_SPLIT < MMR_D_STATE || 32 % MMR_STATE_SPLIT != 0 \
     || MMR_D_CONV < 2
@@ -287,253 +282,9 @@ extern "C" __global__ void ssd_decay_sums(const float* __restrict__ dt, const fl
     }
 }
 
-// ssd_tiled's block: each thread owns 4 tokens x 4 channels of the output tile; tokens s are staged 32 at a time.
-#define MMR_TILE_ROWS (MMR_TILE_TOKENS / 4)
-#define MMR_TILE_COLS (MMR_TILE_CHANNELS / 4)
-#define MMR_TILE_SPAN 32
-// Channels of one sum of squares (one scan warp's) that a thread holds, and the neighbouring lanes that share them.
-#define MMR_TILE_GROUP_PART (MMR_CHANNELS_PER_WARP < 4 ? MMR_CHANNELS_PER_WARP : 4)
-#define MMR_TILE_GROUP_LANES (MMR_CHANNELS_PER_WARP / MMR_TILE_GROUP_PART)
-#if MMR_TILE_CHANNELS % MMR_CHANNELS_PER_WARP != 0 || 32 % MMR_TILE_COLS != 0
-#error "ssd_tiled's channel group must be whole scan warps' channels, its threads along channels whole in a warp"
-#endif
-
-// The four values of a Rows4 as an array, so unrolled loops index them by constants.
-__device__ __forceinline__ void unpack(const Rows4& v, float (&out)[4]) {
-    out[0] = v.x;
-    out[1] = v.y;
-    out[2] = v.z;
-    out[3] = v.w;
-}
-
 // The column of channel c's z in an in_proj row (its x is headdim further on).
 __device__ __forceinline__ long long z_column(int c, int headdim) {
     return 2 * MMR_D_STATE + (long long) (c / headdim) * (2 * headdim + 1) + c % headdim;
-}
-
-// ssd_tiled's shared memory: tokens s0 .. s0 + MMR_TILE_SPAN - 1 of one image, for the block's tokens from `first`
-// and channels from c0. scores[s][t / 4]: CB[first + t][s0 + s]; values[s][c / 4]: step_s xc_s of channel c0 + c's
-// head, times exp(anchor - cum_s) when anchored; sums[s][c / 4]: cum_s of that head; inputs[s][c / 4]: xc_s.
-struct TileStage {
-    Rows4 scores[MMR_TILE_SPAN][MMR_TILE_ROWS + 1];
-    Rows4 values[MMR_TILE_SPAN][MMR_TILE_COLS];
-    Rows4 sums[MMR_TILE_SPAN][MMR_TILE_COLS];
-    Rows4 inputs[MMR_TILE_SPAN][MMR_TILE_COLS];
-};
-
-// Fills `stage` for span s0 (zero past the image's tokens or past di), with xc = SiLU(conv(x)) from the in_proj rows
-// (`in` at the image's first row) as ssm_scan computes it. When `anchored`, values are weighted by
-// exp(cum_(first-1) - cum_s): s is before `first`, so the exponent is never positive.
-__device__ __forceinline__ void stage_tiles(TileStage& stage, const float* __restrict__ in, int inStride,
-                                            const float* __restrict__ cb, const CumStep* __restrict__ cumStep,
-                                            const float* __restrict__ convWeight, const float* __restrict__ convBias,
-                                            int tokens, int di, int headdim, int first, int c0, int s0,
-                                            bool anchored) {
-    for (int e = threadIdx.x; e < MMR_TILE_SPAN * MMR_TILE_TOKENS; e += blockDim.x) {
-        const int t = e / MMR_TILE_SPAN;
-        const int s = e % MMR_TILE_SPAN;
-        const bool inside = first + t < tokens && s0 + s < tokens;
-        ((float*) stage.scores[s])[t] = inside ? cb[(long long) (first + t) * tokens + s0 + s] : 0.0f;
-    }
-    for (int e = threadIdx.x; e < MMR_TILE_SPAN * MMR_TILE_CHANNELS; e += blockDim.x) {
-        const int s = e / MMR_TILE_CHANNELS;
-        const int c = c0 + e % MMR_TILE_CHANNELS;
-        const int token = s0 + s;
-        float xc = 0.0f;
-        float value = 0.0f;
-        float cum = 0.0f;
-        if (c < di && token < tokens) {
-            const int head = c / headdim;
-            const long long xColumn = z_column(c, headdim) + headdim;
-            const float* w = convWeight + (long long) c * MMR_D_CONV;
-            float acc = convBias[c];
-            for (int k = token < MMR_D_CONV - 1 ? MMR_D_CONV - 1 - token : 0; k < MMR_D_CONV; k++) {
-                acc = fmaf(in[(long long) (token - MMR_D_CONV + 1 + k) * inStride + xColumn], w[k], acc);
-            }
-            xc = silu(acc);
-            const CumStep at = cumStep[(long long) head * tokens + token];
-            value = at.step * xc;
-            if (anchored) {
-                value *= __expf(cumStep[(long long) head * tokens + first - 1].cum - at.cum);
-            }
-            cum = at.cum;
-        }
-        ((float*) stage.values[s])[e % MMR_TILE_CHANNELS] = value;
-        ((float*) stage.sums[s])[e % MMR_TILE_CHANNELS] = cum;
-        ((float*) stage.inputs[s])[e % MMR_TILE_CHANNELS] = xc;
-    }
-}
-
-// The scan in the chunk form, one image's tokens one chunk, its weights never in memory: per channel c of head h,
-//   y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s + skip_h xc_t,  gated_t = y_t SiLU(z_t),
-// with xc = SiLU(conv(x)) and z read from the in_proj rows, CB per image (row-major tokens x tokens) and cumStep as
-// ssd_decay_sums leaves them; gated and squares are written exactly as ssm_scan writes them. A block of
-// MMR_TILE_ROWS x MMR_TILE_COLS threads computes MMR_TILE_TOKENS tokens x MMR_TILE_CHANNELS channels of one image
-// (blocks: token tiles x images x channel groups, the last token tile first: it has the most to sum); thread
-// (ty, tx) the 4 x 4 outputs at tokens ta = first + 4 ty .. + 3 and channels 4 tx .. + 3 of the group, summing s
-// over staged spans of 32 tokens as a small SGEMM. No exponent is ever positive (cum never increases): tokens before
-// the tile are weighted exp(cum_(first-1) - cum_s) when staged, their sum then scaled by exp(cum_ta - cum_(first-1));
-// tokens of the tile up to ta by exp(cum_ta - cum_s) per thread; the sum is scaled by exp(cum_t - cum_ta) and the
-// few s in (ta, t] added directly. A factor that underflows does so only where the true weight, its product with
-// factors <= 1, is smaller still.
-extern "C" __global__ void ssd_tiled(const float* __restrict__ in, int inStride, const float* __restrict__ cb,
-                                     const CumStep* __restrict__ cumStep, const float* __restrict__ convWeight,
-                                     const float* __restrict__ convBias, const float* __restrict__ skip,
-                                     act_t* __restrict__ gated, float* __restrict__ squares, int squaresStride,
-                                     int images, int tokens, int di, int headdim) {
-    __shared__ TileStage stage;
-    const int tokenTiles = (tokens + MMR_TILE_TOKENS - 1) / MMR_TILE_TOKENS;
-    const int groups = (di + MMR_TILE_CHANNELS - 1) / MMR_TILE_CHANNELS;
-    const int heads = di / headdim;
-    const long long image = blockIdx.x / groups % images;
-    const int first = (tokenTiles - 1 - (int) (blockIdx.x / groups / images)) * MMR_TILE_TOKENS;
-    const int c0 = (int) (blockIdx.x % groups) * MMR_TILE_CHANNELS;
-    const int ty = (int) threadIdx.x / MMR_TILE_COLS;
-    const int tx = (int) threadIdx.x % MMR_TILE_COLS;
-    const int ta = first + 4 * ty;
-    const bool live = ta < tokens && c0 + 4 * tx < di;
-    const long long firstRow = image * tokens;
-    in += firstRow * inStride;
-    cb += image * tokens * tokens;
-    cumStep += image * heads * tokens;
-    int head[4];
-    float cumA[4];
-#pragma unroll
-    for (int j = 0; j < 4; j++) {
-        head[j] = (c0 + 4 * tx + j < di ? c0 + 4 * tx + j : di - 1) / headdim;
-        cumA[j] = live ? cumStep[(long long) head[j] * tokens + ta].cum : 0.0f;
-    }
-    const bool oneHead = head[0] == head[3];
-    float acc[4][4];
-#pragma unroll
-    for (int i = 0; i < 4; i++) {
-#pragma unroll
-        for (int j = 0; j < 4; j++) {
-            acc[i][j] = 0.0f;
-        }
-    }
-    for (int s0 = 0; s0 < first; s0 += MMR_TILE_SPAN) {
-        __syncthreads();
-        stage_tiles(stage, in, inStride, cb, cumStep, convWeight, convBias, tokens, di, headdim, first, c0, s0, true);
-        __syncthreads();
-        if (live) {
-#pragma unroll 8
-            for (int s = 0; s < MMR_TILE_SPAN; s++) {
-                float a[4], x[4];
-                unpack(stage.scores[s][ty], a);
-                unpack(stage.values[s][tx], x);
-#pragma unroll
-                for (int i = 0; i < 4; i++) {
-#pragma unroll
-                    for (int j = 0; j < 4; j++) {
-                        acc[i][j] = fmaf(a[i], x[j], acc[i][j]);
-                    }
-                }
-            }
-        }
-    }
-    if (first > 0 && live) {
-#pragma unroll
-        for (int j = 0; j < 4; j++) {
-            const float scale = __expf(cumA[j] - cumStep[(long long) head[j] * tokens + first - 1].cum);
-#pragma unroll
-            for (int i = 0; i < 4; i++) {
-                acc[i][j] *= scale;
-            }
-        }
-    }
-    for (int s0 = first; s0 < first + MMR_TILE_TOKENS && s0 < tokens; s0 += MMR_TILE_SPAN) {
-        __syncthreads();
-        stage_tiles(stage, in, inStride, cb, cumStep, convWeight, convBias, tokens, di, headdim, first, c0, s0, false);
-        __syncthreads();
-        if (!live) {
-            continue;
-        }
-        const int last = ta - s0 < MMR_TILE_SPAN ? ta - s0 : MMR_TILE_SPAN - 1;
-        for (int s = 0; s <= last; s++) {
-            float a[4], x[4], cum[4];
-            unpack(stage.scores[s][ty], a);
-            unpack(stage.values[s][tx], x);
-            unpack(stage.sums[s][tx], cum);
-            const float weight = __expf(cumA[0] - cum[0]);
-#pragma unroll
-            for (int j = 0; j < 4; j++) {
-                x[j] *= oneHead || j == 0 ? weight : __expf(cumA[j] - cum[j]);
-            }
-#pragma unroll
-            for (int i = 0; i < 4; i++) {
-#pragma unroll
-                for (int j = 0; j < 4; j++) {
-                    acc[i][j] = fmaf(a[i], x[j], acc[i][j]);
-                }
-            }
-        }
-        if (ta >= s0 && ta < s0 + MMR_TILE_SPAN) {
-            // This span holds the thread's tokens: scale each by exp(cum_t - cum_ta), add s in (ta, t], then the skip.
-            const int r = ta - s0;
-            float from[4];
-            unpack(stage.sums[r][tx], from);
-#pragma unroll
-            for (int i = 0; i < 4; i++) {
-                if (ta + i >= tokens) {
-                    break;
-                }
-                float to[4], xc[4];
-                unpack(stage.sums[r + i][tx], to);
-                unpack(stage.inputs[r + i][tx], xc);
-#pragma unroll
-                for (int j = 0; j < 4; j++) {
-                    acc[i][j] *= __expf(to[j] - from[j]);
-                }
-#pragma unroll
-                for (int k = 1; k <= i; k++) {
-                    float a[4], x[4], cum[4];
-                    unpack(stage.scores[r + k][ty], a);
-                    unpack(stage.values[r + k][tx], x);
-                    unpack(stage.sums[r + k][tx], cum);
-#pragma unroll
-                    for (int j = 0; j < 4; j++) {
-                        acc[i][j] = fmaf(a[i] * __expf(to[j] - cum[j]), x[j], acc[i][j]);
-                    }
-                }
-#pragma unroll
-                for (int j = 0; j < 4; j++) {
-                    acc[i][j] = fmaf(skip[head[j]], xc[j], acc[i][j]);
-                }
-            }
-        }
-    }
-    // The gate, and each scan warp's sum of squares over its channels: neighbouring lanes hold a warp's channels.
-#pragma unroll
-    for (int i = 0; i < 4; i++) {
-        const long long row = firstRow + ta + i;
-        const bool rowLive = live && ta + i < tokens;
-#pragma unroll
-        for (int j = 0; j < 4; j++) {
-            const int c = c0 + 4 * tx + j;
-            acc[i][j] = rowLive && c < di ? acc[i][j] * silu(in[(long long) (ta + i) * inStride + z_column(c, headdim)])
-                                          : 0.0f;
-            if (rowLive && c < di) {
-                gated[row * di + c] = to_act(acc[i][j]);
-            }
-        }
-#pragma unroll
-        for (int part = 0; part < 4; part += MMR_TILE_GROUP_PART) {
-            float sum = 0.0f;
-#pragma unroll
-            for (int j = part; j < part + MMR_TILE_GROUP_PART; j++) {
-                sum = fmaf(acc[i][j], acc[i][j], sum);
-            }
-#pragma unroll
-            for (int offset = 1; offset < MMR_TILE_GROUP_LANES; offset <<= 1) {
-                sum += __shfl_xor_sync(0xffffffffu, sum, offset);
-            }
-            const int c = c0 + 4 * tx + part;
-            if (rowLive && c < di && tx % MMR_TILE_GROUP_LANES == 0) {
-                squares[row * squaresStride + c / MMR_CHANNELS_PER_WARP] = sum;
-            }
-        }
-    }
 }
 
 // ---- ssd_tensor: the chunk form's sum on tensor cores (mma.sync, float32 accumulators). ----

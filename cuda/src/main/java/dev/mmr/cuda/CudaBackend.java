@@ -18,8 +18,8 @@ import java.util.concurrent.BlockingQueue;
 /**
  * The network on the GPU: weights uploaded once, kernels compiled for the device when opened, and {@link #concurrency()}
  * slots (a stream, a cuBLAS handle and a workspace each) so that one call's copies and host work overlap the others'
- * passes, which run in the order they were enqueued ({@link ForwardPass}). The scan runs in the {@link ScanForm} chosen at construction ({@link #DEFAULT_SCAN} unless named; as
- * {@link ScanForm#in} says for the precision).
+ * passes, which run in the order they were enqueued ({@link ForwardPass}). The scan runs in the {@link ScanForm}
+ * chosen at construction ({@link #DEFAULT_SCAN} unless named; as {@link ScanForm#in} says for the precision).
  */
 public final class CudaBackend implements EncoderBackend {
     /** The batch the backend is sized and benchmarked for (the 224px batch). */

@@ -47,8 +47,8 @@ final class PassPlan {
 
     /**
      * {@code count} products {@code c_i = op(a_i) . op(b_i)} over float32 operands, the i-th at {@code i * stride}
-     * elements past {@code a}, {@code b} and {@code c}: the tensor scan's CB, in float32 in fp32 mode and in TF32 in
-     * the tf32 and bf16 modes.
+     * elements past {@code a}, {@code b} and {@code c}: the tensor scan's CB, in TF32 (the tf32 and bf16 modes, where
+     * the tensor scan runs; float32 in fp32 mode).
      */
     record BatchedProduct(Gemm gemm, long a, long b, long c, long strideA, long strideB, long strideC, int count)
             implements Step {

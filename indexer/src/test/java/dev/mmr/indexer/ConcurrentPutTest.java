@@ -51,14 +51,8 @@ class ConcurrentPutTest {
     }
 
     private static Put put(String id, SplittableRandom random) {
-        float[] v = new float[model.embeddingDim()];
-        double norm = 0;
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) random.nextGaussian();
-            norm += (double) v[i] * v[i];
-        }
-        for (int i = 0; i < v.length; i++) v[i] /= (float) Math.sqrt(norm);
-        return new Put(new ImageEntry(id, new ImageLocation.File(Path.of(id + ".jpg")), null, Map.of()), v);
+        return new Put(new ImageEntry(id, new ImageLocation.File(Path.of(id + ".jpg")), null, Map.of()),
+                TestCorpus.randomUnitVector(model.embeddingDim(), random));
     }
 
     /**

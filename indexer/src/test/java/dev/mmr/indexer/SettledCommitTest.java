@@ -53,14 +53,7 @@ class SettledCommitTest {
         for (int i = 0; i < PER_SEGMENT; i++) {
             String id = "img-" + segment + "-" + i;
             entries.add(new ImageEntry(id, new ImageLocation.File(Path.of(id + ".jpg")), null, Map.of()));
-            float[] v = new float[model.embeddingDim()];
-            double norm = 0;
-            for (int d = 0; d < v.length; d++) {
-                v[d] = (float) random.nextGaussian();
-                norm += (double) v[d] * v[d];
-            }
-            for (int d = 0; d < v.length; d++) v[d] /= (float) Math.sqrt(norm);
-            vectors.add(v);
+            vectors.add(TestCorpus.randomUnitVector(model.embeddingDim(), random));
         }
         writer.put(entries, vectors);
     }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
@@ -62,5 +63,17 @@ public final class TestCorpus {
             }
         }
         return file;
+    }
+
+    /** A random unit vector of {@code dimension} floats (Gaussian components, normalised), as an embedding stands in the index. */
+    public static float[] randomUnitVector(int dimension, SplittableRandom random) {
+        float[] v = new float[dimension];
+        double norm = 0;
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) random.nextGaussian();
+            norm += (double) v[i] * v[i];
+        }
+        for (int i = 0; i < v.length; i++) v[i] /= (float) Math.sqrt(norm);
+        return v;
     }
 }

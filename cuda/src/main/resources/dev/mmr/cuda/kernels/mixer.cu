@@ -419,7 +419,7 @@ __device__ __forceinline__ void mma_span(float (&d)[4], const MmaA& a, const Mma
 
 // The scan in the chunk form on tensor cores, an image's tokens one chunk: per channel c of head h,
 //   y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s + skip_h xc_t,  gated_t = y_t SiLU(z_t),
-// with CB and cumStep as for ssd_tiled; gated and squares as ssm_scan writes them. A block (MMR_TENSOR_THREADS) owns
+// with CB and cumStep from the batched product and ssd_decay_sums; gated and squares as ssm_scan writes them. A block (MMR_TENSOR_THREADS) owns
 // MMR_TENSOR_CHANNELS channels of one image over all its tokens (blocks: images x channel groups), so each xc is computed once, into
 // shared memory. Tokens are padded to P, a multiple of 16, in spans of 16; a warp computes one span i of output
 // tokens at a time (the longest sums first, dealt to the warps back and forth) for all the block's channels, as n-tiles

@@ -122,3 +122,36 @@ def choose_scan(model, levels, batch, log):
             log("training with the compiled scan")
     except Exception as e:
         log(f"compiled scan unavailable ({type(e).__name__}: {str(e)[:500]}); training eager")
+
+
+class StepProfile:
+    """The first `steps` training steps of this process under torch.profiler, then a log of the operations that took
+    the most time (on the GPU: their kernels' time; on the CPU: their own). Nothing when steps is 0. Profiling changes
+    no result; the epoch the steps fall in is slower by the profiler's overhead."""
+
+    ROWS = 25
+
+    def __init__(self, steps, device, log):
+        self.left, self.steps, self.device, self.log = steps, steps, device, log
+        self.profile = None
+        if steps > 0:
+            activities = [torch.profiler.ProfilerActivity.CPU]
+            if device.type == "cuda":
+                activities.append(torch.profiler.ProfilerActivity.CUDA)
+            self.profile = torch.profiler.profile(activities=activities)
+            self.profile.__enter__()
+
+    def stepped(self):
+        """After each training step: the last profiled one ends the profile and logs its table."""
+        if self.profile is None:
+            return
+        self.left -= 1
+        if self.left > 0:
+            return
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+        self.profile.__exit__(None, None, None)
+        key = "self_cuda_time_total" if self.device.type == "cuda" else "self_cpu_time_total"
+        table = self.profile.key_averages().table(sort_by=key, row_limit=self.ROWS)
+        self.profile = None
+        self.log(f"profile of {self.steps} training steps, by {key}:\n{table}")

@@ -13,7 +13,8 @@
 # training/device_files.sh can put returned checkpoints back there). Into OUT it packs at most 8 files of at most
 # 15 MB (the device's limits): logs.txt, one tar per finished model folder, baseline.json once all baselines are
 # done, then the checkpoint parts of unfinished runs while room is left (OUT/ckpt-NAME/).
-# RUNS picks models (default all five); TRAIN_ARGS adds trainer options to new runs; GPUS overrides the GPU count;
+# RUNS picks models (default all five); TRAIN_ARGS adds trainer options to new runs, RESUME_ARGS to resumed ones (speed
+# options only, e.g. --profile-steps 10: the recipe is the checkpoint's); GPUS overrides the GPU count;
 # DATA the archive. A CPU smoke test: MODE=start EPOCHS=2 OUT=/tmp/o STATE=/tmp/s PYTHON=/usr/bin/python3 \
 #   TRAIN_ARGS="--d-model 32 --n-layer 2 --d-state 8 --patch 8 --batch 64 --limit 320" bash training/run_device.sh 60
 set -euo pipefail
@@ -52,7 +53,7 @@ for name in "${runs[@]}"; do
   if [[ $mode == start ]]; then
     args=(--levels "$levels" --seed "$seed" ${EPOCHS:+--epochs "$EPOCHS"} ${TRAIN_WITHIN:+--train-within "$TRAIN_WITHIN"} ${TRAIN_ARGS:-})
   else
-    args=(--resume "$state/$name/checkpoint")
+    args=(--resume "$state/$name/checkpoint" ${RESUME_ARGS:-})
   fi
   left=$((seconds - ($(date +%s) - t0)))
   ((left > 30)) || { echo "run_device: only $left s left of $seconds; $name not started" >&2; continue; }

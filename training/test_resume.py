@@ -99,6 +99,19 @@ class ResumeTest(unittest.TestCase):
         self.run_trainer("mix-split", "--resume", os.path.join(self.tmp, "mix-split", "checkpoint"))
         self.assert_same_run("mix-whole", "mix-split")
 
+    def test_profiled_steps_change_nothing_and_the_log_says_where_their_time_went(self):
+        # the resumed half of the run profiles 3 steps, across an epoch boundary (steps 3 to 5 of 5 an epoch)
+        opts = ["--epochs", "2", "--augment", "none", "--mixup", "0"]
+        self.run_trainer("prof-whole", *opts)
+        self.run_trainer("prof-split", *opts, "--stop-at-step", "3")
+        self.run_trainer("prof-split", "--resume", os.path.join(self.tmp, "prof-split", "checkpoint"), "--profile-steps", "3")
+        self.assert_same_run("prof-whole", "prof-split")
+        with open(os.path.join(self.tmp, "prof-split", "train_log.txt")) as f:
+            log = f.read()
+        self.assertIn("profile of 3 training steps, by self_cpu_time_total:", log)
+        self.assertRegex(log, r"aten::\w+")  # the table's rows name the operations
+        self.assertEqual(log.count("profile of"), 1)
+
     def test_a_time_budget_fixes_the_epoch_count_in_the_warm_up_and_trains_as_that_count_would(self):
         budget = ["--train-within", "2", "--warmup-epochs", "2"]
         self.assertEqual(self.run_trainer("budget", *budget), "finished")

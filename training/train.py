@@ -85,6 +85,8 @@ def parse(argv):
                    default="default", help="torch.compile mode for --compile model (reduce-overhead = CUDA graphs)")
     s.add_argument("--precision", choices=("bf16", "fp32"), default="bf16", help="autocast dtype on the GPU (the CPU trains in fp32)")
     s.add_argument("--fused-adam", action=argparse.BooleanOptionalAction, default=True, help="fused AdamW kernel on the GPU")
+    s.add_argument("--profile-steps", type=int, default=0, metavar="N",
+                   help="profile this process's first N training steps (torch.profiler) and log where their time went")
     r = ap.add_argument_group("checkpoints")
     r.add_argument("--checkpoint-dir", default=None, help="where checkpoints are written (default: OUT/checkpoint)")
     r.add_argument("--checkpoint-every", type=int, default=10, help="epochs between checkpoints")
@@ -176,6 +178,7 @@ def main(argv=None):
         if trainer.loss_fn == trainer.joint_loss:  # the whole model did not compile correctly: the scan alone may
             fast.choose_scan(model, trainer.levels, args.batch, log)
 
+    profile = fast.StepProfile(args.profile_steps, device, log)
     stop = {"signal": False}
     previous_handler = signal.signal(signal.SIGTERM, lambda *_: stop.update(signal=True))
 
@@ -195,6 +198,7 @@ def main(argv=None):
                 log_file.close()
                 return "paused"
             trainer.train_step()
+            profile.stepped()
             if trainer.step % trainer.steps_per_epoch == 0:
                 epoch = trainer.step // trainer.steps_per_epoch
                 trainer.log_epoch(epoch)

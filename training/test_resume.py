@@ -85,27 +85,24 @@ class ResumeTest(unittest.TestCase):
         self.assertIn("ema.head.weight", tensors)
         self.assertFalse(torch.equal(tensors["ema.head.weight"], tensors["model.head.weight"]))
 
+    def assert_split_at_step_3_equals_whole(self, name, opts, resume_opts=()):
+        """The run of `opts` uninterrupted, and stopped at step 3 then resumed (with `resume_opts`), end the same."""
+        self.run_trainer(f"{name}-whole", *opts)
+        self.run_trainer(f"{name}-split", *opts, "--stop-at-step", "3")
+        self.run_trainer(f"{name}-split", "--resume", os.path.join(self.tmp, f"{name}-split", "checkpoint"), *resume_opts)
+        self.assert_same_run(f"{name}-whole", f"{name}-split")
+
     def test_resume_with_randaugment_and_no_ema(self):
-        opts = ["--epochs", "2", "--augment", "rand", "--ema-decay", "0", "--mixup", "0", "--drop-path", "0"]
-        self.run_trainer("rand-whole", *opts)
-        self.run_trainer("rand-split", *opts, "--stop-at-step", "3")
-        self.run_trainer("rand-split", "--resume", os.path.join(self.tmp, "rand-split", "checkpoint"))
-        self.assert_same_run("rand-whole", "rand-split")
+        self.assert_split_at_step_3_equals_whole(
+            "rand", ["--epochs", "2", "--augment", "rand", "--ema-decay", "0", "--mixup", "0", "--drop-path", "0"])
 
     def test_resume_with_mix_n_match_samples_and_align(self):
-        opts = ["--epochs", "2", "--mix-samples", "5", "--align", "0.5"]
-        self.run_trainer("mix-whole", *opts)
-        self.run_trainer("mix-split", *opts, "--stop-at-step", "3")
-        self.run_trainer("mix-split", "--resume", os.path.join(self.tmp, "mix-split", "checkpoint"))
-        self.assert_same_run("mix-whole", "mix-split")
+        self.assert_split_at_step_3_equals_whole("mix", ["--epochs", "2", "--mix-samples", "5", "--align", "0.5"])
 
     def test_profiled_steps_change_nothing_and_the_log_says_where_their_time_went(self):
         # the resumed half of the run profiles 3 steps, across an epoch boundary (steps 3 to 5 of 5 an epoch)
-        opts = ["--epochs", "2", "--augment", "none", "--mixup", "0"]
-        self.run_trainer("prof-whole", *opts)
-        self.run_trainer("prof-split", *opts, "--stop-at-step", "3")
-        self.run_trainer("prof-split", "--resume", os.path.join(self.tmp, "prof-split", "checkpoint"), "--profile-steps", "3")
-        self.assert_same_run("prof-whole", "prof-split")
+        self.assert_split_at_step_3_equals_whole("prof", ["--epochs", "2", "--augment", "none", "--mixup", "0"],
+                                                 ["--profile-steps", "3"])
         with open(os.path.join(self.tmp, "prof-split", "train_log.txt")) as f:
             log = f.read()
         self.assertIn("profile of 3 training steps, by self_cpu_time_total:", log)

@@ -142,7 +142,7 @@ final class PassPlan {
                 Arg.ptr(in), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)), Arg.ptr(at.applyAsLong(Buffer.DT)),
                 Arg.ptr(layer.convWeight()), Arg.ptr(layer.convBias()), Arg.i32(c.dInner()), Arg.ptr(layer.dtBias()),
                 Arg.ptr(layer.a()), Arg.i32(p.heads()), Arg.i32(c.headdim()), Arg.i32(tokens), Arg.i32(rows)));
-        ScanForm form = scan.forLayer(di, tokens, c.headdim());
+        ScanForm form = scan.forLayer(di, tokens, c.headdim(), build.bf16());
         switch (form) {
             case RECURRENT -> steps.add(launch(Kernel.SSM_SCAN, LaunchGeometry.scan(batch, di, build.channelsPerBlock()),
                     Arg.ptr(in), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)),

@@ -41,13 +41,13 @@ public enum ScanForm {
 
     /**
      * The form that computes a layer of {@code di} channels over {@code tokens} tokens with heads of {@code headdim}
-     * channels: {@link #AUTO} chooses as it says; every other form is itself.
+     * channels in a bf16 build or not: {@link #AUTO} chooses as it says; every other form is itself.
      */
-    ScanForm forLayer(int di, int tokens, int headdim) {
+    ScanForm forLayer(int di, int tokens, int headdim, boolean bf16) {
         if (this != AUTO) {
             return this;
         }
-        return di >= TENSOR_FROM_CHANNELS && LaunchGeometry.tensorFits(tokens, headdim) ? TENSOR : RECURRENT;
+        return di >= TENSOR_FROM_CHANNELS && LaunchGeometry.tensorFits(tokens, headdim, bf16) ? TENSOR : RECURRENT;
     }
 
     /** Whether a layer in this form may need the tensor scan's buffers (CB, CUM_STEP). */

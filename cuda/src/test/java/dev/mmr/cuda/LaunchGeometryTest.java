@@ -57,7 +57,8 @@ class LaunchGeometryTest {
         }
         // heads of 4 channels at 197 tokens: 17 heads' tables; room in bf16, not with TF32's operands
         assertTrue(LaunchGeometry.tensorShared(197, 4, true) <= LaunchGeometry.MAX_SHARED / 2);
-        assertFalse(LaunchGeometry.tensorFits(197, 4));
+        assertTrue(LaunchGeometry.tensorFits(197, 4, true));
+        assertFalse(LaunchGeometry.tensorFits(197, 4, false));
         assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.tensorShared(197, 4, false));
         assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.tensorShared(1000, 16, true));
     }

@@ -67,7 +67,7 @@ class PassPlanTest {
         List<PassPlan.Step> steps = PassPlan.of(c, build, scan, w, b -> WORKSPACE + layout.offset(b), batch, widths);
         int expected = 6;
         for (int width : widths) {
-            expected += switch (scan.forLayer(c.expand() * width, c.nTokens(), c.headdim())) {
+            expected += switch (scan.forLayer(c.expand() * width, c.nTokens(), c.headdim(), build.bf16())) {
                 case RECURRENT -> 5;
                 case TENSOR -> 7;
                 case AUTO -> throw new AssertionError("forLayer resolves AUTO");
@@ -109,11 +109,14 @@ class PassPlanTest {
                 "layers of 32, 256, 128 and 256 channels");
         assertEquals(ScanForm.RECURRENT, ScanForm.AUTO.in(Precision.FP32));
         assertEquals(ScanForm.AUTO, ScanForm.AUTO.in(Precision.TF32));
-        assertEquals(ScanForm.TENSOR, ScanForm.AUTO.forLayer(ScanForm.TENSOR_FROM_CHANNELS, 197, 32));
-        assertEquals(ScanForm.RECURRENT, ScanForm.AUTO.forLayer(ScanForm.TENSOR_FROM_CHANNELS - 1, 197, 32));
-        assertEquals(ScanForm.RECURRENT, ScanForm.AUTO.forLayer(2048, 4097, 32), "4,097 tokens do not fit the tensor scan");
-        assertEquals(ScanForm.RECURRENT, ScanForm.RECURRENT.forLayer(2048, 197, 32));
-        assertEquals(ScanForm.TENSOR, ScanForm.TENSOR.forLayer(32, 197, 32));
+        assertEquals(ScanForm.TENSOR, ScanForm.AUTO.forLayer(ScanForm.TENSOR_FROM_CHANNELS, 197, 32, true));
+        assertEquals(ScanForm.RECURRENT, ScanForm.AUTO.forLayer(ScanForm.TENSOR_FROM_CHANNELS - 1, 197, 32, true));
+        assertEquals(ScanForm.RECURRENT, ScanForm.AUTO.forLayer(2048, 4097, 32, true), "4,097 tokens do not fit the tensor scan");
+        // heads of 4 channels at 197 tokens: room for the bf16 build's operands, not for the TF32 build's
+        assertEquals(ScanForm.TENSOR, ScanForm.AUTO.forLayer(256, 197, 4, true));
+        assertEquals(ScanForm.RECURRENT, ScanForm.AUTO.forLayer(256, 197, 4, false));
+        assertEquals(ScanForm.RECURRENT, ScanForm.RECURRENT.forLayer(2048, 197, 32, true));
+        assertEquals(ScanForm.TENSOR, ScanForm.TENSOR.forLayer(32, 197, 32, false));
     }
 
     /** op(A) (m x k, lda), B (k x n, ldb) and C (m x n, ldc), column-major, each within one buffer. */

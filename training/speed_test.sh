@@ -6,7 +6,9 @@
 # LIMIT caps each variant's seconds (default 300; a variant stopped by it shows "-"); GPUS and FIRST_GPU pick GPUs.
 # "before" is the trainer the shipped model was made with: scan compiled alone, crop + flip only, no EMA, unfused
 # AdamW, batch 1024; the "light" variants keep that recipe and change only the speed options; "full" ones add the
-# default recipe's augmentation, EMA and stochastic depth (their cost on the GPU). First, test_fast compiles a small
+# default recipe's augmentation, EMA and stochastic depth (their cost on the GPU); "joint-next" is the next joint run's
+# recipe (the default plus --align 1 --mix-samples 256), its first 10 steps profiled (the table is in its log), and
+# "joint-next-graphs" the same with CUDA graphs. Each variant's log goes to OUT too. First, test_fast compiles a small
 # model's joint loss for real and checks it against eager (compile_test.txt).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -24,6 +26,8 @@ declare -A variants=(
   [model-graphs-2048]="--compile model --compile-mode reduce-overhead --batch 2048 ${light[*]}"
   [model-full]="--compile model"
   [model-graphs-full]="--compile model --compile-mode reduce-overhead"
+  [joint-next]="--compile model --align 1 --mix-samples 256 --profile-steps 10"
+  [joint-next-graphs]="--compile model --compile-mode reduce-overhead --align 1 --mix-samples 256"
 )
 names=("$@")
 ((${#names[@]})) || names=(before eager model model-graphs model-autotune model-graphs-2048 model-full model-graphs-full)
@@ -61,3 +65,4 @@ wait
     grep -E 'compiled|inductor|scan|Error|error|peak' "$work/$name.log" | cut -c1-400
   done
 } | tee "$out/speed.txt"
+for name in "${names[@]}"; do cp "$work/$name.log" "$out/$name.log"; done

@@ -8,7 +8,7 @@
 # AdamW, batch 1024; the "light" variants keep that recipe and change only the speed options; "full" ones add the
 # default recipe's augmentation, EMA and stochastic depth (their cost on the GPU); "joint-next" is the next joint run's
 # recipe (the default plus --align 1 --mix-samples 256), its first 10 steps profiled (the table is in its log), and
-# "joint-next-graphs" the same with CUDA graphs. Each variant's log goes to OUT too. First, test_fast compiles a small
+# "joint-next-graphs" the same with CUDA graphs, "joint-next-chunked" with the chunked scan (profiled too). Each variant's log goes to OUT too. First, test_fast compiles a small
 # model's joint loss for real and checks it against eager (compile_test.txt).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,6 +28,7 @@ declare -A variants=(
   [model-graphs-full]="--compile model --compile-mode reduce-overhead"
   [joint-next]="--compile model --align 1 --mix-samples 256 --profile-steps 10"
   [joint-next-graphs]="--compile model --compile-mode reduce-overhead --align 1 --mix-samples 256"
+  [joint-next-chunked]="--compile model --align 1 --mix-samples 256 --scan chunked --profile-steps 10"
 )
 names=("$@")
 ((${#names[@]})) || names=(before eager model model-graphs model-autotune model-graphs-2048 model-full model-graphs-full)

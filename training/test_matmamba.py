@@ -5,6 +5,7 @@ import unittest
 
 import torch
 
+import matmamba
 import safetensors_io
 from matmamba import MatMambaVision
 
@@ -52,11 +53,42 @@ class GoldenTest(unittest.TestCase):
                 self.assertLess(rel_l2(f[i], self.io[f"features.{key}"][i].double()), 1e-4, key)
                 self.assertLess(rel_l2(logits[i], self.io[f"logits.{key}"][i].double()), 1e-4, key)
 
+    def test_chunked_scan_reproduces_the_golden_vectors(self):
+        matmamba.scan = matmamba.chunked_scan
+        try:
+            self.test_levels()
+            self.test_mix_n_match()
+        finally:
+            matmamba.scan = matmamba.quadratic_scan
+
     def test_state_dict_names_match_the_checkpoint_layout(self):
         weights = safetensors_io.load(os.path.join(ROOT, "models", "golden-tiny", "model.safetensors"))
         ours = {k: tuple(v.shape) for k, v in self.model.state_dict().items()}
         theirs = {k: tuple(v.shape) for k, v in weights.items()}
         self.assertEqual(ours, theirs)
+
+
+class ScanFormsTest(unittest.TestCase):
+    """chunked_scan computes quadratic_scan's sums, and their gradients, also where the decay is steep (the shipped
+    model reaches 11 a token) and where the chunks do not divide the tokens."""
+
+    def test_chunked_equals_quadratic_with_gradients(self):
+        g = torch.Generator().manual_seed(0)
+        for tokens, steepest in ((65, 0.3), (65, 11.0), (197, 3.0), (10, 11.0), (2, 1.0)):
+            h, P, N = 6, 4, 8
+            cum = torch.cumsum(-torch.rand(3, h, tokens, generator=g, dtype=torch.float64) * steepest, -1)
+            G = torch.randn(3, tokens, N, generator=g, dtype=torch.float64) @ torch.randn(3, N, tokens, generator=g, dtype=torch.float64)
+            xdt = torch.randn(3, h, tokens, P, generator=g, dtype=torch.float64)
+            dy = torch.randn(3, h, tokens, P, generator=g, dtype=torch.float64)
+            results = []
+            for fn in (matmamba.quadratic_scan, matmamba.chunked_scan):
+                inputs = [t.clone().requires_grad_() for t in (cum, G, xdt)]
+                y = fn(*inputs)
+                y.backward(dy)
+                results.append([y] + [t.grad for t in inputs])
+            for name, q, c in zip(("y", "d cum", "d G", "d xdt"), *results):
+                self.assertTrue(torch.isfinite(c).all(), f"{tokens} tokens, decay {steepest}: {name}")
+                self.assertLess(rel_l2(c, q), 1e-6, f"{tokens} tokens, decay {steepest}: {name}")  # quadratic_scan takes G as float32
 
 
 if __name__ == "__main__":

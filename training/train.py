@@ -27,6 +27,7 @@ import fast  # noqa: E402
 import training_state  # noqa: E402
 from data import load_cifar  # noqa: E402
 from export import export  # noqa: E402
+import matmamba  # noqa: E402
 from matmamba import MatMambaVision  # noqa: E402
 from steps import Trainer  # noqa: E402
 
@@ -78,6 +79,9 @@ def parse(argv):
     g.add_argument("--cutmix-prob", type=float, default=0.5, help="share of batches mixed by CutMix when both are on")
     g.add_argument("--label-smoothing", type=float, default=0.1)
     s = ap.add_argument_group("speed (GPU)")
+    s.add_argument("--scan", choices=("quadratic", "chunked"), default="quadratic",
+                   help="the SSD scan's form (the same sums): one (L x L) decay matrix a head, or a product a chunk of "
+                   "tokens over all heads at once (matmamba.chunked_scan)")
     s.add_argument("--compile", choices=("none", "scan", "model"), default="model",
                    help="torch.compile nothing, the scan alone, or every level's forward+backward (checked against eager first; "
                    "if that fails, the scan alone)")
@@ -162,6 +166,7 @@ def main(argv=None):
         test_x, test_y, test_names = test_x[keep], test_y[keep], test_names[keep]
 
     config = make_config(args)
+    matmamba.scan = {"quadratic": matmamba.quadratic_scan, "chunked": matmamba.chunked_scan}[args.scan]
     model = MatMambaVision.from_config(config).to(device)
     trainer = Trainer(model, args, device, train_x, train_y, log)
     if resumed:

@@ -25,7 +25,8 @@ OUT = os.path.join(ROOT, "encoder", "src", "test", "resources", "images")
 RATIO = 224 / 256
 MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
-PHOTOS = ["n01440764_tench.JPEG", "n01530575_brambling.JPEG"]
+# The last two carry ICC profiles other than sRGB (a camera's, Adobe RGB), which PIL ignores.
+PHOTOS = ["n01440764_tench.JPEG", "n01530575_brambling.JPEG", "n04147183_schooner.JPEG", "n03095699_container_ship.JPEG"]
 
 
 def reference(img, size):

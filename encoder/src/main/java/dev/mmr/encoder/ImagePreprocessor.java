@@ -24,7 +24,8 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * grayscale, GIF, BMP) to 8-bit RGB, alpha dropped; apply a JPEG's EXIF orientation; take the centred square crop of
  * side {@code round(cropRatio · min(height, width))}; resize it to {@code size × size} with a box (area) filter,
  * exactly as PIL's {@code Image.resize(..., Image.BOX)} computes it; scale to [0, 1]; normalise each channel by
- * mean and std. Output is CHW, {@code float[3·size·size]}.
+ * mean and std. Output is CHW, {@code float[3·size·size]}. A JPEG's embedded ICC profile is ignored, as PIL ignores it
+ * ({@link JpegColorProfile}).
  * <p>The image header is read first and images over the pixel limit are refused before any pixel is decoded, so a
  * small file that claims a huge image (a decompression bomb) costs nothing. A JPEG or PNG cut short (no end marker) is
  * refused, where decoders would fill the missing part with grey and only warn. An image much larger than the model
@@ -123,7 +124,8 @@ public final class ImagePreprocessor {
     }
 
     private float[] preprocess(byte[] imageBytes, IntBinaryOperator subsampling) throws ImageDecodeException {
-        RgbRows image = RgbRows.of(Orientation.apply(decode(imageBytes, subsampling), Orientation.ofJpeg(imageBytes)));
+        RgbRows image = RgbRows.of(Orientation.apply(decode(JpegColorProfile.withoutProfile(imageBytes), subsampling),
+                Orientation.ofJpeg(imageBytes)));
         int height = image.height;
         int width = image.width;
         int side = Math.max(1, (int) Math.rint(preprocessing.cropRatio() * Math.min(height, width)));

@@ -204,10 +204,13 @@ class BitIdenticalPreprocessingTest {
 
     private static final Set<String> FORMATS = Set.of("jpeg", "png", "gif", "bmp");
 
-    /** Whole-image decode (the sizes used here never subsample) by the first ImageIO reader of the four formats. */
+    /**
+     * Whole-image decode (the sizes used here never subsample) by the first ImageIO reader of the four formats, of the
+     * data without a JPEG's ICC profile (PIL's reading, checked in ImagePreprocessorTest).
+     */
     private static float[] reference(byte[] bytes, int size, Preprocessing preprocessing) throws Exception {
         BufferedImage decoded = null;
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(JpegColorProfile.withoutProfile(bytes)))) {
             for (Iterator<ImageReader> readers = ImageIO.getImageReaders(in); readers.hasNext() && decoded == null; ) {
                 ImageReader reader = readers.next();
                 if (FORMATS.contains(reader.getFormatName().toLowerCase(Locale.ROOT))) {

@@ -39,7 +39,9 @@ class ImagePreprocessorTest {
         "rgb.png, 16, 1e-5", "rgba.png, 16, 1e-5", "palette.png, 16, 1e-5", "gray.png, 16, 1e-5",
         "gray16.png, 16, 1e-5", "rgb16.png, 16, 1e-5", "rgb.gif, 16, 1e-5", "rgb.bmp, 16, 1e-5",
         "rgb.jpg, 16, 0.02", "exif6.jpg, 16, 0.02", "cmyk.jpg, 16, 0.02",
-        "n01440764_tench.JPEG, 64, 0.02", "n01530575_brambling.JPEG, 64, 0.02"})
+        "n01440764_tench.JPEG, 64, 0.02", "n01530575_brambling.JPEG, 64, 0.02",
+        // embedded ICC profiles (a camera's, Adobe RGB), which PIL ignores: converted to sRGB, they differed by 0.24 and 0.74
+        "n04147183_schooner.JPEG, 64, 0.02", "n03095699_container_ship.JPEG, 64, 0.02"})
     void matchesPil(String name, int size, double tolerance) throws Exception {
         var file = name.startsWith("n0") ? TestPaths.projectRoot().resolve("data/imagenet-sample").resolve(name)
                 : TestPaths.resource("images").resolve(name);

@@ -126,7 +126,8 @@ def choose_scan(model, levels, batch, log):
 
 
 class StepProfile:
-    """The first `steps` training steps of this process under torch.profiler, then a log of the operations that took
+    """`steps` training steps of this process under torch.profiler, from its second step on (the first compiles the
+    training graph, minutes that the profiler would record and slow further), then a log of the operations that took
     the most time (on the GPU: their kernels' time; on the CPU: their own). Nothing when steps is 0. Profiling changes
     no result; the epoch the steps fall in is slower by the profiler's overhead."""
 
@@ -135,16 +136,20 @@ class StepProfile:
     def __init__(self, steps, device, log):
         self.left, self.steps, self.device, self.log = steps, steps, device, log
         self.profile = None
-        if steps > 0:
+        self.started = False
+
+    def stepped(self):
+        """After each training step: the first starts the profile, the last profiled one ends it and logs its table."""
+        if self.left <= 0:
+            return
+        if not self.started:
+            self.started = True
             activities = [torch.profiler.ProfilerActivity.CPU]
-            if device.type == "cuda":
+            if self.device.type == "cuda":
+                torch.cuda.synchronize()
                 activities.append(torch.profiler.ProfilerActivity.CUDA)
             self.profile = torch.profiler.profile(activities=activities)
             self.profile.__enter__()
-
-    def stepped(self):
-        """After each training step: the last profiled one ends the profile and logs its table."""
-        if self.profile is None:
             return
         self.left -= 1
         if self.left > 0:

@@ -4,12 +4,15 @@
 # and warm-up) and what the trainer said about compiling. Variants run one per GPU at a time, round-robin.
 #   OUT=DIR bash training/speed_test.sh [VARIANT...]        (default: all; names below)
 # LIMIT caps each variant's seconds (default 300; a variant stopped by it shows "-"); GPUS and FIRST_GPU pick GPUs.
-# "before" is the trainer the shipped model was made with: scan compiled alone, crop + flip only, no EMA, unfused
-# AdamW, batch 1024; the "light" variants keep that recipe and change only the speed options; "full" ones add the
-# default recipe's augmentation, EMA and stochastic depth (their cost on the GPU); "joint-next" is the next joint run's
-# recipe (the default plus --align 1 --mix-samples 256), its first 10 steps profiled (the table is in its log), and
-# "joint-next-graphs" the same with CUDA graphs, "joint-next-chunked" with the chunked scan (profiled too). Each variant's log goes to OUT too. First, test_fast compiles a small
-# model's joint loss for real and checks it against eager (compile_test.txt).
+# "before" is the trainer the shipped model was made with: the quadratic scan compiled alone, crop + flip only, no
+# EMA, unfused AdamW, batch 1024; the "light" variants keep that recipe and change only the speed options (the
+# default chunked scan among them); "full" ones add the default recipe's augmentation, EMA and stochastic depth (their
+# cost on the GPU). "joint-next-chunked" is the next joint run's recipe (the default plus --align 1 --mix-samples 256),
+# 10 steps profiled (the table is in its log), "joint-next" the same with the quadratic scan, "joint-next-graphs" the
+# default with CUDA graphs. Each variant's log goes to OUT too. A fresh machine compiles each variant's two graphs
+# (the check's and the training step's) for minutes: on an H100, 198 s for the check of joint-next-chunked, and its
+# first step more than 3 minutes more, so give LIMIT 480 or more to such a variant, one variant a call. First,
+# test_fast compiles a small model's joint loss for real and checks it against eager (compile_test.txt).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${OUT:?set OUT to the folder that receives the table}
@@ -18,7 +21,7 @@ work=${WORK:-runs/speed}
 cache=${CACHE:-runs/cache}   # the decoded dataset, shared with run_device.sh
 light=(--augment none --mixup 0 --cutmix 0 --erase 0 --ema-decay 0 --drop-path 0)
 declare -A variants=(
-  [before]="--compile scan ${light[*]} --no-fused-adam"
+  [before]="--compile scan --scan quadratic ${light[*]} --no-fused-adam"
   [eager]="--compile none ${light[*]} --no-fused-adam"
   [model]="--compile model ${light[*]}"
   [model-graphs]="--compile model --compile-mode reduce-overhead ${light[*]}"
@@ -26,9 +29,9 @@ declare -A variants=(
   [model-graphs-2048]="--compile model --compile-mode reduce-overhead --batch 2048 ${light[*]}"
   [model-full]="--compile model"
   [model-graphs-full]="--compile model --compile-mode reduce-overhead"
-  [joint-next]="--compile model --align 1 --mix-samples 256 --profile-steps 10"
+  [joint-next]="--compile model --align 1 --mix-samples 256 --scan quadratic --profile-steps 10"
   [joint-next-graphs]="--compile model --compile-mode reduce-overhead --align 1 --mix-samples 256"
-  [joint-next-chunked]="--compile model --align 1 --mix-samples 256 --scan chunked --profile-steps 10"
+  [joint-next-chunked]="--compile model --align 1 --mix-samples 256 --profile-steps 10"
 )
 names=("$@")
 ((${#names[@]})) || names=(before eager model model-graphs model-autotune model-graphs-2048 model-full model-graphs-full)

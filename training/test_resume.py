@@ -100,7 +100,7 @@ class ResumeTest(unittest.TestCase):
         self.assert_split_at_step_3_equals_whole("mix", ["--epochs", "2", "--mix-samples", "5", "--align", "0.5"])
 
     def test_profiled_steps_change_nothing_and_the_log_says_where_their_time_went(self):
-        # the resumed half of the run profiles 3 steps, across an epoch boundary (steps 3 to 5 of 5 an epoch)
+        # the resumed half of the run profiles 3 steps after its first, across an epoch boundary (steps 4 to 6, 5 an epoch)
         self.assert_split_at_step_3_equals_whole("prof", ["--epochs", "2", "--augment", "none", "--mixup", "0"],
                                                  ["--profile-steps", "3"])
         with open(os.path.join(self.tmp, "prof-split", "train_log.txt")) as f:

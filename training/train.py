@@ -79,9 +79,9 @@ def parse(argv):
     g.add_argument("--cutmix-prob", type=float, default=0.5, help="share of batches mixed by CutMix when both are on")
     g.add_argument("--label-smoothing", type=float, default=0.1)
     s = ap.add_argument_group("speed (GPU)")
-    s.add_argument("--scan", choices=("quadratic", "chunked"), default="quadratic",
-                   help="the SSD scan's form (the same sums): one (L x L) decay matrix a head, or a product a chunk of "
-                   "tokens over all heads at once (matmamba.chunked_scan)")
+    s.add_argument("--scan", choices=("chunked", "quadratic"), default="chunked",
+                   help="the SSD scan's form (the same sums): a product a chunk of tokens over all heads at once "
+                   "(matmamba.chunked_scan), or one (L x L) decay matrix a head (the reference)")
     s.add_argument("--compile", choices=("none", "scan", "model"), default="model",
                    help="torch.compile nothing, the scan alone, or every level's forward+backward (checked against eager first; "
                    "if that fails, the scan alone)")

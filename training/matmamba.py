@@ -3,8 +3,9 @@
 `MatMambaVision.forward(x, widths)` runs the nested submodel whose layer i has width widths[i]
 (None = full width D); `forward(x, sample_widths=W)` runs a different submodel for each image (W: (batch, layers)),
 at full width with the channels past each image's width held at zero, which gives each image what the sliced
-submodel gives it (the trainer's Mix'n'Match samples; inference slices). The SSD scan is computed in its quadratic ("single chunk") form, which is
-exact and fast for the short token sequences of 32px inputs; C·Bᵀ is shared by all heads.
+submodel gives it (the trainer's Mix'n'Match samples; inference slices). The SSD scan is exact in either form
+here: quadratic (one L x L decay matrix a head: the reference) or chunked (one product a chunk of tokens over all
+heads, since C·Bᵀ is shared by them: the trainer's default, faster); `scan` names the one in use.
 """
 import math
 

@@ -28,6 +28,19 @@ __device__ __forceinline__ act_t to_act(float v) {
     return from_float<act_t>(v);
 }
 
+// Two adjacent activations as one aligned word (4 bytes in bf16 mode, 8 otherwise), so that a warp's stores fill
+// more of each memory sector; `at` must be an even index into a buffer of even rows (ActPair-aligned).
+struct alignas(2 * sizeof(act_t)) ActPair {
+    act_t v[2];
+};
+
+__device__ __forceinline__ void store_act_pair(act_t* at, float first, float second) {
+    ActPair pair;
+    pair.v[0] = to_act(first);
+    pair.v[1] = to_act(second);
+    *(ActPair*) at = pair;
+}
+
 // SiLU with the fast exponential and division (a few ulp; the division's 0 for v below about -87 is SiLU's limit).
 __device__ __forceinline__ float silu(float v) {
     return __fdividef(v, 1.0f + __expf(-v));

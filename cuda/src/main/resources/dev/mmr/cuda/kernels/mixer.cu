@@ -649,18 +649,21 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
             const long long row = firstRow + t;
 #pragma unroll
             for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
+                // A lane's two channels are adjacent (2q, 2q + 1) and stored as one word; di and c0 are even, so the
+                // second is inside di whenever the first is.
+                const int c = 8 * nt + 2 * q;
+                const int channel = c0 + c;
+                float gate[2] = {0.0f, 0.0f};
+                if (t < tokens && channel < di) {
 #pragma unroll
-                for (int v = 2 * half; v < 2 * half + 2; v++) {
-                    const int c = 8 * nt + 2 * q + (v & 1);
-                    const int channel = c0 + c;
-                    float gate = 0.0f;
-                    if (t < tokens && channel < di) {
-                        const float y = fmaf(skip[firstHead + headOf[c]], xs[c * xStride + t], acc[nt][v]);
-                        gate = y * silu(in[(long long) t * inStride + z_column(channel, headdim)]);
-                        gated[row * di + channel] = to_act(gate);
+                    for (int k = 0; k < 2; k++) {
+                        const float y = fmaf(skip[firstHead + headOf[c + k]], xs[(c + k) * xStride + t], acc[nt][2 * half + k]);
+                        gate[k] = y * silu(in[(long long) t * inStride + z_column(channel + k, headdim)]);
                     }
-                    acc[nt][v] = gate;
+                    store_act_pair(gated + row * di + channel, gate[0], gate[1]);
                 }
+                acc[nt][2 * half] = gate[0];
+                acc[nt][2 * half + 1] = gate[1];
             }
 #pragma unroll
             for (int nt0 = 0; nt0 < MMR_TENSOR_TILES; nt0 += MMR_TENSOR_GROUP_TILES) {

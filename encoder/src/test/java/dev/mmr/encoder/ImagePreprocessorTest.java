@@ -182,7 +182,8 @@ class ImagePreprocessorTest {
         return jpeg;
     }
 
-    private static int indexOf(byte[] data, byte[] pattern) {
+    /** The first index of {@code pattern} in {@code data}, or -1. */
+    static int indexOf(byte[] data, byte[] pattern) {
         outer:
         for (int i = 0; i + pattern.length <= data.length; i++) {
             for (int j = 0; j < pattern.length; j++) {

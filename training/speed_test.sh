@@ -11,7 +11,8 @@
 # 10 steps profiled (the table is in its log), "joint-next" the same with the quadratic scan, "joint-next-graphs" the
 # default with CUDA graphs. Each variant's log goes to OUT too. A fresh machine compiles each variant's two graphs
 # (the check's and the training step's) for minutes: on an H100, 198 s for the check of joint-next-chunked, and its
-# first step more than 3 minutes more, so give LIMIT 480 or more to such a variant, one variant a call. First,
+# first step over 3 minutes more (the profiler then recorded that step), so give LIMIT 480 or more to such a
+# variant, one variant a call. First,
 # test_fast compiles a small model's joint loss for real and checks it against eager (compile_test.txt).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

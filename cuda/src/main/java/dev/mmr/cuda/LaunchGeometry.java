@@ -62,16 +62,21 @@ record LaunchGeometry(int grid, int block, int shared) {
      * two tables of H x P, one of P / 16 x channels and the channels' heads. Refused where two blocks would not fit an SM.
      */
     static int tensorShared(int tokens, int headdim, boolean bf16) {
-        if (!tensorFits(tokens, headdim, bf16)) {
+        long bytes = tensorSharedBytes(tokens, headdim, bf16);
+        if (!fitsTwoBlocks(bytes)) {
             throw new IllegalArgumentException("the tensor scan holds an image's tokens in shared memory: " + tokens
-                    + " tokens need " + tensorSharedBytes(tokens, headdim, bf16) + " bytes a block, more than " + MAX_SHARED / 2);
+                    + " tokens need " + bytes + " bytes a block, more than " + MAX_SHARED / 2);
         }
-        return (int) tensorSharedBytes(tokens, headdim, bf16);
+        return (int) bytes;
     }
 
     /** Whether the tensor scan can run {@code tokens} tokens with heads of {@code headdim} channels ({@link #tensorShared}). */
     static boolean tensorFits(int tokens, int headdim, boolean bf16) {
-        return tensorSharedBytes(tokens, headdim, bf16) <= MAX_SHARED / 2;
+        return fitsTwoBlocks(tensorSharedBytes(tokens, headdim, bf16));
+    }
+
+    private static boolean fitsTwoBlocks(long sharedBytes) {
+        return sharedBytes <= MAX_SHARED / 2;
     }
 
     private static long tensorSharedBytes(int tokens, int headdim, boolean bf16) {

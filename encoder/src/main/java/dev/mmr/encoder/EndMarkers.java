@@ -43,8 +43,8 @@ final class EndMarkers {
             if (marker == EOI) {
                 return true;
             }
-            if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
-                continue; // TEM, RSTn, SOI: no length field
+            if (hasNoLength(marker)) {
+                continue; // TEM, RSTn, SOI
             }
             if (pos + 2 > b.length) {
                 return false;
@@ -54,6 +54,11 @@ final class EndMarkers {
                 pos = endOfEntropyCodedData(b, pos);
             }
         }
+    }
+
+    /** Whether a JPEG marker stands alone, without the length field of a segment: TEM, RST0-7, SOI, EOI. */
+    static boolean hasNoLength(int marker) {
+        return marker == 0x01 || (marker >= 0xd0 && marker <= 0xd9);
     }
 
     /** Index of the 0xFF that starts the first marker after entropy-coded data (0xFF00 is a stuffed byte, RSTn in-scan). */

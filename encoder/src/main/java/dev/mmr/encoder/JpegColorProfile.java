@@ -32,8 +32,8 @@ final class JpegColorProfile {
         int pos = 2;
         while (pos + 4 <= data.length && (data[pos] & 0xff) == 0xff) {
             int marker = data[pos + 1] & 0xff;
-            if (marker == SOS || marker == 0xff || marker == 0x01 || (marker >= 0xd0 && marker <= 0xd9)) {
-                break; // the first scan (or a fill byte or marker without a length): the header ends here
+            if (marker == SOS || marker == 0xff || EndMarkers.hasNoLength(marker)) {
+                break; // the first scan, a fill byte or a marker without a length: the header walk ends here
             }
             int end = pos + 2 + ((data[pos + 2] & 0xff) << 8 | data[pos + 3] & 0xff);
             if (end > data.length) {

@@ -126,7 +126,8 @@ class MatMambaVision(nn.Module):
                  d_state=128, d_conv=4, expand=2, drop_path_rate=0.0):
         super().__init__()
         self.d_model, self.n_layer = d_model, n_layer
-        # stochastic depth (training only): layer i drops its mixer output for a sample with probability rate * i / (n - 1)
+        # stochastic depth (training only, drawn by depth_keeps): layer i drops its mixer output for a sample with
+        # probability rate * i / (n - 1)
         self.drop_path = [drop_path_rate * i / max(1, n_layer - 1) for i in range(n_layer)]
         self.patch_embed = nn.Module()
         self.patch_embed.proj = nn.Conv2d(3, d_model, patch_size, stride=patch_size)
@@ -150,20 +151,30 @@ class MatMambaVision(nn.Module):
     def level_widths(self, level):
         return [self.d_model // level] * self.n_layer
 
-    def forward(self, x, widths=None, sample_widths=None):
+    def depth_keeps(self, passes, batch, device, generator=None):
+        """Stochastic depth's draws for `passes` forward passes of a batch: (passes, layers, batch), True where a sample
+        keeps a layer's mixer (layer i with probability 1 - rate * i / (n - 1)); None when the rate is 0. Drawn
+        outside forward, so that a compiled loss is a function of its arguments alone."""
+        if not any(self.drop_path):
+            return None
+        p = torch.tensor(self.drop_path, device=device).view(1, -1, 1)
+        return torch.rand(passes, self.n_layer, batch, device=device, generator=generator) >= p
+
+    def forward(self, x, widths=None, sample_widths=None, depth_keep=None):
         """Returns (features, logits): features = norm_f output at the suffix [CLS] token. sample_widths (batch,
-        layers), instead of widths: each image's own width list."""
+        layers), instead of widths: each image's own width list. depth_keep (layers, batch), training only: which
+        samples keep each layer's mixer (depth_keeps); the kept ones are scaled by 1 / (1 - p)."""
         widths = widths or [self.d_model] * self.n_layer
         keeps = [None] * self.n_layer if sample_widths is None else sample_widths.unbind(1)
+        depth = [None] * self.n_layer if depth_keep is None else depth_keep.unbind(0)
         t = self.patch_embed.proj(x).flatten(2).transpose(1, 2)                 # (B, T, D), row-major grid
         t = torch.cat([t, self.cls_token.expand(t.shape[0], -1, -1)], dim=1) + self.pos_embed
         hidden, residual = t, None
-        for layer, w, keep, p in zip(self.layers, widths, keeps, self.drop_path):
+        for layer, w, keep, kept, p in zip(self.layers, widths, keeps, depth, self.drop_path):
             residual = hidden if residual is None else hidden + residual
             hidden = layer.mixer(layer.norm(residual), w, keep)
-            if self.training and p > 0:
-                keep = torch.rand(hidden.shape[0], 1, 1, device=hidden.device) >= p
-                hidden = hidden * keep.to(hidden.dtype) / (1 - p)
+            if kept is not None and p > 0:
+                hidden = hidden * kept[:, None, None].to(hidden.dtype) / (1 - p)
         residual = hidden + residual
         f = self.norm_f(residual)[:, -1]
         return f, self.head(f)

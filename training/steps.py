@@ -71,12 +71,13 @@ class Trainer:
         self.epochs_ended_this_process = 0
         self.last_epoch_seconds = None  # a whole epoch's seconds at the last epoch's pace
 
-    def joint_loss(self, x, targets, mix=None):
+    def joint_loss(self, x, targets, mix=None, depth=None):
         """Mean over the trained levels of the soft-target cross-entropy (targets carry smoothing and mixing), each
         narrower level's plus --align times the mean cosine distance of its features to the widest level's (detached:
         the narrow levels move towards the full-width space, which the database is encoded in, not the reverse).
         mix: None, or the width lists (n, layers) of the batch's first n images' Mix'n'Match submodels: one more
-        term, alike."""
+        term, alike. depth: None, or stochastic depth's draws for each of those forward passes (the levels', then the
+        Mix'n'Match samples', of which its first n columns count)."""
         def term(features, logits, targets, widest):
             loss = -(targets * F.log_softmax(logits.float(), dim=-1)).sum(-1).mean()
             if widest is not None and self.args.align > 0:
@@ -85,15 +86,15 @@ class Trainer:
 
         with torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.autocast):
             total, widest = 0, None
-            for w in self.widths:
-                features, logits = self.model(x, w)
+            for i, w in enumerate(self.widths):
+                features, logits = self.model(x, w, depth_keep=None if depth is None else depth[i])
                 total = total + term(features, logits, targets, widest)
                 if widest is None:
                     widest = features.detach().float()
             if mix is None:
                 return total / len(self.widths)
             n = mix.shape[0]
-            features, logits = self.model(x[:n], sample_widths=mix)
+            features, logits = self.model(x[:n], sample_widths=mix, depth_keep=None if depth is None else depth[-1, :, :n])
             return (total + term(features, logits, targets[:n], widest[:n])) / (len(self.widths) + 1)
 
     def draw_mix(self, generator):
@@ -103,6 +104,12 @@ class Trainer:
         choice = torch.randint(len(self.layer_widths), (self.args.mix_samples, self.model.n_layer), device=self.device,
                                generator=generator)
         return self.layer_widths[choice]
+
+    def draw_depth(self, generator=None):
+        """Stochastic depth for a step's forward passes (one a trained level, one more with --mix-samples), from torch's
+        global generator unless another is given; None without stochastic depth."""
+        passes = len(self.widths) + (1 if self.args.mix_samples else 0)
+        return self.model.depth_keeps(passes, self.args.batch, self.device, generator)
 
     def lr(self, s):
         a = self.args
@@ -131,13 +138,15 @@ class Trainer:
         return augment.mix(x, self.gy[idx], 10, self.mix_rng, a.mixup, a.cutmix, a.cutmix_prob, a.label_smoothing)
 
     def check_batch(self):
-        """The loss's arguments for checking a compiled loss against the eager one: a fixed, unaugmented batch and
-        Mix'n'Match width lists from a generator of its own (the run's generators draw nothing)."""
+        """The loss's arguments for checking a compiled loss against the eager one: a fixed, unaugmented batch, and
+        Mix'n'Match width lists and stochastic depth from a generator of its own (the run's generators draw nothing).
+        They are what a training step passes, alike in shape, dtype and layout, so the graph compiled for the check is
+        the one training runs."""
         idx = torch.arange(self.args.batch, device=self.device)
         fixed = torch.Generator(device=self.device)
         fixed.manual_seed(0)
-        return (standardise(to_unit(self.gx[idx])), augment.soft_targets(self.gy[idx], 10, self.args.label_smoothing),
-                self.draw_mix(fixed))
+        return (standardise(to_unit(self.gx[idx])).contiguous(), augment.soft_targets(self.gy[idx], 10, self.args.label_smoothing),
+                self.draw_mix(fixed), self.draw_depth(fixed))
 
     def train_step(self):
         t0 = time.time()
@@ -146,7 +155,7 @@ class Trainer:
             g["lr"] = self.lr(self.step)
         if hasattr(torch, "compiler") and hasattr(torch.compiler, "cudagraph_mark_step_begin"):
             torch.compiler.cudagraph_mark_step_begin()
-        loss = self.loss_fn(x, targets, self.draw_mix(self.aug_gen))
+        loss = self.loss_fn(x, targets, self.draw_mix(self.aug_gen), self.draw_depth())
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)

@@ -1,6 +1,6 @@
 """Each augmentation keeps shapes, ranges and labels right: crops and ops leave images in [0, 1], identity ops change
 nothing, random erasing replaces one rectangle, mixup / CutMix targets sum to 1 and match the pixels mixed, and
-stochastic depth acts only in training."""
+stochastic depth acts only where a training step draws it."""
 import unittest
 
 import numpy as np
@@ -143,21 +143,36 @@ class MixTest(unittest.TestCase):
 
 
 class StochasticDepthTest(unittest.TestCase):
-    def test_only_in_training(self):
+    def setUp(self):
         torch.manual_seed(0)
-        model = MatMambaVision(32, 4, 10, patch_size=8, image_size=32, d_state=8, drop_path_rate=0.5)
-        plain = MatMambaVision(32, 4, 10, patch_size=8, image_size=32, d_state=8)
-        plain.load_state_dict(model.state_dict())
-        x = images(8) - 0.5
-        model.eval()
-        plain.eval()
-        with torch.no_grad():
-            self.assertTrue(torch.equal(model(x)[1], plain(x)[1]))
-            model.train()
-            a, b = model(x)[1], model(x)[1]
-        self.assertFalse(torch.equal(a, b))
-        self.assertEqual(model.drop_path, [0.0, 0.5 / 3, 1.0 / 3, 0.5])
+        self.model = MatMambaVision(32, 4, 10, patch_size=8, image_size=32, d_state=8, drop_path_rate=0.5)
+        self.plain = MatMambaVision(32, 4, 10, patch_size=8, image_size=32, d_state=8)
+        self.plain.load_state_dict(self.model.state_dict())
+        self.x = images(8) - 0.5
 
+    def test_only_with_draws(self):
+        self.assertEqual(self.model.drop_path, [0.0, 0.5 / 3, 1.0 / 3, 0.5])
+        self.assertIsNone(self.plain.depth_keeps(2, 8, "cpu"))
+        keeps = self.model.depth_keeps(2, 8, "cpu", torch.Generator().manual_seed(0))
+        self.assertEqual(keeps.shape, (2, 4, 8))
+        with torch.no_grad():
+            self.assertTrue(torch.equal(self.model(self.x)[1], self.plain(self.x)[1]))
+            a, b = (self.model(self.x, depth_keep=k)[1] for k in keeps)
+        self.assertFalse(torch.equal(a, b))
+
+    def test_draws_keep_each_layer_at_its_rate_and_scale_the_kept(self):
+        keeps = self.model.depth_keeps(1000, 64, "cpu", torch.Generator().manual_seed(1)).float().mean((0, 2))
+        self.assertEqual(float(keeps[0]), 1.0, "the first layer is never dropped")
+        for kept, p in zip(keeps[1:].tolist(), self.model.drop_path[1:]):
+            self.assertAlmostEqual(kept, 1 - p, delta=0.01)
+        # every sample keeping every layer: each mixer's output scaled by 1 / (1 - p), which layer 0 (p 0) is not
+        scaled = MatMambaVision(32, 4, 10, patch_size=8, image_size=32, d_state=8)
+        scaled.load_state_dict(self.model.state_dict())
+        with torch.no_grad():
+            for layer, p in zip(scaled.layers, self.model.drop_path):
+                layer.mixer.out_proj.weight /= 1 - p
+            all_kept = torch.ones(4, 8, dtype=torch.bool)
+            self.assertTrue(torch.allclose(self.model(self.x, depth_keep=all_kept)[1], scaled(self.x)[1], atol=1e-5))
 
 if __name__ == "__main__":
     unittest.main()

@@ -96,5 +96,26 @@ class MixNMatchSamplesTest(unittest.TestCase):
                 train.parse(["--data", "-", "--out", "-", "--epochs", "1", *options])
 
 
+class CompileCheckArgumentsTest(unittest.TestCase):
+    """The compiled loss is checked on check_batch()'s arguments; when they are alike a training step's in everything
+    torch.compile's guards look at, the step reuses the checked graph instead of compiling another for minutes."""
+
+    def test_the_checks_arguments_are_alike_a_training_steps(self):
+        for options in ([], ["--mix-samples", "2", "--drop-path", "0.1"], ["--levels", "8", "--drop-path", "0.1"]):
+            trainer = trainer_for(*options)
+            passed = []
+            trainer.loss_fn = lambda *arguments: passed.append(arguments) or trainer.joint_loss(*arguments)
+            trainer.train_step()
+            step, check = passed[0], trainer.check_batch()
+            self.assertEqual(len(check), len(step))
+            for a, b in zip(check, step):
+                self.assertEqual(a is None, b is None, options)
+                if a is not None:
+                    self.assertEqual((a.shape, a.dtype, a.stride(), a.device, a.requires_grad),
+                                     (b.shape, b.dtype, b.stride(), b.device, b.requires_grad), options)
+            drawn = [a is not None for a in step[2:]]
+            self.assertEqual(drawn, ["--mix-samples" in options, "--drop-path" in options], options)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -417,6 +417,20 @@ __device__ __forceinline__ void mma_span(float (&d)[4], const MmaA& a, const Mma
 #endif
 }
 
+// A lane's A values of CB's rows t0 + g and t0 + g + 8 at the columns of the span from s0 (0 past the tokens).
+__device__ __forceinline__ void load_cb_span(float (&a)[2][4], const float* __restrict__ cb, int tokens, int t0, int s0,
+                                             int g, int q) {
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        const int t = t0 + g + 8 * r;
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+            const int s = s0 + span_offset(e, q);
+            a[r][e] = t < tokens && s < tokens ? cb[(long long) t * tokens + s] : 0.0f;
+        }
+    }
+}
+
 // The scan in the chunk form on tensor cores, an image's tokens one chunk: per channel c of head h,
 //   y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s + skip_h xc_t,  gated_t = y_t SiLU(z_t),
 // with CB and cumStep from the batched product and ssd_decay_sums; gated and squares as ssm_scan writes them. A block (MMR_TENSOR_THREADS) owns
@@ -558,9 +572,13 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
                 acc[nt][v] = 0.0f;
             }
         }
-        // The spans before: the plain CB times step_s xc_s exp(cum_(e_j) - cum_s), the sums so far scaled by mu_j.
+        // The spans before: the plain CB times step_s xc_s exp(cum_(e_j) - cum_s), the sums so far scaled by mu_j. Each
+        // span's CB values are loaded while the span before is multiplied (the diagonal span's during the last).
+        float cbNext[2][4];
+        load_cb_span(cbNext, cb, tokens, t0, 0, g, q);
         for (int j = 0; j < i; j++) {
-            const int s0 = 16 * j;
+            const MmaA frag = pack_a(cbNext);
+            load_cb_span(cbNext, cb, tokens, t0, 16 * (j + 1), g, q);
             if (j > 0) {
 #pragma unroll
                 for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
@@ -572,16 +590,6 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
                     acc[nt][3] *= m1;
                 }
             }
-            float a[2][4];
-#pragma unroll
-            for (int r = 0; r < 2; r++) {
-                const int t = t0 + g + 8 * r;
-#pragma unroll
-                for (int e = 0; e < 4; e++) {
-                    a[r][e] = t < tokens ? cb[(long long) t * tokens + s0 + span_offset(e, q)] : 0.0f;
-                }
-            }
-            const MmaA frag = pack_a(a);
             const MmaB* b = bs + j * MMR_TENSOR_TILES * 32 + lane();
 #pragma unroll
             for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
@@ -601,16 +609,6 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
             }
         }
         // The diagonal span, per head: CB[t][s] exp(cum_t - cum_s) for s <= t, times step_s xc_s of its channels.
-        float diagonal[2][4];
-#pragma unroll
-        for (int r = 0; r < 2; r++) {
-            const int t = t0 + g + 8 * r;
-#pragma unroll
-            for (int e = 0; e < 4; e++) {
-                const int s = t0 + span_offset(e, q);
-                diagonal[r][e] = s <= t && t < tokens ? cb[(long long) t * tokens + s] : 0.0f;
-            }
-        }
         for (int h = 0; h < usedHeads; h++) {
             const float* cum = cums + h * padded;
             float a[2][4];
@@ -620,7 +618,7 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
 #pragma unroll
                 for (int e = 0; e < 4; e++) {
                     const int s = t0 + span_offset(e, q);
-                    a[r][e] = s <= t ? diagonal[r][e] * __expf(cum[t] - cum[s]) : 0.0f;
+                    a[r][e] = s <= t ? cbNext[r][e] * __expf(cum[t] - cum[s]) : 0.0f;
                 }
             }
             const MmaA frag = pack_a(a);

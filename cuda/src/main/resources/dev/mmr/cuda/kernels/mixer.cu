@@ -525,6 +525,9 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
             const int t = t0 - (MMR_D_CONV - 1) + k;
             window[k] = live && t >= 0 && t < tokens ? in[(long long) t * inStride + xColumn] : 0.0f;
         }
+        // Unrolled so that eight tokens' loads are in flight at once: a run is some 50 tokens, and one load at a time
+        // would leave the block waiting out each load's latency in turn.
+#pragma unroll 8
         for (int t = t0; t < t1; t++) {
             const bool inside = live && t < tokens;
             const float x = inside ? in[(long long) t * inStride + xColumn] : 0.0f;

@@ -490,16 +490,6 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         cums[e] = cum;
         steps[e] = step;
     }
-    for (int e = threadIdx.x; e < spans * MMR_TENSOR_CHANNELS; e += blockDim.x) {
-        const int j = e / MMR_TENSOR_CHANNELS;
-        const int c = c0 + e % MMR_TENSOR_CHANNELS;
-        float mu = 1.0f;
-        if (j > 0 && j < spans - 1 && c < di) {
-            const CumStep* head = cumStep + (long long) (c / headdim) * tokens;
-            mu = __expf(head[16 * j + 15].cum - head[16 * j - 1].cum);
-        }
-        mus[e] = mu;
-    }
     for (int c = threadIdx.x; c < MMR_TENSOR_CHANNELS; c += blockDim.x) {
         headOf[c] = c0 + c < di ? (c0 + c) / headdim - firstHead : -1;
     }
@@ -536,6 +526,13 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         }
     }
     __syncthreads();
+    // mu_j of each channel's head, from the cums in shared memory (spans before the last lie within the tokens).
+    for (int e = threadIdx.x; e < spans * MMR_TENSOR_CHANNELS; e += blockDim.x) {
+        const int j = e / MMR_TENSOR_CHANNELS;
+        const int head = headOf[e % MMR_TENSOR_CHANNELS];
+        const float* cum = cums + (head < 0 ? 0 : head) * padded;
+        mus[e] = j > 0 && j < spans - 1 && head >= 0 ? __expf(cum[16 * j + 15] - cum[16 * j - 1]) : 1.0f;
+    }
     // The spans before the last: B = step_s xc_s exp(cum_(e_j) - cum_s) at each lane's span offsets, packed once.
     for (int f = threadIdx.x; f < (spans - 1) * MMR_TENSOR_TILES * 32; f += blockDim.x) {
         const int reader = f % 32;

@@ -178,6 +178,9 @@ class Trainer:
         images = steps * self.args.batch
         self.log(f"epoch {epoch}/{self.args.epochs or '?'} loss {loss:.4f} lr {self.lr(self.step - 1):.2e} "
                  f"epoch {seconds:.2f} s ({images / seconds:.0f} images/s), trained {self.train_seconds:.0f} s")
+        if not math.isfinite(loss):
+            raise SystemExit(f"training diverged: epoch {epoch}'s loss is {loss}; stopping before any checkpoint of it, "
+                             f"so the last checkpoint written is the last finite state")
         self.epoch_loss.zero_()
         self._epoch_start = time.time()
         self.epochs_ended_this_process += 1

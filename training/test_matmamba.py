@@ -70,11 +70,12 @@ class GoldenTest(unittest.TestCase):
 
 class ScanFormsTest(unittest.TestCase):
     """chunked_scan computes quadratic_scan's sums, and their gradients, also where the decay is steep (the shipped
-    model reaches 11 a token) and where the chunks do not divide the tokens."""
+    model reaches 11 a token; a head's step can grow far beyond in training) and where the chunks do not divide the
+    tokens."""
 
     def test_chunked_equals_quadratic_with_gradients(self):
         g = torch.Generator().manual_seed(0)
-        for tokens, steepest in ((65, 0.3), (65, 11.0), (197, 3.0), (10, 11.0), (2, 1.0)):
+        for tokens, steepest in ((65, 0.3), (65, 11.0), (65, 60.0), (197, 3.0), (10, 11.0), (2, 1.0)):
             h, P, N = 6, 4, 8
             cum = torch.cumsum(-torch.rand(3, h, tokens, generator=g, dtype=torch.float64) * steepest, -1)
             G = torch.randn(3, tokens, N, generator=g, dtype=torch.float64) @ torch.randn(3, N, tokens, generator=g, dtype=torch.float64)
@@ -89,6 +90,27 @@ class ScanFormsTest(unittest.TestCase):
             for name, q, c in zip(("y", "d cum", "d G", "d xdt"), *results):
                 self.assertTrue(torch.isfinite(c).all(), f"{tokens} tokens, decay {steepest}: {name}")
                 self.assertLess(rel_l2(c, q), 1e-6, f"{tokens} tokens, decay {steepest}: {name}")  # quadratic_scan takes G as float32
+
+    def test_steep_decays_in_float32_stay_finite_and_exact(self):
+        """In the trainer's float32, decays of up to 100 a token (a head whose step grew large in training): no factor
+        may overflow, and none may underflow where the true weight does not (an earlier form, which split the decay
+        at a chunk's middle token, overflowed into NaN gradients on the GPU at epoch 11 of a run)."""
+        g = torch.Generator().manual_seed(1)
+        h, P, N, tokens = 8, 4, 8, 65
+        for steepest in (20.0, 100.0):
+            cum = torch.cumsum(-torch.rand(4, h, tokens, generator=g) * steepest, -1)
+            G = torch.randn(4, tokens, N, generator=g) @ torch.randn(4, N, tokens, generator=g)
+            xdt = torch.randn(4, h, tokens, P, generator=g)
+            dy = torch.randn(4, h, tokens, P, generator=g) * 1e4
+            results = []
+            for fn in (matmamba.quadratic_scan, matmamba.chunked_scan):
+                inputs = [t.clone().requires_grad_() for t in (cum, G, xdt)]
+                y = fn(*inputs)
+                y.backward(dy)
+                results.append([y] + [t.grad for t in inputs])
+            for name, q, c in zip(("y", "d cum", "d G", "d xdt"), *results):
+                self.assertTrue(torch.isfinite(c).all(), f"decay {steepest}: {name}")
+                self.assertLess(rel_l2(c, q), 1e-5, f"decay {steepest}: {name}")
 
 
 if __name__ == "__main__":

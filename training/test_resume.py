@@ -1,6 +1,7 @@
 """A run stopped and resumed (twice, once mid-epoch) ends bit-identical to the same run uninterrupted, on the CPU:
 weights, AdamW state, EMA weights, every random generator, and the exported model. Damaged checkpoints and a
-changed recipe are refused. Checkpoint parts of the shipped model's shape stay under the 16 MiB a file may have."""
+changed recipe are refused; a run whose weights turn NaN stops without overwriting its last finite checkpoint.
+Checkpoint parts of the shipped model's shape stay under the 16 MiB a file may have."""
 import contextlib
 import io
 import os
@@ -11,6 +12,7 @@ import sys
 import tarfile
 import tempfile
 import unittest
+from unittest import mock
 
 import numpy as np
 import torch
@@ -84,6 +86,23 @@ class ResumeTest(unittest.TestCase):
         (tensors, meta) = self.checkpoint_of("whole")
         self.assertIn("ema.head.weight", tensors)
         self.assertFalse(torch.equal(tensors["ema.head.weight"], tensors["model.head.weight"]))
+
+    def test_a_diverged_run_stops_and_keeps_its_last_finite_checkpoint(self):
+        train_step = Trainer.train_step
+
+        def poisoned(trainer):  # a weight turns NaN at step 7, in epoch 2 (5 steps an epoch)
+            train_step(trainer)
+            if trainer.step == 7:
+                with torch.no_grad():
+                    trainer.model.head.weight.fill_(float("nan"))
+        for stop_at in ([], ["--stop-at-step", "8"]):
+            out = f"diverged{len(stop_at)}"
+            with mock.patch.object(Trainer, "train_step", poisoned), self.assertRaises(SystemExit) as stopped:
+                self.run_trainer(out, "--epochs", "4", "--checkpoint-every", "1", *stop_at)
+            self.assertIn("training diverged", str(stopped.exception))
+            self.assertEqual(checkpoint.read_manifest(os.path.join(self.tmp, out, "checkpoint"))["step"], 5, stop_at)
+            tensors, _ = self.checkpoint_of(out)
+            self.assertTrue(all(bool(torch.isfinite(t).all()) for t in tensors.values() if t.is_floating_point()))
 
     def assert_split_at_step_3_equals_whole(self, name, opts, resume_opts=()):
         """The run of `opts` uninterrupted, and stopped at step 3 then resumed (with `resume_opts`), end the same."""

@@ -188,6 +188,9 @@ def main(argv=None):
     previous_handler = signal.signal(signal.SIGTERM, lambda *_: stop.update(signal=True))
 
     def save(finished):
+        if not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
+            raise SystemExit(f"training diverged: weights are not finite at step {trainer.step}; nothing saved, so the last "
+                             f"checkpoint written is the last finite state")
         t0 = time.time()
         manifest = checkpoint.write(ckpt_dir, *training_state.capture(trainer, recipe, finished))
         log(f"checkpoint at step {manifest['step']}: {len(manifest['parts'])} part(s), {manifest['bytes'] / 1e6:.1f} MB, "

@@ -98,7 +98,7 @@ class MatMamba2Mixer(nn.Module):
         cb = torch.cat([self.conv1d.bias[:di], self.conv1d.bias[-2 * N:]])
         L = u.shape[1]
         # The causal depthwise convolution as d_conv shifted products (elementwise work a compiler fuses, where
-        # F.conv1d's depthwise kernels took a third of a compiled step's GPU time): zeros before the first token.
+        # F.conv1d's depthwise kernels took a quarter of a compiled step's GPU time): zeros before the first token.
         padded = F.pad(xBC, (0, 0, self.d_conv - 1, 0))
         conv = cb + padded[:, :L] * cw[:, 0, 0]
         for k in range(1, self.d_conv):

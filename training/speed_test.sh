@@ -6,13 +6,12 @@
 # LIMIT caps each variant's seconds (default 300; a variant stopped by it shows "-"); GPUS and FIRST_GPU pick GPUs.
 # "before" is the trainer the shipped model was made with: the quadratic scan compiled alone, crop + flip only, no
 # EMA, unfused AdamW, batch 1024; the "light" variants keep that recipe and change only the speed options (the
-# default chunked scan among them); "full" ones add the default recipe's augmentation, EMA and stochastic depth (their
-# cost on the GPU). "joint-next-chunked" is the next joint run's recipe (the default plus --align 1 --mix-samples 256),
-# 10 steps profiled (the table is in its log), "joint-next" the same with the quadratic scan, "joint-next-graphs" the
-# default with CUDA graphs. Each variant's log goes to OUT too. A fresh machine compiles each variant's two graphs
-# (the check's and the training step's) for minutes: on an H100, 198 s for the check of joint-next-chunked, and its
-# first step over 3 minutes more (the profiler then recorded that step), so give LIMIT 480 or more to such a
-# variant, one variant a call. First,
+# default auto scan among them); "full" ones add the default recipe's augmentation, EMA and stochastic depth (their
+# cost on the GPU). "joint-next-auto" is the next joint run's recipe (the default plus --align 1 --mix-samples 256),
+# 10 steps profiled (the table is in its log), "joint-next-chunked" and "joint-next" the same with the chunked and the
+# quadratic scan, "joint-next-graphs" the default with CUDA graphs. Each variant's log goes to OUT too. A fresh
+# machine compiles each variant's graph for minutes (333.8 s on an H200 for the next joint run's recipe), so give
+# LIMIT 480 or more to such a variant, one variant a call. First,
 # test_fast compiles a small model's joint loss for real and checks it against eager (compile_test.txt).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -32,7 +31,8 @@ declare -A variants=(
   [model-graphs-full]="--compile model --compile-mode reduce-overhead"
   [joint-next]="--compile model --align 1 --mix-samples 256 --scan quadratic --profile-steps 10"
   [joint-next-graphs]="--compile model --compile-mode reduce-overhead --align 1 --mix-samples 256"
-  [joint-next-chunked]="--compile model --align 1 --mix-samples 256 --profile-steps 10"
+  [joint-next-chunked]="--compile model --align 1 --mix-samples 256 --scan chunked --profile-steps 10"
+  [joint-next-auto]="--compile model --align 1 --mix-samples 256 --profile-steps 10"
 )
 names=("$@")
 ((${#names[@]})) || names=(before eager model model-graphs model-autotune model-graphs-2048 model-full model-graphs-full)

@@ -91,6 +91,14 @@ class ScanFormsTest(unittest.TestCase):
                 self.assertTrue(torch.isfinite(c).all(), f"{tokens} tokens, decay {steepest}: {name}")
                 self.assertLess(rel_l2(c, q), 1e-6, f"{tokens} tokens, decay {steepest}: {name}")  # quadratic_scan takes G as float32
 
+    def test_auto_takes_the_chunked_form_from_64_heads(self):
+        g = torch.Generator().manual_seed(2)
+        for heads, form in ((64, matmamba.chunked_scan), (32, matmamba.quadratic_scan), (8, matmamba.quadratic_scan)):
+            cum = torch.cumsum(-torch.rand(2, heads, 65, generator=g), -1)
+            G = torch.randn(2, 65, 65, generator=g)
+            xdt = torch.randn(2, heads, 65, 4, generator=g)
+            self.assertTrue(torch.equal(matmamba.auto_scan(cum, G, xdt), form(cum, G, xdt)), heads)
+
     def test_steep_decays_in_float32_stay_finite_and_exact(self):
         """In the trainer's float32, decays of up to 100 a token (a head whose step grew large in training): no factor
         may overflow, and none may underflow where the true weight does not (an earlier form, which split the decay

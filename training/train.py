@@ -79,9 +79,10 @@ def parse(argv):
     g.add_argument("--cutmix-prob", type=float, default=0.5, help="share of batches mixed by CutMix when both are on")
     g.add_argument("--label-smoothing", type=float, default=0.1)
     s = ap.add_argument_group("speed (GPU)")
-    s.add_argument("--scan", choices=("chunked", "quadratic"), default="chunked",
+    s.add_argument("--scan", choices=("auto", "chunked", "quadratic"), default="auto",
                    help="the SSD scan's form (the same sums): a product a chunk of tokens over all heads at once "
-                   "(matmamba.chunked_scan), or one (L x L) decay matrix a head (the reference)")
+                   "(matmamba.chunked_scan), one (L x L) decay matrix a head (the reference), or at each width the "
+                   "faster of the two (chunked from 64 heads)")
     s.add_argument("--compile", choices=("none", "scan", "model"), default="model",
                    help="torch.compile nothing, the scan alone, or every level's forward+backward (checked against eager first; "
                    "if that fails, the scan alone)")
@@ -166,7 +167,8 @@ def main(argv=None):
         test_x, test_y, test_names = test_x[keep], test_y[keep], test_names[keep]
 
     config = make_config(args)
-    matmamba.scan = {"quadratic": matmamba.quadratic_scan, "chunked": matmamba.chunked_scan}[args.scan]
+    matmamba.scan = {"quadratic": matmamba.quadratic_scan, "chunked": matmamba.chunked_scan,
+                     "auto": matmamba.auto_scan}[args.scan]
     model = MatMambaVision.from_config(config).to(device)
     trainer = Trainer(model, args, device, train_x, train_y, log)
     if resumed:

@@ -81,15 +81,20 @@ class ScanFormsTest(unittest.TestCase):
             G = torch.randn(3, tokens, N, generator=g, dtype=torch.float64) @ torch.randn(3, N, tokens, generator=g, dtype=torch.float64)
             xdt = torch.randn(3, h, tokens, P, generator=g, dtype=torch.float64)
             dy = torch.randn(3, h, tokens, P, generator=g, dtype=torch.float64)
-            results = []
-            for fn in (matmamba.quadratic_scan, matmamba.chunked_scan):
-                inputs = [t.clone().requires_grad_() for t in (cum, G, xdt)]
-                y = fn(*inputs)
-                y.backward(dy)
-                results.append([y] + [t.grad for t in inputs])
-            for name, q, c in zip(("y", "d cum", "d G", "d xdt"), *results):
-                self.assertTrue(torch.isfinite(c).all(), f"{tokens} tokens, decay {steepest}: {name}")
-                self.assertLess(rel_l2(c, q), 1e-6, f"{tokens} tokens, decay {steepest}: {name}")  # quadratic_scan takes G as float32
+            # 1e-6 in float64: quadratic_scan takes G as float32
+            self.assert_chunked_equals_quadratic(cum, G, xdt, dy, 1e-6, f"{tokens} tokens, decay {steepest}")
+
+    def assert_chunked_equals_quadratic(self, cum, G, xdt, dy, tolerance, case):
+        """Both forms' outputs and gradients (for the output gradient dy) finite and within tolerance (relative L2)."""
+        results = []
+        for fn in (matmamba.quadratic_scan, matmamba.chunked_scan):
+            inputs = [t.clone().requires_grad_() for t in (cum, G, xdt)]
+            y = fn(*inputs)
+            y.backward(dy)
+            results.append([y] + [t.grad for t in inputs])
+        for name, q, c in zip(("y", "d cum", "d G", "d xdt"), *results):
+            self.assertTrue(torch.isfinite(c).all(), f"{case}: {name}")
+            self.assertLess(rel_l2(c, q), tolerance, f"{case}: {name}")
 
     def test_auto_takes_the_chunked_form_from_64_heads(self):
         g = torch.Generator().manual_seed(2)
@@ -110,15 +115,7 @@ class ScanFormsTest(unittest.TestCase):
             G = torch.randn(4, tokens, N, generator=g) @ torch.randn(4, N, tokens, generator=g)
             xdt = torch.randn(4, h, tokens, P, generator=g)
             dy = torch.randn(4, h, tokens, P, generator=g) * 1e4
-            results = []
-            for fn in (matmamba.quadratic_scan, matmamba.chunked_scan):
-                inputs = [t.clone().requires_grad_() for t in (cum, G, xdt)]
-                y = fn(*inputs)
-                y.backward(dy)
-                results.append([y] + [t.grad for t in inputs])
-            for name, q, c in zip(("y", "d cum", "d G", "d xdt"), *results):
-                self.assertTrue(torch.isfinite(c).all(), f"decay {steepest}: {name}")
-                self.assertLess(rel_l2(c, q), 1e-5, f"decay {steepest}: {name}")
+            self.assert_chunked_equals_quadratic(cum, G, xdt, dy, 1e-5, f"decay {steepest}")
 
 
 if __name__ == "__main__":

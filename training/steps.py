@@ -145,8 +145,9 @@ class Trainer:
         idx = torch.arange(self.args.batch, device=self.device)
         fixed = torch.Generator(device=self.device)
         fixed.manual_seed(0)
-        return (standardise(to_unit(self.gx[idx])).contiguous(), augment.soft_targets(self.gy[idx], 10, self.args.label_smoothing),
-                self.draw_mix(fixed), self.draw_depth(fixed))
+        return (standardise(to_unit(self.gx[idx])).contiguous(),
+                augment.soft_targets(self.gy[idx], 10, self.args.label_smoothing), self.draw_mix(fixed),
+                self.draw_depth(fixed))
 
     def train_step(self):
         t0 = time.time()

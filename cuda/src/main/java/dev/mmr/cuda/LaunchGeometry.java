@@ -16,6 +16,12 @@ record LaunchGeometry(int grid, int block, int shared) {
     /** Channels and threads of a tensor scan block (8 warps, each a span of 16 output tokens at a time). */
     static final int TENSOR_CHANNELS = 64;
     static final int TENSOR_BLOCK = 256;
+    /**
+     * Words a tensor scan block's xc rows hold past the padded tokens (P, a multiple of 16): a row stride of P + 5 is odd,
+     * so 32 channels' same token fall in 32 banks, and 5 or 21 modulo 32, so that the products' lanes (8 channels by 4
+     * token pairs) meet at most two to a bank (with P + 1, four).
+     */
+    static final int TENSOR_ROW_PAD = 5;
     /** Dynamic shared memory a block may have on Hopper (227 KB); the tensor scan wants at most half, two blocks an SM. */
     static final int MAX_SHARED = 227 * 1024;
 
@@ -58,8 +64,9 @@ record LaunchGeometry(int grid, int block, int shared) {
     /**
      * Bytes of a tensor scan block's shared memory (mixer.cu, ssd_tensor), in 4-byte words: with P the tokens rounded
      * up to 16 and H = (TENSOR_CHANNELS - 1) / headdim + 2 heads, the B operands of the P / 16 - 1 spans before the
-     * last (TENSOR_CHANNELS / 8 n-tiles x 32 lanes x 2 words in bf16 builds, 4 in TF32 ones), xc (channels x (P + 1)),
-     * two tables of H x P, one of P / 16 x channels and the channels' heads. Refused where two blocks would not fit an SM.
+     * last (TENSOR_CHANNELS / 8 n-tiles x 32 lanes x 2 words in bf16 builds, 4 in TF32 ones), xc (channels x
+     * (P + TENSOR_ROW_PAD)), two tables of H x P, one of P / 16 x channels and the channels' heads. Refused where two
+     * blocks would not fit an SM.
      */
     static int tensorShared(int tokens, int headdim, boolean bf16) {
         long bytes = tensorSharedBytes(tokens, headdim, bf16);
@@ -84,7 +91,8 @@ record LaunchGeometry(int grid, int block, int shared) {
         long spans = padded / 16;
         long heads = (TENSOR_CHANNELS - 1) / headdim + 2;
         long operands = (spans - 1) * (TENSOR_CHANNELS / 8) * WARP * (bf16 ? 2 : 4);
-        long words = operands + TENSOR_CHANNELS * (padded + 1) + 2 * heads * padded + spans * TENSOR_CHANNELS + TENSOR_CHANNELS;
+        long words = operands + TENSOR_CHANNELS * (padded + TENSOR_ROW_PAD) + 2 * heads * padded + spans * TENSOR_CHANNELS
+                + TENSOR_CHANNELS;
         return words * Float.BYTES;
     }
 

@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
-/** The launches cover every element, row or scan group exactly once over, with whole warps and at most a block spare. */
+/**
+ * The launches cover every element, row or scan group exactly once over, with whole warps and at most a block spare;
+ * the tensor scan's shared rows put its lanes' accesses at most two to a bank.
+ */
 class LaunchGeometryTest {
     @Test
     void perElementCoversEveryElementWithLessThanABlockSpare() {
@@ -45,8 +49,8 @@ class LaunchGeometryTest {
         LaunchGeometry m35 = LaunchGeometry.tensor(256, 197, 1024, 16, true);
         assertEquals(256 * 16, m35.grid());
         assertEquals(LaunchGeometry.TENSOR_BLOCK, m35.block());
-        assertEquals((12 * 8 * 32 * 2 + 64 * 209 + 2 * 5 * 208 + 13 * 64 + 64) * 4, m35.shared());
-        assertEquals((12 * 8 * 32 * 4 + 64 * 209 + 2 * 5 * 208 + 13 * 64 + 64) * 4, LaunchGeometry.tensor(256, 197, 1024, 16, false).shared());
+        assertEquals((12 * 8 * 32 * 2 + 64 * 213 + 2 * 5 * 208 + 13 * 64 + 64) * 4, m35.shared());
+        assertEquals((12 * 8 * 32 * 4 + 64 * 213 + 2 * 5 * 208 + 13 * 64 + 64) * 4, LaunchGeometry.tensor(256, 197, 1024, 16, false).shared());
         // 135M: di 2048, heads of 32; golden at level 8: di 32, a group partly idle, 65 tokens padded to 80.
         assertEquals(256 * 32, LaunchGeometry.tensor(256, 197, 2048, 32, true).grid());
         assertEquals(3, LaunchGeometry.tensor(3, 65, 32, 4, false).grid());
@@ -61,6 +65,26 @@ class LaunchGeometryTest {
         assertFalse(LaunchGeometry.tensorFits(197, 4, false));
         assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.tensorShared(197, 4, false));
         assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.tensorShared(1000, 16, true));
+    }
+
+    @Test
+    void tensorScanRowsSpreadItsReadsOverTheBanks() {
+        for (int padded = 16; padded <= 1024; padded += 16) {
+            int stride = padded + LaunchGeometry.TENSOR_ROW_PAD;
+            int[] writes = new int[32];
+            for (int channel = 0; channel < 32; channel++) {  // the prologue: 32 channels' xc of one token
+                writes[channel * stride % 32]++;
+            }
+            int[] reads = new int[32];
+            for (int g = 0; g < 8; g++) {  // the products' operands: lane (g, q) reads channel g at token 2q
+                for (int q = 0; q < 4; q++) {
+                    reads[(g * stride + 2 * q) % 32]++;
+                }
+            }
+            int padding = padded;
+            assertEquals(1, Arrays.stream(writes).max().getAsInt(), () -> "P " + padding);
+            assertTrue(Arrays.stream(reads).max().getAsInt() <= 2, () -> "P " + padding);
+        }
     }
 
     @Test

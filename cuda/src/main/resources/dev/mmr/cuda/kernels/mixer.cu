@@ -19,7 +19,7 @@
 // MMR_SCAN_WARPS (warps per scan block), MMR_CONV_TOKENS (consecutive tokens of an image one conv_bc_dt thread
 // covers, so that each input is read once for them rather than once per tap), MMR_TENSOR_CHANNELS and
 // MMR_TENSOR_THREADS (an ssd_tensor block's channels and threads: at most 128 registers a thread, so that two blocks
-// fit an SM).
+// fit an SM), MMR_TENSOR_ROW_PAD (words past the padded tokens in each of its xc rows: LaunchGeometry says why).
 #include "common.cuh"
 
 #if !defined(MMR_D_STATE) || !defined(MMR_D_CONV) || !defined(MMR_STATE_SPLIT) || !defined(MMR_STATE_PER_LANE) \
@@ -450,7 +450,7 @@ __device__ __forceinline__ void load_cb_span(float (&a)[2][4], const float* __re
 // still. Shared memory (dynamic, 4-byte words; LaunchGeometry.tensor sizes it; H = (channels - 1) / headdim + 2, the
 // most heads a group touches):
 //   bs [P / 16 - 1][channels / 8][32 lanes][MMR_B_WORDS]: the B operands of the spans before the last, as each lane
-//   takes them;  xs [channels][P + 1]: xc (0 past the tokens or di);  cums, steps [H][P]: cum_s, step_s (0 past the
+//   takes them;  xs [channels][P + MMR_TENSOR_ROW_PAD]: xc (0 past the tokens or di);  cums, steps [H][P]: cum_s, step_s (0 past the
 //   tokens);  mus [P / 16][channels]: mu_j of each channel's head;  heads [channels] (int): each channel's head less
 //   the group's first (-1 past di).
 extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(const float* __restrict__ in, int inStride, const float* __restrict__ cb,
@@ -460,7 +460,7 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
                                       int tokens, int di, int headdim) {
     const int padded = (tokens + 15) / 16 * 16;
     const int spans = padded / 16;
-    const int xStride = padded + 1;
+    const int xStride = padded + MMR_TENSOR_ROW_PAD;
     const int groups = (di + MMR_TENSOR_CHANNELS - 1) / MMR_TENSOR_CHANNELS;
     const int heads = di / headdim;
     const int spanHeads = (MMR_TENSOR_CHANNELS - 1) / headdim + 2;

@@ -18,7 +18,7 @@ import torch
 import matmamba
 
 
-def _inductor_without_mix_order_reduction(log):
+def inductor_without_mix_order_reduction(log):
     try:
         import torch._inductor.config as inductor_config
     except ImportError:
@@ -35,7 +35,8 @@ def rel_l2(a, b):
     return float((a.float() - b.float()).norm() / b.float().norm().clamp_min(1e-30))
 
 
-def _timed(fn, reps, sync):
+def timed(fn, reps, sync):
+    """Seconds of each of `reps` calls of fn, synchronised before and after each."""
     times = []
     for _ in range(reps):
         sync()
@@ -54,7 +55,7 @@ def compiled_loss(model, loss_fn, example, mode, log, tolerance=2e-2):
     if not hasattr(torch, "compile"):
         log(f"torch {torch.__version__} has no torch.compile; training eager")
         return loss_fn
-    _inductor_without_mix_order_reduction(log)
+    inductor_without_mix_order_reduction(log)
     params = [p for p in model.parameters() if p.requires_grad]
     try:
         compiled = torch.compile(loss_fn, mode=None if mode == "default" else mode)
@@ -70,7 +71,7 @@ def compiled_loss(model, loss_fn, example, mode, log, tolerance=2e-2):
             t0 = time.time()
             loss = once()
             first = time.time() - t0
-            times = _timed(once, 3, torch.cuda.synchronize if example[0].is_cuda else (lambda: None))
+            times = timed(once, 3, torch.cuda.synchronize if example[0].is_cuda else (lambda: None))
             results[name] = [loss.detach().clone()] + [p.grad.detach().clone() for p in params]
             log(f"loss forward+backward {name}: first call {first:.1f} s, then {min(times) * 1000:.1f} ms")
         worst = max(rel_l2(c, e) for c, e in zip(results["compiled"], results["eager"]))
@@ -91,7 +92,7 @@ def choose_scan(model, levels, batch, log):
     if not torch.cuda.is_available() or not hasattr(torch, "compile"):
         log("compiled scan needs a GPU and torch.compile; scan stays eager")
         return
-    _inductor_without_mix_order_reduction(log)
+    inductor_without_mix_order_reduction(log)
     mixer = model.layers[0].mixer
     L = model.pos_embed.shape[1]
     try:
@@ -114,7 +115,7 @@ def choose_scan(model, levels, batch, log):
                     y.backward(dy.to(y.dtype))
                     results[name] = [y] + [t.grad for t in inputs]
                 once()  # warm-up (compiles)
-                times[name] += sum(_timed(once, 5, torch.cuda.synchronize)) / 5
+                times[name] += sum(timed(once, 5, torch.cuda.synchronize)) / 5
             worst = max(worst, *(rel_l2(c, e) for c, e in zip(results["compiled"], results["eager"])))
         log(f"scan forward+backward at the trained head counts: eager {times['eager'] * 1000:.1f} ms, "
             f"compiled {times['compiled'] * 1000:.1f} ms, worst relative L2 difference {worst:.2e}")

@@ -147,6 +147,8 @@ class MatMambaVision(nn.Module):
         # stochastic depth (training only, drawn by depth_keeps): layer i drops its mixer output for a sample with
         # probability rate * i / (n - 1)
         self.drop_path = [drop_path_rate * i / max(1, n_layer - 1) for i in range(n_layer)]
+        # the same rates on the model's device, for depth_keeps (not part of the weights)
+        self.register_buffer("drop_path_rates", torch.tensor(self.drop_path).view(1, -1, 1), persistent=False)
         self.patch_embed = nn.Module()
         self.patch_embed.proj = nn.Conv2d(3, d_model, patch_size, stride=patch_size)
         n_tokens = (image_size // patch_size) ** 2
@@ -175,8 +177,7 @@ class MatMambaVision(nn.Module):
         outside forward, so that a compiled loss is a function of its arguments alone."""
         if not any(self.drop_path):
             return None
-        p = torch.tensor(self.drop_path, device=device).view(1, -1, 1)
-        return torch.rand(passes, self.n_layer, batch, device=device, generator=generator) >= p
+        return torch.rand(passes, self.n_layer, batch, device=device, generator=generator) >= self.drop_path_rates
 
     def forward(self, x, widths=None, sample_widths=None, depth_keep=None):
         """Returns (features, logits): features = norm_f output at the suffix [CLS] token. sample_widths (batch,

@@ -8,7 +8,6 @@ torch has no torch.compile, the compiled lines say so.
     python3 training/speed_parts.py [--batch 1024] [--levels 1,8] [--device cuda]
 """
 import argparse
-import time
 
 import torch
 
@@ -17,21 +16,10 @@ import matmamba
 from matmamba import MatMambaVision
 
 
-def timed(fn, device, reps=5):
+def first_and_best(fn, device, reps=5):
     """Seconds of fn's first call, then the best of `reps` more (each synchronised)."""
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
-    sync()
-    t0 = time.time()
-    fn()
-    sync()
-    first = time.time() - t0
-    best = float("inf")
-    for _ in range(reps):
-        t0 = time.time()
-        fn()
-        sync()
-        best = min(best, time.time() - t0)
-    return first, best
+    return fast.timed(fn, 1, sync)[0], min(fast.timed(fn, reps, sync))
 
 
 def forward_backward(fn, inputs, autocast):
@@ -54,7 +42,7 @@ def main(argv=None):
     levels = [int(k) for k in args.levels.split(",")]
     compiles = hasattr(torch, "compile")
     if compiles:
-        fast._inductor_without_mix_order_reduction(print)
+        fast.inductor_without_mix_order_reduction(print)
         torch._dynamo.config.cache_size_limit = 64  # each level and layer may be a graph of its own
     torch.manual_seed(0)
     model = MatMambaVision(256, 6, 10, patch_size=4, image_size=32, d_state=64).to(device)
@@ -69,10 +57,10 @@ def main(argv=None):
             cum = -torch.rand(B, h, L, device=device).mul(0.5).cumsum(-1)
             G = torch.randn(B, L, L, device=device)
             xdt = torch.randn(B, h, L, headdim, device=device)
-            _, eager = timed(forward_backward(form, (cum, G, xdt), autocast), device)
+            _, eager = first_and_best(forward_backward(form, (cum, G, xdt), autocast), device)
             line = f"scan {name:9s} level {level} ({h} heads): eager {eager * 1e3:.2f} ms"
             if compiles:
-                first, best = timed(forward_backward(torch.compile(form, dynamic=False), (cum, G, xdt), autocast), device)
+                first, best = first_and_best(forward_backward(torch.compile(form, dynamic=False), (cum, G, xdt), autocast), device)
                 line += f", compiled {best * 1e3:.2f} ms (compiling {first:.1f} s)"
             print(line)
 
@@ -82,13 +70,13 @@ def main(argv=None):
         for i, layer in enumerate(model.layers[:2]):
             mixer = layer.mixer
             if i == 0:
-                _, eager = timed(forward_backward(lambda x: mixer(x, width), (u,), autocast), device)
+                _, eager = first_and_best(forward_backward(lambda x: mixer(x, width), (u,), autocast), device)
                 print(f"mixer level {level} (width {width}): eager {eager * 1e3:.2f} ms")
             if not compiles:
                 print("mixer compiled: torch has no torch.compile")
                 break
             compiled = torch.compile(mixer, dynamic=False)
-            first, best = timed(forward_backward(lambda x: compiled(x, width), (u,), autocast), device)
+            first, best = first_and_best(forward_backward(lambda x: compiled(x, width), (u,), autocast), device)
             print(f"mixer level {level} (width {width}), layer {i} compiled: {best * 1e3:.2f} ms (first call {first:.1f} s)")
 
 

@@ -2,6 +2,7 @@ package dev.mmr.encoder;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A JPEG's embedded ICC colour profile (APP2 segments that begin "ICC_PROFILE\0"), taken out before the model's input
@@ -56,14 +57,7 @@ final class JpegColorProfile {
     }
 
     private static boolean isIccSegment(byte[] data, int payload, int end) {
-        if (end - payload < ICC_SIGNATURE.length) {
-            return false;
-        }
-        for (int i = 0; i < ICC_SIGNATURE.length; i++) {
-            if (data[payload + i] != ICC_SIGNATURE[i]) {
-                return false;
-            }
-        }
-        return true;
+        return end - payload >= ICC_SIGNATURE.length
+                && Arrays.equals(data, payload, payload + ICC_SIGNATURE.length, ICC_SIGNATURE, 0, ICC_SIGNATURE.length);
     }
 }

@@ -17,9 +17,12 @@ record LaunchGeometry(int grid, int block, int shared) {
     static final int TENSOR_CHANNELS = 64;
     static final int TENSOR_BLOCK = 256;
     /**
-     * Words a tensor scan block's xc rows hold past the padded tokens (P, a multiple of 16): a row stride of P + 5 is odd,
-     * so 32 channels' same token fall in 32 banks, and 5 or 21 modulo 32, so that the products' lanes (8 channels by 4
-     * token pairs) meet at most two to a bank (with P + 1, four).
+     * Words a tensor scan block's xc rows hold past the padded tokens (P, a multiple of 16). A row stride of P + 5 is
+     * odd, so 32 channels' same token fall in 32 banks (the writes of x's convolution). The products' B operands
+     * (lane (g, q) reads channel g at token 4q + e, one e at a time) then meet at most two to a bank, as with any odd
+     * stride: only channels g and g + 4 fall in banks of the same residue modulo 4, each in four different ones. And
+     * the stride being 5 or 21 modulo 32 keeps the skip's reads (lane (g, q): channel 2q, then 2q + 1, at token g) at
+     * two to a bank as well, where 1, 15, 17 or 31 would make them four.
      */
     static final int TENSOR_ROW_PAD = 5;
     /** Dynamic shared memory a block may have on Hopper (227 KB); the tensor scan wants at most half, two blocks an SM. */

@@ -17,8 +17,8 @@ final class WorkspaceLayout {
 
     /**
      * The buffers of a pass; "act" buffers hold product inputs (float32, or bfloat16 in bf16 mode). The tensor
-     * scan's (float32): {@code CB} C B^T per image (tokens x tokens), {@code CUM_STEP} each head's running log-decay sum and
-     * step per token.
+     * scan's (float32): {@code CB} C B^T per image (tokens rows of {@link #cbStride} floats), {@code CUM_STEP} each
+     * head's running log-decay sum and step per token.
      */
     enum Buffer {
         PIXELS, PATCHES, PROJECTED, RESIDUAL, HIDDEN, U, IN_PROJ, BC, DT, SQUARES, GATED, CLS_SUM, FEATURES, LOGITS,
@@ -58,8 +58,8 @@ final class WorkspaceLayout {
         sizes.put(Buffer.FEATURES, batch * d * Float.BYTES);
         sizes.put(Buffer.LOGITS, (long) batch * c.nClasses() * Float.BYTES);
         boolean chunk = scan.usesChunkBuffers();
-        long square = (long) c.nTokens() * c.nTokens();
-        sizes.put(Buffer.CB, chunk ? batch * square * Float.BYTES : 0);
+        long cbPerImage = (long) c.nTokens() * cbStride(c.nTokens());
+        sizes.put(Buffer.CB, chunk ? batch * cbPerImage * Float.BYTES : 0);
         sizes.put(Buffer.CUM_STEP, chunk ? rows * c.nHeads() * 2 * Float.BYTES : 0);
         long at = 0;
         for (Buffer b : Buffer.values()) {
@@ -67,6 +67,14 @@ final class WorkspaceLayout {
             at += (sizes.get(b) + ALIGN - 1) / ALIGN * ALIGN;
         }
         total = at;
+    }
+
+    /**
+     * The row stride of CB, in floats: the tokens rounded up to 4, so that every row starts 16-byte aligned and the
+     * tensor scan loads four consecutive columns as one word (the last word of a row may reach into its padding).
+     */
+    static int cbStride(int tokens) {
+        return Math.ceilDiv(tokens, 4) * 4;
     }
 
     int batch() {

@@ -76,14 +76,17 @@ class LaunchGeometryTest {
                 writes[channel * stride % 32]++;
             }
             int[] reads = new int[32];
-            for (int g = 0; g < 8; g++) {  // the products' operands: lane (g, q) reads channel g at token 2q
+            int[] skips = new int[32];
+            for (int g = 0; g < 8; g++) {
                 for (int q = 0; q < 4; q++) {
-                    reads[(g * stride + 2 * q) % 32]++;
+                    reads[(g * stride + 4 * q) % 32]++;  // the products' operands: lane (g, q), channel g, token 4q
+                    skips[(2 * q * stride + g) % 32]++;  // the skip: lane (g, q), channel 2q, token g
                 }
             }
             int padding = padded;
             assertEquals(1, Arrays.stream(writes).max().getAsInt(), () -> "P " + padding);
             assertTrue(Arrays.stream(reads).max().getAsInt() <= 2, () -> "P " + padding);
+            assertTrue(Arrays.stream(skips).max().getAsInt() <= 2, () -> "P " + padding + ", the skip");
         }
     }
 

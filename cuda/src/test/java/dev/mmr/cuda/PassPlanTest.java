@@ -74,11 +74,18 @@ class PassPlanTest {
             };
         }
         assertEquals(expected, steps.size());
+        PassPlan.BatchedProduct cb = null;
         for (PassPlan.Step step : steps) {
             switch (step) {
                 case PassPlan.Launch l -> {
                     String kinds = l.args().stream().map(a -> String.valueOf(a.kind())).reduce("", String::concat);
                     assertEquals(KernelSignature.of(l.kernel()), kinds, l.kernel().symbol);
+                    if (l.kernel() == Kernel.SSD_TENSOR) {  // reads the CB just written, rows as far apart
+                        assertTrue(cb != null, "ssd_tensor before any CB");
+                        assertEquals(cb.c(), l.args().get(2).value(), "ssd_tensor's CB");
+                        assertEquals(cb.gemm().ldc(), l.args().get(3).value(), "ssd_tensor's cbStride");
+                        assertEquals(cb.strideC(), cb.gemm().n() * l.args().get(3).value(), "CB's images");
+                    }
                     for (PassPlan.Arg a : l.args()) {
                         if (a.kind() == 'p') {
                             assertTrue(regions.stream().anyMatch(r -> r.holds(a.value(), 1)),
@@ -87,7 +94,10 @@ class PassPlanTest {
                     }
                 }
                 case PassPlan.Product p -> checkProduct(p, act, regions);
-                case PassPlan.BatchedProduct p -> checkBatchedProduct(p, regions);
+                case PassPlan.BatchedProduct p -> {
+                    checkBatchedProduct(p, regions);
+                    cb = p;
+                }
             }
         }
     }
@@ -142,6 +152,13 @@ class PassPlanTest {
         assertHeld(regions, p.b(), (last * p.strideB() + bExtent) * Float.BYTES, "B of " + p.count() + " x " + g);
         assertHeld(regions, p.c(), (last * p.strideC() + cExtent) * Float.BYTES, "C of " + p.count() + " x " + g);
         assertTrue(p.strideC() >= cExtent, "the products' outputs overlap: " + p);
+        // CB, which the tensor scan reads a 16-byte word at a time, the last word of a row reaching into its padding:
+        // whole rows of a multiple of 4 floats, 16-byte aligned, the last image's last row held whole.
+        assertEquals(0, g.ldc() % 4, "CB's rows are not whole 16-byte words: " + p);
+        assertEquals(0, p.strideC() % 4, "CB's images do not start 16-byte aligned: " + p);
+        assertEquals(0, p.c() % 16, "CB does not start 16-byte aligned: " + p);
+        assertHeld(regions, p.c(), (last * p.strideC() + (long) g.n() * g.ldc()) * Float.BYTES, "CB's padded rows of "
+                + p.count() + " x " + g);
     }
 
     private static void assertHeld(List<Region> regions, long start, long bytes, String what) {

@@ -78,14 +78,24 @@ class WorkspaceLayoutTest {
             assertEquals(tensor.bytes(b), auto.bytes(b), b.name());
         }
         long rows = batch * 197L;
-        // CB one 197 x 197 float32 matrix an image; CUM_STEP a (cum, step) pair per row and head.
-        assertEquals(batch * 197L * 197 * 4, tensor.bytes(Buffer.CB));
+        // CB 197 float32 rows an image, each padded to 200 (a multiple of 4, for 16-byte loads); CUM_STEP a (cum,
+        // step) pair per row and head.
+        assertEquals(batch * 197L * 200 * 4, tensor.bytes(Buffer.CB));
         assertEquals(rows * 64 * 2 * 4, tensor.bytes(Buffer.CUM_STEP));
         // 35M, batch 256: CB 40 MB and CUM_STEP 26 MB over the recurrent scan's workspace.
         WorkspaceLayout recurrentBf16 = new WorkspaceLayout(M35, BF16, batch, ScanForm.RECURRENT);
         assertEquals(scanBuffers.stream().mapToLong(tensor::bytes).sum(), tensor.total() - recurrentBf16.total(),
                 scanBuffers.size() * WorkspaceLayout.ALIGN);
         assertEquals(0.066e9, tensor.total() - recurrentBf16.total(), 0.001e9);
+    }
+
+    @Test
+    void cbRowsArePaddedToWholeSixteenByteWords() {
+        assertEquals(4, WorkspaceLayout.cbStride(1));
+        assertEquals(64, WorkspaceLayout.cbStride(64));
+        assertEquals(68, WorkspaceLayout.cbStride(65));
+        assertEquals(200, WorkspaceLayout.cbStride(197));
+        assertEquals(1028, WorkspaceLayout.cbStride(1025));
     }
 
     @Test

@@ -289,8 +289,9 @@ __device__ __forceinline__ long long z_column(int c, int headdim) {
 
 // ---- ssd_tensor: the chunk form's sum on tensor cores (mma.sync, float32 accumulators). ----
 // Device-only primitives: the tensor-core products as inline PTX (fragments as the PTX ISA lays them out; g = lane / 4,
-// q = lane % 4: A holds rows g and g + 8, B column g, D rows g and g + 8 at columns 2q, 2q + 1) and the block's
-// dynamic shared memory. The CPU emulator (test code, cuda_emulation.h) defines the same functions from those layouts.
+// q = lane % 4: A holds rows g and g + 8, B column g, D rows g and g + 8 at columns 2q, 2q + 1), a predicated 16-byte
+// load and the block's dynamic shared memory. The CPU emulator (test code, cuda_emulation.h) defines the same
+// functions from those layouts.
 #ifndef MMR_EMULATOR
 // d += A (16 x 16, bfloat16 pairs: a0 row g columns 2q, 2q + 1; a1 row g + 8; a2, a3 the same 8 columns on)
 //      . B (16 x 8: b0 rows 2q, 2q + 1 of column g; b1 rows 2q + 8, 2q + 9).
@@ -312,6 +313,17 @@ __device__ __forceinline__ void mma_tf32_m16n8k8(float (&d)[4], unsigned int a0,
                  : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
 }
 
+// The four floats at p (global, read-only for the kernel's run, 16-byte aligned) where `load`; else nothing is read and
+// the word holds whatever its registers held, for the caller to select away. A predicated ld.global.nc.v4 rather than
+// a conditional load in C++, whose zeros, written before the load, cost the TF32 build of ssd_tensor spills.
+__device__ __forceinline__ Rows4 load_rows4_if(bool load, const float* p) {
+    Rows4 w;
+    asm("{\n\t.reg .pred p;\n\tsetp.ne.b32 p, %4, 0;\n\t@p ld.global.nc.v4.f32 {%0, %1, %2, %3}, [%5];\n\t}"
+        : "=f"(w.x), "=f"(w.y), "=f"(w.z), "=f"(w.w)
+        : "r"((int) load), "l"(p));
+    return w;
+}
+
 // The block's dynamic shared memory (as many bytes as the launch gives), 16-byte aligned.
 __device__ __forceinline__ float* dynamic_shared() {
     extern __shared__ Rows4 dynamicShared[];
@@ -330,14 +342,13 @@ __device__ __forceinline__ float* dynamic_shared() {
 #error "ssd_tensor's channel group must be whole n-tiles of 8 and whole scan warps' channels"
 #endif
 
-// The four token offsets within a span of 16 at which a lane's fragments hold A's columns and B's rows: bf16
-// m16n8k16 keeps 2q, 2q + 1, 2q + 8, 2q + 9; TF32 m16n8k8, twice, keeps q, q + 4, then q + 8, q + 12.
+// The token offset within a span of 16 that a lane's fragments hold as its e-th A column and B row: 4q + e in both
+// builds. A product A (16 x K) . B (K x 8) takes its k in any order A's columns and B's rows share, so the span's
+// tokens need not sit where the PTX layout puts k (bf16 m16n8k16: 2q, 2q + 1, 2q + 8, 2q + 9; TF32 m16n8k8, twice:
+// q, q + 4, then q + 8, q + 12): pack_a and pack_b put e = 0..3 in those places, the same for A and B, and lane q
+// holds the span's tokens 4q .. 4q + 3, which it loads from a CB row as one 16-byte word.
 __device__ __forceinline__ int span_offset(int e, int q) {
-#ifdef MMR_BF16
-    return 2 * q + (e & 1) + 8 * (e >> 1);
-#else
-    return q + 4 * e;
-#endif
+    return 4 * q + e;
 }
 
 // float32 -> TF32 bits, rounded to nearest (ties away from zero, as cvt.rna.tf32.f32); the low 13 bits are zero.
@@ -358,7 +369,9 @@ struct MmaA {
 #endif
 };
 
-// Packs a lane's A values a[row][e] (row 0: g, 1: g + 8; e: span_offset's order) into the products' registers.
+// Packs a lane's A values a[row][e] (row 0: g, 1: g + 8; e: span_offset's order, token 4q + e) into the products'
+// registers: bf16 puts e = 0, 1, 2, 3 at k = 2q, 2q + 1, 2q + 8, 2q + 9; TF32 at k = q, q + 4 of the first product,
+// then q, q + 4 of the second (pack_b the same).
 __device__ __forceinline__ MmaA pack_a(const float (&a)[2][4]) {
     MmaA m;
 #ifdef MMR_BF16
@@ -392,7 +405,8 @@ struct alignas(16) MmaB {
 };
 #endif
 
-// Packs a lane's B values b[e] (column g at span_offset e) into the products' registers.
+// Packs a lane's B values b[e] (column g at span_offset e, token 4q + e) into the products' registers, at the k
+// where pack_a puts A's e.
 __device__ __forceinline__ MmaB pack_b(const float (&b)[4]) {
     MmaB m;
 #ifdef MMR_BF16
@@ -417,34 +431,43 @@ __device__ __forceinline__ void mma_span(float (&d)[4], const MmaA& a, const Mma
 #endif
 }
 
-// A lane's A values of CB's rows t0 + g and t0 + g + 8 at the columns of the span from s0 (0 past the tokens).
-__device__ __forceinline__ void load_cb_span(float (&a)[2][4], const float* __restrict__ cb, int tokens, int t0, int s0,
-                                             int g, int q) {
+// A lane's A values of CB's rows t0 + g and t0 + g + 8 at the columns s0 + 4q .. s0 + 4q + 3 of the span from s0
+// (span_offset's order; 0 past the tokens): one 16-byte word a row, CB's rows being cbStride floats, a multiple of 4.
+// A row past the tokens, or a word wholly past them, is not loaded (its values are selected away); a word that
+// straddles the last token ends inside the row's padding (cbStride >= tokens rounded up to 4), whose columns hold
+// anything (NaN too), so they are selected away as well, never multiplied by 0.
+__device__ __forceinline__ void load_cb_span(float (&a)[2][4], const float* __restrict__ cb, int cbStride, int tokens,
+                                             int t0, int s0, int g, int q) {
+    const int s = s0 + span_offset(0, q);
 #pragma unroll
     for (int r = 0; r < 2; r++) {
         const int t = t0 + g + 8 * r;
-#pragma unroll
-        for (int e = 0; e < 4; e++) {
-            const int s = s0 + span_offset(e, q);
-            a[r][e] = t < tokens && s < tokens ? cb[(long long) t * tokens + s] : 0.0f;
-        }
+        const bool row = t < tokens;
+        const Rows4 w = load_rows4_if(row && s < tokens, cb + (long long) t * cbStride + s);
+        a[r][0] = row && s < tokens ? w.x : 0.0f;
+        a[r][1] = row && s + 1 < tokens ? w.y : 0.0f;
+        a[r][2] = row && s + 2 < tokens ? w.z : 0.0f;
+        a[r][3] = row && s + 3 < tokens ? w.w : 0.0f;
     }
 }
 
 // The scan in the chunk form on tensor cores, an image's tokens one chunk: per channel c of head h,
 //   y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s + skip_h xc_t,  gated_t = y_t SiLU(z_t),
-// with CB and cumStep from the batched product and ssd_decay_sums; gated and squares as ssm_scan writes them. A block (MMR_TENSOR_THREADS) owns
-// MMR_TENSOR_CHANNELS channels of one image over all its tokens (blocks: images x channel groups), so each xc is computed once, into
-// shared memory. Tokens are padded to P, a multiple of 16, in spans of 16; a warp computes one span i of output
-// tokens at a time (the longest sums first, dealt to the warps back and forth) for all the block's channels, as n-tiles
-// of 16 tokens x 8 channels of float32 accumulators. No exponent is ever positive (cum never increases), and the
-// spans before t's own need no exponential per element: with e_j the last token of span j < i,
+// with CB (per image, tokens rows of cbStride floats, a multiple of 4 no less than tokens; row t the output token,
+// column s the source) and cumStep from the batched product and ssd_decay_sums; gated and squares as ssm_scan writes
+// them. A block (MMR_TENSOR_THREADS) owns MMR_TENSOR_CHANNELS channels of one image over all its tokens (blocks:
+// images x channel groups), so each xc is computed once, into shared memory. Tokens are padded to P, a multiple of
+// 16, in spans of 16; a warp computes one span i of output tokens at a time (the longest sums first, dealt to the
+// warps back and forth) for all the block's channels, as n-tiles of 16 tokens x 8 channels of float32 accumulators.
+// No exponent is ever positive (cum never increases), and the spans before t's own need no exponential per element:
+// with e_j the last token of span j < i,
 //   exp(cum_t - cum_s) = exp(cum_t - cum_(e_(i-1))) exp(cum_(e_(i-1)) - cum_(e_j)) exp(cum_(e_j) - cum_s),
 // the last factor goes with step_s xc_s into B, the middle one is the product of the span factors
 // mu_k = exp(cum_(e_k) - cum_(e_(k-1))) by which the accumulators are scaled before span k is added, and the first
 // scales each row once; so those spans multiply the plain CB, shared by every head. Their B operands do not depend on
 // the output span, so they are packed once, in the products' register layout, into shared memory, and a warp's
-// product of two spans is a load of A from CB, one shared-memory word per n-tile, the products and the mu scaling.
+// product of two spans is a load of A from CB (a 16-byte word per lane and row), one shared-memory word per n-tile,
+// the products and the mu scaling.
 // The diagonal span multiplies, per head, CB[t][s] exp(cum_t - cum_s) (0 for s > t) by step_s xc_s of that head's
 // channels. A factor that underflows does so only where the true weight, its product with factors <= 1, is smaller
 // still. Shared memory (dynamic, 4-byte words; LaunchGeometry.tensor sizes it; H = (channels - 1) / headdim + 2, the
@@ -454,9 +477,10 @@ __device__ __forceinline__ void load_cb_span(float (&a)[2][4], const float* __re
 //   tokens);  mus [P / 16][channels]: mu_j of each channel's head;  heads [channels] (int): each channel's head less
 //   the group's first (-1 past di).
 extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(const float* __restrict__ in, int inStride, const float* __restrict__ cb,
-                                      const CumStep* __restrict__ cumStep, const float* __restrict__ convWeight,
-                                      const float* __restrict__ convBias, const float* __restrict__ skip,
-                                      act_t* __restrict__ gated, float* __restrict__ squares, int squaresStride,
+                                      int cbStride, const CumStep* __restrict__ cumStep,
+                                      const float* __restrict__ convWeight, const float* __restrict__ convBias,
+                                      const float* __restrict__ skip, act_t* __restrict__ gated,
+                                      float* __restrict__ squares, int squaresStride,
                                       int tokens, int di, int headdim) {
     const int padded = (tokens + 15) / 16 * 16;
     const int spans = padded / 16;
@@ -475,7 +499,7 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
     int* headOf = (int*) (mus + spans * MMR_TENSOR_CHANNELS);
     const long long firstRow = image * tokens;
     in += firstRow * inStride;
-    cb += image * tokens * tokens;
+    cb += image * tokens * cbStride;
     cumStep += image * heads * tokens;
 
     for (int e = threadIdx.x; e < spanHeads * padded; e += blockDim.x) {
@@ -575,10 +599,10 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         // The spans before: the plain CB times step_s xc_s exp(cum_(e_j) - cum_s), the sums so far scaled by mu_j. Each
         // span's CB values are loaded while the span before is multiplied (the diagonal span's during the last).
         float cbNext[2][4];
-        load_cb_span(cbNext, cb, tokens, t0, 0, g, q);
+        load_cb_span(cbNext, cb, cbStride, tokens, t0, 0, g, q);
         for (int j = 0; j < i; j++) {
             const MmaA frag = pack_a(cbNext);
-            load_cb_span(cbNext, cb, tokens, t0, 16 * (j + 1), g, q);
+            load_cb_span(cbNext, cb, cbStride, tokens, t0, 16 * (j + 1), g, q);
             if (j > 0) {
 #pragma unroll
                 for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {

@@ -2,7 +2,8 @@
 // is a fiber on one OS thread, blocks run one after another, and warp shuffles, __syncwarp and __syncthreads are
 // barriers among the fibers of a warp or block. One-dimensional launches only, as LaunchGeometry makes them. The
 // kernels' device-only primitives (inline PTX, dynamic shared memory; defined unless MMR_EMULATOR is) are defined here:
-// the tensor-core products by the PTX ISA's fragment layouts, exchanging the warp's fragments like a shuffle.
+// the tensor-core products by the PTX ISA's fragment layouts, exchanging the warp's fragments like a shuffle, and the
+// predicated 16-byte load.
 #pragma once
 #define MMR_EMULATOR
 
@@ -111,6 +112,25 @@ inline float __fdividef(float a, float b) {
 
 inline float* dynamic_shared() {
     return emu::dynamic_shared();
+}
+
+// mixer.cu's 16-byte word of four floats (x, y, z, w), complete where a kernel calls load_rows4_if.
+struct Rows4;
+
+// The predicated 16-byte load (@p ld.global.nc.v4.f32): the four floats at p, which must be 16-byte aligned, where
+// `load`; else nothing is read and the word holds NaNs (a GPU leaves whatever its registers held), so a kernel that
+// uses such values instead of selecting them away fails its comparisons.
+template <typename Word = Rows4> inline Word load_rows4_if(bool load, const float* p) {
+    Word w;
+    if (load) {
+        if ((uintptr_t) p % 16 != 0) {
+            emu::fail("a 16-byte load from an address that is not 16-byte aligned");
+        }
+        memcpy(&w, p, sizeof w);
+    } else {
+        memset(&w, 0xFF, sizeof w);
+    }
+    return w;
 }
 
 // d += A . B as mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32: lane l (g = l / 4, q = l % 4) holds A's rows g

@@ -9,7 +9,6 @@ enum Kernel {
     ADD_BIAS("embed.cu", "add_bias"),
     CONV_BC_DT("mixer.cu", "conv_bc_dt"),
     SSM_SCAN("mixer.cu", "ssm_scan"),
-    SSD_DECAY_SUMS("mixer.cu", "ssd_decay_sums"),
     SSD_TENSOR("mixer.cu", "ssd_tensor");
 
     final String source;

@@ -156,28 +156,25 @@ final class PassPlan {
     }
 
     /**
-     * The scan in its chunk form on tensor cores, an image's tokens being one chunk: each head's log-decay sums into
-     * CUM_STEP, {@code CB = C B^T} per image (column-major: {@code CB^T = B^T C} over bc's rows; CB's rows
-     * {@link WorkspaceLayout#cbStride} floats apart, an image {@code tokens} such rows), then one kernel that
-     * convolves x, sums {@code y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s} (neither those
-     * weights nor xc or y are written to memory), adds the skip and gates into GATED and SQUARES as ssm_scan leaves them.
+     * The scan in its chunk form on tensor cores, an image's tokens being one chunk: {@code CB = C B^T} per image
+     * (column-major: {@code CB^T = B^T C} over bc's rows; CB's rows {@link WorkspaceLayout#cbStride} floats apart, an
+     * image {@code tokens} such rows), then one kernel that sums each head's log decays from DT's steps and the
+     * layer's A ({@code cum_t = sum over s <= t of step_s A_h}), convolves x, sums
+     * {@code y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s} (neither those weights nor cum, xc or y
+     * are written to memory), adds the skip and gates into GATED and SQUARES as ssm_scan leaves them.
      */
     private static void tensorScan(List<Step> steps, ModelConfig c, KernelBuild build, WeightAddresses.Layer layer,
                                    LayerProducts p, ToLongFunction<Buffer> at, int batch) {
         int tokens = c.nTokens();
         int n = c.dState();
-        int heads = p.heads();
         long bc = at.applyAsLong(Buffer.BC);
         int cbStride = WorkspaceLayout.cbStride(tokens);
-        steps.add(launch(Kernel.SSD_DECAY_SUMS, LaunchGeometry.perElement((long) batch * heads),
-                Arg.ptr(at.applyAsLong(Buffer.DT)), Arg.ptr(layer.a()), Arg.ptr(at.applyAsLong(Buffer.CUM_STEP)),
-                Arg.i32(heads), Arg.i32(tokens), Arg.i32(batch * heads)));
         steps.add(new BatchedProduct(new Gemm(true, false, tokens, tokens, n, 0, 2 * n, 2 * n, cbStride), bc,
                 bc + (long) n * Float.BYTES, at.applyAsLong(Buffer.CB), (long) tokens * 2 * n, (long) tokens * 2 * n,
                 (long) tokens * cbStride, batch));
         steps.add(launch(Kernel.SSD_TENSOR, LaunchGeometry.tensor(batch, tokens, p.di(), c.headdim(), build.bf16()),
                 Arg.ptr(at.applyAsLong(Buffer.IN_PROJ)), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.CB)),
-                Arg.i32(cbStride), Arg.ptr(at.applyAsLong(Buffer.CUM_STEP)), Arg.ptr(layer.convWeight()),
+                Arg.i32(cbStride), Arg.ptr(at.applyAsLong(Buffer.DT)), Arg.ptr(layer.a()), Arg.ptr(layer.convWeight()),
                 Arg.ptr(layer.convBias()), Arg.ptr(layer.skip()), Arg.ptr(at.applyAsLong(Buffer.GATED)),
                 Arg.ptr(at.applyAsLong(Buffer.SQUARES)), Arg.i32(build.squareGroups(c.dInner())), Arg.i32(tokens),
                 Arg.i32(p.di()), Arg.i32(c.headdim())));

@@ -15,10 +15,10 @@ public enum ScanForm {
     /**
      * The SSD chunk (quadratic) form's sum {@code y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s}
      * on tensor cores, without materialising its weights: {@code CB = C B^T} per image as a strided batched product,
-     * then one kernel ({@code ssd_tensor}, mma.sync) per image and group of 64 channels that convolves x once into
-     * shared memory and multiplies CB (the decay split into per-span and per-row factors, so the spans before a
-     * token's own take the plain CB, shared by every head) by {@code step_s xc_s} in bfloat16 (bf16 mode) or TF32
-     * (tf32 mode) with float32 sums. Tensor-core inputs
+     * then one kernel ({@code ssd_tensor}, mma.sync) per image and group of 64 channels that sums its heads' log
+     * decays ({@code cum_t}, from the steps) and convolves x once into shared memory, then multiplies CB (the decay
+     * split into per-span and per-row factors, so the spans before a token's own take the plain CB, shared by every
+     * head) by {@code step_s xc_s} in bfloat16 (bf16 mode) or TF32 (tf32 mode) with float32 sums. Tensor-core inputs
      * would lose fp32 mode's accuracy, so in fp32 mode this form runs the recurrence ({@link #in}).
      */
     TENSOR,
@@ -50,8 +50,8 @@ public enum ScanForm {
         return di >= TENSOR_FROM_CHANNELS && LaunchGeometry.tensorFits(tokens, headdim, bf16) ? TENSOR : RECURRENT;
     }
 
-    /** Whether a layer in this form may need the tensor scan's buffers (CB, CUM_STEP). */
-    boolean usesChunkBuffers() {
+    /** Whether a layer in this form may need the tensor scan's buffer (CB). */
+    boolean usesChunkBuffer() {
         return this != RECURRENT;
     }
 

@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * The device memory one forward pass uses, as one allocation carved into {@link Buffer}s at aligned offsets, sized for
  * a batch at full width (a nested width uses the front of each buffer, {@code di} columns a row). The tensor
- * scan's buffers, CB and CUM_STEP, take room only where it may run.
+ * scan's buffer, CB, takes room only where it may run.
  */
 final class WorkspaceLayout {
     /** Offsets are multiples of this, so every buffer suits vector loads and cuBLAS's alignment preferences. */
@@ -17,12 +17,12 @@ final class WorkspaceLayout {
 
     /**
      * The buffers of a pass; "act" buffers hold product inputs (float32, or bfloat16 in bf16 mode). The tensor
-     * scan's (float32): {@code CB} C B^T per image (tokens rows of {@link #cbStride} floats), {@code CUM_STEP} each
-     * head's running log-decay sum and step per token.
+     * scan's (float32): {@code CB} C B^T per image (tokens rows of {@link #cbStride} floats); it sums the log decays
+     * from {@code DT} itself.
      */
     enum Buffer {
         PIXELS, PATCHES, PROJECTED, RESIDUAL, HIDDEN, U, IN_PROJ, BC, DT, SQUARES, GATED, CLS_SUM, FEATURES, LOGITS,
-        CB, CUM_STEP
+        CB
     }
 
     private final int batch;
@@ -57,10 +57,9 @@ final class WorkspaceLayout {
         sizes.put(Buffer.CLS_SUM, batch * d * Float.BYTES);
         sizes.put(Buffer.FEATURES, batch * d * Float.BYTES);
         sizes.put(Buffer.LOGITS, (long) batch * c.nClasses() * Float.BYTES);
-        boolean chunk = scan.usesChunkBuffers();
+        boolean chunk = scan.usesChunkBuffer();
         long cbPerImage = (long) c.nTokens() * cbStride(c.nTokens());
         sizes.put(Buffer.CB, chunk ? batch * cbPerImage * Float.BYTES : 0);
-        sizes.put(Buffer.CUM_STEP, chunk ? rows * c.nHeads() * 2 * Float.BYTES : 0);
         long at = 0;
         for (Buffer b : Buffer.values()) {
             offsets.put(b, at);

@@ -46,7 +46,7 @@ class PassPlanTest {
                     Arguments.of(M35, Precision.BF16, scan, 2, uniform(20, 64)),
                     Arguments.of(M35, Precision.TF32, scan, 2, uniform(20, 512)),
                     Arguments.of(M135, Precision.FP32, scan, 2, new int[] {768, 96}),
-                    // a large batch: 1025 images, 65,600 (image, head) pairs at 64 heads
+                    // a large batch: 1025 images
                     Arguments.of(GOLDEN, Precision.TF32, scan, 1025, new int[] {128, 128, 64, 16})));
         }
         return plans.stream();
@@ -69,12 +69,13 @@ class PassPlanTest {
         for (int width : widths) {
             expected += switch (scan.forLayer(c.expand() * width, c.nTokens(), c.headdim(), build.bf16())) {
                 case RECURRENT -> 5;
-                case TENSOR -> 7;
+                case TENSOR -> 6;
                 case AUTO -> throw new AssertionError("forLayer resolves AUTO");
             };
         }
         assertEquals(expected, steps.size());
         PassPlan.BatchedProduct cb = null;
+        PassPlan.Launch conv = null;
         for (PassPlan.Step step : steps) {
             switch (step) {
                 case PassPlan.Launch l -> {
@@ -85,6 +86,13 @@ class PassPlanTest {
                         assertEquals(cb.c(), l.args().get(2).value(), "ssd_tensor's CB");
                         assertEquals(cb.gemm().ldc(), l.args().get(3).value(), "ssd_tensor's cbStride");
                         assertEquals(cb.strideC(), cb.gemm().n() * l.args().get(3).value(), "CB's images");
+                        // and the steps conv_bc_dt just wrote, with the A it took
+                        assertTrue(conv != null, "ssd_tensor before any conv_bc_dt");
+                        assertEquals(conv.args().get(3), l.args().get(4), "ssd_tensor's steps");
+                        assertEquals(conv.args().get(8), l.args().get(5), "ssd_tensor's A");
+                    }
+                    if (l.kernel() == Kernel.CONV_BC_DT) {
+                        conv = l;
                     }
                     for (PassPlan.Arg a : l.args()) {
                         if (a.kind() == 'p') {

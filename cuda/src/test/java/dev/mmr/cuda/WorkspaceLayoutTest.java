@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mmr.cuda.WorkspaceLayout.Buffer;
 import dev.mmr.encoder.ModelConfig;
 import dev.mmr.encoder.Precision;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -65,28 +64,21 @@ class WorkspaceLayoutTest {
     }
 
     @Test
-    void theTensorScanTakesCbAndTheDecaySumsAloneAndOnlyWhereItMayRun() {
+    void theTensorScanTakesCbAloneAndOnlyWhereItMayRun() {
         int batch = 256;
         WorkspaceLayout recurrent = new WorkspaceLayout(M35, FP32, batch, ScanForm.RECURRENT);
         WorkspaceLayout tensor = new WorkspaceLayout(M35, BF16, batch, ScanForm.TENSOR);
         WorkspaceLayout auto = new WorkspaceLayout(M35, BF16, batch, ScanForm.AUTO);
-        List<Buffer> scanBuffers = List.of(Buffer.CB, Buffer.CUM_STEP);
-        for (Buffer b : scanBuffers) {
-            assertEquals(0, recurrent.bytes(b), b.name());
-            assertFalse(recurrent.buffers().contains(b), b.name());
-            assertTrue(tensor.buffers().contains(b), b.name());
-            assertEquals(tensor.bytes(b), auto.bytes(b), b.name());
-        }
-        long rows = batch * 197L;
-        // CB 197 float32 rows an image, each padded to 200 (a multiple of 4, for 16-byte loads); CUM_STEP a (cum,
-        // step) pair per row and head.
+        assertEquals(0, recurrent.bytes(Buffer.CB));
+        assertFalse(recurrent.buffers().contains(Buffer.CB));
+        assertTrue(tensor.buffers().contains(Buffer.CB));
+        assertEquals(tensor.bytes(Buffer.CB), auto.bytes(Buffer.CB));
+        // CB 197 float32 rows an image, each padded to 200 (a multiple of 4, for 16-byte loads).
         assertEquals(batch * 197L * 200 * 4, tensor.bytes(Buffer.CB));
-        assertEquals(rows * 64 * 2 * 4, tensor.bytes(Buffer.CUM_STEP));
-        // 35M, batch 256: CB 40 MB and CUM_STEP 26 MB over the recurrent scan's workspace.
+        // 35M, batch 256: CB 40 MB over the recurrent scan's workspace, and nothing else.
         WorkspaceLayout recurrentBf16 = new WorkspaceLayout(M35, BF16, batch, ScanForm.RECURRENT);
-        assertEquals(scanBuffers.stream().mapToLong(tensor::bytes).sum(), tensor.total() - recurrentBf16.total(),
-                scanBuffers.size() * WorkspaceLayout.ALIGN);
-        assertEquals(0.066e9, tensor.total() - recurrentBf16.total(), 0.001e9);
+        assertEquals(tensor.bytes(Buffer.CB), tensor.total() - recurrentBf16.total(), WorkspaceLayout.ALIGN);
+        assertEquals(0.040e9, tensor.total() - recurrentBf16.total(), 0.001e9);
     }
 
     @Test

@@ -8,12 +8,12 @@
 //               which knows the row's total; the norm's weight is folded into out_proj's columns).
 // The same scan in the SSD chunk (quadratic) form, an image's tokens being one chunk, without materialising its
 // weights, after a strided batched product that PassPlan queues (CB = C B^T per image):
-//   ssd_decay_sums: each head's running sum of log decays (step * A) over an image's tokens, beside the step;
-//   ssd_tensor:     x's convolution, y[t][c] = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc[s][c] on
-//                   tensor cores (mma.sync: bf16 inputs in bf16 builds, TF32 otherwise), a block per image and group
-//                   of channels over all its tokens: x's convolution once per token into shared memory, CB and
-//                   step_s xc_s as the products' operands with the decay split into per-span and per-row factors,
-//                   then the skip, the gate and the sums of squares, as ssm_scan leaves them.
+//   ssd_tensor: y[t][c] = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc[s][c] on tensor cores (mma.sync:
+//               bf16 inputs in bf16 builds, TF32 otherwise), a block per image and group of channels over all its
+//               tokens: each head's running sum of log decays cum_t (step * A) from conv_bc_dt's steps and x's
+//               convolution once per token into shared memory, CB and step_s xc_s as the products' operands with the
+//               decay split into per-span and per-row factors, then the skip, the gate and the sums of squares, as
+//               ssm_scan leaves them.
 // Compile-time constants (KernelBuild): MMR_D_STATE (N), MMR_D_CONV (taps), MMR_STATE_SPLIT (lanes sharing one
 // channel's state), MMR_STATE_PER_LANE (state rows a lane holds: N / split rounded up to a multiple of 4),
 // MMR_SCAN_WARPS (warps per scan block), MMR_CONV_TOKENS (consecutive tokens of an image one conv_bc_dt thread
@@ -258,30 +258,6 @@ extern "C" __global__ void ssm_scan(const float* __restrict__ in, int inStride, 
     }
 }
 
-// A head's running sum of log decays up to a token, and the token's step (ssd_decay_sums writes them).
-struct alignas(8) CumStep {
-    float cum, step;
-};
-
-// cumStep (image, head, token) = (sum of step * A_head over the image's tokens up to this one, step), for `pairs`
-// (image, head) pairs of `heads` heads, from conv_bc_dt's steps. One thread per pair.
-extern "C" __global__ void ssd_decay_sums(const float* __restrict__ dt, const float* __restrict__ a,
-                                          CumStep* __restrict__ cumStep, int heads, int tokens, int pairs) {
-    long long i = thread_index();
-    if (i >= pairs) {
-        return;
-    }
-    const long long image = i / heads;
-    const int head = (int) (i % heads);
-    const float logDecay = a[head];
-    float cum = 0.0f;
-    for (int t = 0; t < tokens; t++) {
-        const float step = dt[((image * tokens + t) * heads + head) * 2];
-        cum = fmaf(step, logDecay, cum);
-        cumStep[i * tokens + t] = CumStep{cum, step};
-    }
-}
-
 // The column of channel c's z in an in_proj row (its x is headdim further on).
 __device__ __forceinline__ long long z_column(int c, int headdim) {
     return 2 * MMR_D_STATE + (long long) (c / headdim) * (2 * headdim + 1) + c % headdim;
@@ -454,12 +430,15 @@ __device__ __forceinline__ void load_cb_span(float (&a)[2][4], const float* __re
 // The scan in the chunk form on tensor cores, an image's tokens one chunk: per channel c of head h,
 //   y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s + skip_h xc_t,  gated_t = y_t SiLU(z_t),
 // with CB (per image, tokens rows of cbStride floats, a multiple of 4 no less than tokens; row t the output token,
-// column s the source) and cumStep from the batched product and ssd_decay_sums; gated and squares as ssm_scan writes
-// them. A block (MMR_TENSOR_THREADS) owns MMR_TENSOR_CHANNELS channels of one image over all its tokens (blocks:
-// images x channel groups), so each xc is computed once, into shared memory. Tokens are padded to P, a multiple of
-// 16, in spans of 16; a warp computes one span i of output tokens at a time (the longest sums first, dealt to the
-// warps back and forth) for all the block's channels, as n-tiles of 16 tokens x 8 channels of float32 accumulators.
-// No exponent is ever positive (cum never increases), and the spans before t's own need no exponential per element:
+// column s the source) from the batched product, step_s from conv_bc_dt's dt (rows, heads, 2: step, decay), and
+// cum_t = sum over s <= t of step_s A_h, each head's running sum of log decays (A_h = logDecay[h], the a conv_bc_dt
+// takes), which the prologue sums; gated and squares as ssm_scan writes them. A block (MMR_TENSOR_THREADS) owns
+// MMR_TENSOR_CHANNELS channels of one image over all its tokens (blocks: images x channel groups), so each xc is
+// computed once, into shared memory. Tokens are padded to P, a multiple of 16, in spans of 16; a warp computes one
+// span i of output tokens at a time (the longest sums first, dealt to the warps back and forth) for all the block's
+// channels, as n-tiles of 16 tokens x 8 channels of float32 accumulators.
+// No exponent is positive beyond rounding (cum never increases; its warp-scan sums, added in different orders for
+// neighbouring tokens, may rise by a few ulp), and the spans before t's own need no exponential per element:
 // with e_j the last token of span j < i,
 //   exp(cum_t - cum_s) = exp(cum_t - cum_(e_(i-1))) exp(cum_(e_(i-1)) - cum_(e_j)) exp(cum_(e_j) - cum_s),
 // the last factor goes with step_s xc_s into B, the middle one is the product of the span factors
@@ -473,11 +452,12 @@ __device__ __forceinline__ void load_cb_span(float (&a)[2][4], const float* __re
 // still. Shared memory (dynamic, 4-byte words; LaunchGeometry.tensor sizes it; H = (channels - 1) / headdim + 2, the
 // most heads a group touches):
 //   bs [P / 16 - 1][channels / 8][32 lanes][MMR_B_WORDS]: the B operands of the spans before the last, as each lane
-//   takes them;  xs [channels][P + MMR_TENSOR_ROW_PAD]: xc (0 past the tokens or di);  cums, steps [H][P]: cum_s, step_s (0 past the
-//   tokens);  mus [P / 16][channels]: mu_j of each channel's head;  heads [channels] (int): each channel's head less
-//   the group's first (-1 past di).
+//   takes them;  xs [channels][P + MMR_TENSOR_ROW_PAD]: xc (0 past the tokens or di);  cums, steps [H][P]: cum_s
+//   and step_s (past the tokens the last token's cum and step 0; past the model's heads both 0), summed in the
+//   prologue;  mus [P / 16][channels]: mu_j of each channel's head;  heads [channels] (int): each channel's head
+//   less the group's first (-1 past di).
 extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(const float* __restrict__ in, int inStride, const float* __restrict__ cb,
-                                      int cbStride, const CumStep* __restrict__ cumStep,
+                                      int cbStride, const float* __restrict__ dt, const float* __restrict__ logDecay,
                                       const float* __restrict__ convWeight, const float* __restrict__ convBias,
                                       const float* __restrict__ skip, act_t* __restrict__ gated,
                                       float* __restrict__ squares, int squaresStride,
@@ -500,20 +480,8 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
     const long long firstRow = image * tokens;
     in += firstRow * inStride;
     cb += image * tokens * cbStride;
-    cumStep += image * heads * tokens;
+    dt += firstRow * heads * 2;
 
-    for (int e = threadIdx.x; e < spanHeads * padded; e += blockDim.x) {
-        const int h = firstHead + e / padded;
-        const int t = e % padded;
-        float cum = 0.0f, step = 0.0f;
-        if (h < heads) {
-            const CumStep at = cumStep[(long long) h * tokens + (t < tokens ? t : tokens - 1)];
-            cum = at.cum;
-            step = t < tokens ? at.step : 0.0f;
-        }
-        cums[e] = cum;
-        steps[e] = step;
-    }
     for (int c = threadIdx.x; c < MMR_TENSOR_CHANNELS; c += blockDim.x) {
         headOf[c] = c0 + c < di ? (c0 + c) / headdim - firstHead : -1;
     }
@@ -547,6 +515,40 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
             const float x = inside ? in[(long long) t * inStride + xColumn] : 0.0f;
             const float xc = silu(conv_step(window, weight, bias, x));
             xs[c * xStride + t] = inside ? xc : 0.0f;
+        }
+    }
+    // cums and steps: a warp per head row (rows dealt to the warps), 32 tokens a round, lane l taking token 32r + l:
+    // an inclusive warp scan of step_t A_h, plus the carry of the rounds before (broadcast from lane 31). Past the
+    // tokens the step is 0 and cum is set to the last token's, taken from its lane, so that it stays that exactly
+    // (the scan's adds of those zeros come in other orders); past the model's heads, step and A are 0, so both are 0.
+    // After xc rather than before it: there the TF32 build spilled (12 bytes at d_state 128).
+    for (int row = (int) (threadIdx.x / 32); row < spanHeads; row += (int) (blockDim.x / 32)) {
+        const int h = firstHead + row;
+        const float logDecayH = h < heads ? logDecay[h] : 0.0f;
+        float carry = 0.0f;
+        for (int t0 = 0; t0 < padded; t0 += 32) {
+            const int t = t0 + lane();
+            const float step = h < heads && t < tokens ? dt[(t * heads + h) * 2] : 0.0f;
+            float cum = step * logDecayH;
+#pragma unroll
+            for (int offset = 1; offset < 32; offset <<= 1) {
+                const float before = __shfl_up_sync(0xffffffffu, cum, offset);
+                if (lane() >= offset) {
+                    cum += before;
+                }
+            }
+            cum += carry;
+            // The last token's lane; a round wholly past the tokens adds only zeros, so its lane 0 holds the carry.
+            const int last = tokens - 1 - t0;
+            const float atLast = __shfl_sync(0xffffffffu, cum, last < 0 ? 0 : last > 31 ? 31 : last);
+            if (t >= tokens) {
+                cum = atLast;
+            }
+            if (t < padded) {
+                cums[row * padded + t] = cum;
+                steps[row * padded + t] = step;
+            }
+            carry = __shfl_sync(0xffffffffu, cum, 31);
         }
     }
     __syncthreads();

@@ -290,7 +290,7 @@ __device__ __forceinline__ void mma_tf32_m16n8k8(float (&d)[4], unsigned int a0,
 }
 
 // The four floats at p (global, read-only for the kernel's run, 16-byte aligned) where `load`; else nothing is read and
-// the word holds whatever its registers held, for the caller to select away. A predicated ld.global.nc.v4 rather than
+// the word holds whatever its registers held, which the caller must not let reach a stored result. A predicated ld.global.nc.v4 rather than
 // a conditional load in C++, whose zeros, written before the load, cost the TF32 build of ssd_tensor spills.
 __device__ __forceinline__ Rows4 load_rows4_if(bool load, const float* p) {
     Rows4 w;
@@ -408,22 +408,22 @@ __device__ __forceinline__ void mma_span(float (&d)[4], const MmaA& a, const Mma
 }
 
 // A lane's A values of CB's rows t0 + g and t0 + g + 8 at the columns s0 + 4q .. s0 + 4q + 3 of the span from s0
-// (span_offset's order; 0 past the tokens): one 16-byte word a row, CB's rows being cbStride floats, a multiple of 4.
-// A row past the tokens, or a word wholly past them, is not loaded (its values are selected away); a word that
-// straddles the last token ends inside the row's padding (cbStride >= tokens rounded up to 4), whose columns hold
-// anything (NaN too), so they are selected away as well, never multiplied by 0.
+// (span_offset's order): one 16-byte word a row, CB's rows being cbStride floats, a multiple of 4. A row past the
+// tokens, or a word wholly past them, is not loaded; a word that straddles the last token ends inside the row's
+// padding (cbStride >= tokens rounded up to 4). Those values are anything (NaN too) and need no zeroing: the spans
+// before the diagonal one lie within the tokens, the diagonal span selects columns s <= t only, and a row t past the
+// tokens (where s > t may lie past them too) is a product row of its own that the epilogue never stores.
 __device__ __forceinline__ void load_cb_span(float (&a)[2][4], const float* __restrict__ cb, int cbStride, int tokens,
                                              int t0, int s0, int g, int q) {
     const int s = s0 + span_offset(0, q);
 #pragma unroll
     for (int r = 0; r < 2; r++) {
         const int t = t0 + g + 8 * r;
-        const bool row = t < tokens;
-        const Rows4 w = load_rows4_if(row && s < tokens, cb + (long long) t * cbStride + s);
-        a[r][0] = row && s < tokens ? w.x : 0.0f;
-        a[r][1] = row && s + 1 < tokens ? w.y : 0.0f;
-        a[r][2] = row && s + 2 < tokens ? w.z : 0.0f;
-        a[r][3] = row && s + 3 < tokens ? w.w : 0.0f;
+        const Rows4 w = load_rows4_if(t < tokens && s < tokens, cb + (long long) t * cbStride + s);
+        a[r][0] = w.x;
+        a[r][1] = w.y;
+        a[r][2] = w.z;
+        a[r][3] = w.w;
     }
 }
 

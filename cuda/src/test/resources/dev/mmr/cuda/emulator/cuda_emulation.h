@@ -126,8 +126,8 @@ inline float* dynamic_shared() {
 struct Rows4;
 
 // The predicated 16-byte load (@p ld.global.nc.v4.f32): the four floats at p, which must be 16-byte aligned, where
-// `load`; else nothing is read and the word holds NaNs (a GPU leaves whatever its registers held), so a kernel that
-// uses such values instead of selecting them away fails its comparisons.
+// `load`; else nothing is read and the word holds NaNs (a GPU leaves whatever its registers held), so a kernel whose
+// stored results depend on such values fails its comparisons.
 template <typename Word = Rows4> inline Word load_rows4_if(bool load, const float* p) {
     Word w;
     if (load) {

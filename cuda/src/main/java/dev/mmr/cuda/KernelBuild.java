@@ -84,9 +84,12 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
         return bf16 ? Short.BYTES : Float.BYTES;
     }
 
-    /** Compiler options, valid for NVRTC and nvcc alike. */
+    /**
+     * Compiler options, valid for NVRTC and nvcc alike. {@code -lineinfo} adds line tables only (the code is the same),
+     * so that Nsight Compute can tell a profile's stalls by source line.
+     */
     List<String> options() {
-        List<String> options = new ArrayList<>(List.of("--gpu-architecture=sm_" + arch, "-std=c++17",
+        List<String> options = new ArrayList<>(List.of("--gpu-architecture=sm_" + arch, "-std=c++17", "-lineinfo",
                 "-DMMR_D_STATE=" + dState, "-DMMR_D_CONV=" + dConv, "-DMMR_STATE_SPLIT=" + stateSplit,
                 "-DMMR_STATE_PER_LANE=" + statePerLane, "-DMMR_SCAN_WARPS=" + LaunchGeometry.SCAN_BLOCK / LaunchGeometry.WARP,
                 "-DMMR_CONV_TOKENS=" + CONV_TOKENS, "-DMMR_TENSOR_CHANNELS=" + LaunchGeometry.TENSOR_CHANNELS,

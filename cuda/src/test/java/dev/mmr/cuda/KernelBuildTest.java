@@ -21,7 +21,7 @@ class KernelBuildTest {
         assertEquals(16, m35.channelsPerWarp());
         assertEquals(64, m35.channelsPerBlock());
         assertEquals(64, m35.squareGroups(1024));
-        assertEquals(List.of("--gpu-architecture=sm_90", "-std=c++17", "-DMMR_D_STATE=128", "-DMMR_D_CONV=4",
+        assertEquals(List.of("--gpu-architecture=sm_90", "-std=c++17", "-lineinfo", "-DMMR_D_STATE=128", "-DMMR_D_CONV=4",
                 "-DMMR_STATE_SPLIT=2", "-DMMR_STATE_PER_LANE=64", "-DMMR_SCAN_WARPS=4", "-DMMR_CONV_TOKENS=8",
                 "-DMMR_TENSOR_CHANNELS=64", "-DMMR_TENSOR_THREADS=256", "-DMMR_TENSOR_ROW_PAD=5"),
                 m35.options());

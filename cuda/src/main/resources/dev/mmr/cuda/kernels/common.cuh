@@ -10,6 +10,21 @@ __device__ __forceinline__ unsigned short bf16_bits(float v) {
     return (unsigned short) (u >> 16);
 }
 
+// Two float32 values as the bits of two bfloat16 (lo in the low half), each rounded to nearest even: one cvt.rn.bf16x2
+// on the GPU (sm_80 and newer) where two bf16_bits took some eight instructions each; the CPU emulator (test code)
+// rounds the same way in C.
+#ifdef MMR_EMULATOR
+__device__ __forceinline__ unsigned int pack_bf16(float lo, float hi) {
+    return (unsigned int) bf16_bits(lo) | ((unsigned int) bf16_bits(hi) << 16);
+}
+#else
+__device__ __forceinline__ unsigned int pack_bf16(float lo, float hi) {
+    unsigned int packed;
+    asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(packed) : "f"(hi), "f"(lo));
+    return packed;
+}
+#endif
+
 template <typename T> __device__ __forceinline__ T from_float(float v);
 template <> __device__ __forceinline__ float from_float<float>(float v) {
     return v;
@@ -35,10 +50,14 @@ struct alignas(2 * sizeof(act_t)) ActPair {
 };
 
 __device__ __forceinline__ void store_act_pair(act_t* at, float first, float second) {
+#ifdef MMR_BF16
+    *(unsigned int*) at = pack_bf16(first, second);
+#else
     ActPair pair;
-    pair.v[0] = to_act(first);
-    pair.v[1] = to_act(second);
+    pair.v[0] = first;
+    pair.v[1] = second;
     *(ActPair*) at = pair;
+#endif
 }
 
 // SiLU with the fast exponential and division (a few ulp; the division's 0 for v below about -87 is SiLU's limit).

@@ -310,11 +310,16 @@ __device__ __forceinline__ float* dynamic_shared() {
 // ssd_tensor's products take bfloat16 inputs in bf16 builds (m16n8k16), otherwise TF32 inputs rounded to nearest
 // (m16n8k8, two per 16 tokens); the fp32 mode never runs this kernel (ScanForm.TENSOR runs the recurrence there).
 #define MMR_TENSOR_TILES (MMR_TENSOR_CHANNELS / 8)
+// Tokens of x's convolution whose inputs a thread loads at once, and n-tiles whose z values (two a tile) a lane loads
+// at once in the epilogue: their loads are in flight together. Sixteen tokens, or all eight tiles, make the TF32
+// builds spill (KernelCompileTest).
+#define MMR_CONV_BATCH 8
+#define MMR_GATE_TILES 4
 // A scan warp's sum of squares: the n-tiles (8 channels each) it spans, and the lanes of a row (4) that share it.
 #define MMR_TENSOR_GROUP_TILES (MMR_CHANNELS_PER_WARP >= 8 ? MMR_CHANNELS_PER_WARP / 8 : 1)
 #define MMR_TENSOR_GROUP_LANES (MMR_CHANNELS_PER_WARP >= 8 ? 4 : MMR_CHANNELS_PER_WARP / 2)
 #if MMR_TENSOR_CHANNELS % 8 != 0 || MMR_TENSOR_CHANNELS % MMR_CHANNELS_PER_WARP != 0 \
-    || MMR_TENSOR_TILES % MMR_TENSOR_GROUP_TILES != 0
+    || MMR_TENSOR_TILES % MMR_TENSOR_GROUP_TILES != 0 || MMR_TENSOR_TILES % MMR_GATE_TILES != 0
 #error "ssd_tensor's channel group must be whole n-tiles of 8 and whole scan warps' channels"
 #endif
 
@@ -330,10 +335,6 @@ __device__ __forceinline__ int span_offset(int e, int q) {
 // float32 -> TF32 bits, rounded to nearest (ties away from zero, as cvt.rna.tf32.f32); the low 13 bits are zero.
 __device__ __forceinline__ unsigned int tf32_bits(float v) {
     return (__float_as_uint(v) + 0x1000u) & 0xFFFFE000u;
-}
-
-__device__ __forceinline__ unsigned int pack_bf16(float lo, float hi) {
-    return (unsigned int) bf16_bits(lo) | ((unsigned int) bf16_bits(hi) << 16);
 }
 
 // A 16 x 16 A operand in a lane's registers, in the order the products take them.
@@ -455,7 +456,8 @@ __device__ __forceinline__ void load_cb_span(float (&a)[2][4], const float* __re
 //   takes them;  xs [channels][P + MMR_TENSOR_ROW_PAD]: xc (0 past the tokens or di);  cums, steps [H][P]: cum_s
 //   and step_s (past the tokens the last token's cum and step 0; past the model's heads both 0), summed in the
 //   prologue;  mus [P / 16][channels]: mu_j of each channel's head;  heads [channels] (int): each channel's head
-//   less the group's first (-1 past di).
+//   less the group's first (-1 past di);  zColumns [channels] (int): each channel's z column in an in_proj row (0
+//   past di);  skips [channels]: each channel's skip D_h (0 past di).
 extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(const float* __restrict__ in, int inStride, const float* __restrict__ cb,
                                       int cbStride, const float* __restrict__ dt, const float* __restrict__ logDecay,
                                       const float* __restrict__ convWeight, const float* __restrict__ convBias,
@@ -477,13 +479,18 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
     float* steps = cums + spanHeads * padded;
     float* mus = steps + spanHeads * padded;
     int* headOf = (int*) (mus + spans * MMR_TENSOR_CHANNELS);
+    int* zColumns = headOf + MMR_TENSOR_CHANNELS;
+    float* skips = (float*) (zColumns + MMR_TENSOR_CHANNELS);
     const long long firstRow = image * tokens;
     in += firstRow * inStride;
     cb += image * tokens * cbStride;
     dt += firstRow * heads * 2;
 
     for (int c = threadIdx.x; c < MMR_TENSOR_CHANNELS; c += blockDim.x) {
-        headOf[c] = c0 + c < di ? (c0 + c) / headdim - firstHead : -1;
+        const bool live = c0 + c < di;
+        headOf[c] = live ? (c0 + c) / headdim - firstHead : -1;
+        zColumns[c] = live ? (int) z_column(c0 + c, headdim) : 0;
+        skips[c] = live ? skip[(c0 + c) / headdim] : 0.0f;
     }
     // xc: a thread per channel and run of tokens, its last d_conv - 1 inputs in registers (the arithmetic of ssm_scan).
     const int runs = blockDim.x / MMR_TENSOR_CHANNELS;
@@ -507,14 +514,24 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
             const int t = t0 - (MMR_D_CONV - 1) + k;
             window[k] = live && t >= 0 && t < tokens ? in[(long long) t * inStride + xColumn] : 0.0f;
         }
-        // Unrolled so that eight tokens' loads are in flight at once: a run is some 50 tokens, and one load at a time
-        // would leave the block waiting out each load's latency in turn.
-#pragma unroll 8
-        for (int t = t0; t < t1; t++) {
-            const bool inside = live && t < tokens;
-            const float x = inside ? in[(long long) t * inStride + xColumn] : 0.0f;
-            const float xc = silu(conv_step(window, weight, bias, x));
-            xs[c * xStride + t] = inside ? xc : 0.0f;
+        // A batch of tokens' inputs is loaded before any is used, so that their loads are in flight together (a run is
+        // some 50 tokens; with the loads unrolled beside their use the wait for them was a fifth of the kernel's
+        // stalls). A batch's tokens past the run are computed and not stored.
+        for (int tb = t0; tb < t1; tb += MMR_CONV_BATCH) {
+            float x[MMR_CONV_BATCH];
+#pragma unroll
+            for (int u = 0; u < MMR_CONV_BATCH; u++) {
+                const int t = tb + u;
+                x[u] = live && t < t1 && t < tokens ? in[(long long) t * inStride + xColumn] : 0.0f;
+            }
+#pragma unroll
+            for (int u = 0; u < MMR_CONV_BATCH; u++) {
+                const int t = tb + u;
+                const float xc = silu(conv_step(window, weight, bias, x[u]));
+                if (t < t1) {
+                    xs[c * xStride + t] = live && t < tokens ? xc : 0.0f;
+                }
+            }
         }
     }
     // cums and steps: a warp per head row (rows dealt to the warps), 32 tokens a round, lane l taking token 32r + l:
@@ -671,23 +688,40 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         for (int half = 0; half < 2; half++) {
             const int t = t0 + g + 8 * half;
             const long long row = firstRow + t;
+            // The row's z values of MMR_GATE_TILES n-tiles are loaded before any is used, so that their loads are in
+            // flight together (loaded one pair at a time beside their use, their wait was a third of the kernel's
+            // stalls).
+            const float* zRow = in + (long long) t * inStride;
 #pragma unroll
-            for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
-                // A lane's two channels are adjacent (2q, 2q + 1) and stored as one word; di and c0 are even, so the
-                // second is inside di whenever the first is.
-                const int c = 8 * nt + 2 * q;
-                const int channel = c0 + c;
-                float gate[2] = {0.0f, 0.0f};
-                if (t < tokens && channel < di) {
+            for (int nt0 = 0; nt0 < MMR_TENSOR_TILES; nt0 += MMR_GATE_TILES) {
+                float z[MMR_GATE_TILES][2];
+#pragma unroll
+                for (int u = 0; u < MMR_GATE_TILES; u++) {
 #pragma unroll
                     for (int k = 0; k < 2; k++) {
-                        const float y = fmaf(skip[firstHead + headOf[c + k]], xs[(c + k) * xStride + t], acc[nt][2 * half + k]);
-                        gate[k] = y * silu(in[(long long) t * inStride + z_column(channel + k, headdim)]);
+                        const int c = 8 * (nt0 + u) + 2 * q + k;
+                        z[u][k] = t < tokens && c0 + c < di ? zRow[zColumns[c]] : 0.0f;
                     }
-                    store_act_pair(gated + row * di + channel, gate[0], gate[1]);
                 }
-                acc[nt][2 * half] = gate[0];
-                acc[nt][2 * half + 1] = gate[1];
+#pragma unroll
+                for (int u = 0; u < MMR_GATE_TILES; u++) {
+                    // A lane's two channels are adjacent (2q, 2q + 1) and stored as one word; di and c0 are even, so
+                    // the second is inside di whenever the first is.
+                    const int nt = nt0 + u;
+                    const int c = 8 * nt + 2 * q;
+                    const int channel = c0 + c;
+                    float gate[2] = {0.0f, 0.0f};
+                    if (t < tokens && channel < di) {
+#pragma unroll
+                        for (int k = 0; k < 2; k++) {
+                            const float y = fmaf(skips[c + k], xs[(c + k) * xStride + t], acc[nt][2 * half + k]);
+                            gate[k] = y * silu(z[u][k]);
+                        }
+                        store_act_pair(gated + row * di + channel, gate[0], gate[1]);
+                    }
+                    acc[nt][2 * half] = gate[0];
+                    acc[nt][2 * half + 1] = gate[1];
+                }
             }
 #pragma unroll
             for (int nt0 = 0; nt0 < MMR_TENSOR_TILES; nt0 += MMR_TENSOR_GROUP_TILES) {

@@ -26,7 +26,7 @@ class NvrtcCompileTest {
     @ParameterizedTest(name = "{0}, {1}")
     @MethodSource("builds")
     void compilesToACubinHoldingItsKernels(String source, String label, KernelBuild build) {
-        assumeNvrtc();
+        assumeNvrtc("NvrtcCompileTest");
         byte[] cubin = Nvrtc.compile(source, build);
         assertEquals(0x7F, cubin[0]);
         assertEquals("ELF", new String(cubin, 1, 3, StandardCharsets.US_ASCII));
@@ -38,7 +38,8 @@ class NvrtcCompileTest {
         }
     }
 
-    private static void assumeNvrtc() {
+    /** Skips the calling test, printing why, where NVRTC cannot be loaded. */
+    static void assumeNvrtc(String test) {
         String reason = null;
         try {
             Loader.load(nvrtc.class);
@@ -46,7 +47,7 @@ class NvrtcCompileTest {
             reason = "NVRTC (libnvrtc.so.13) cannot be loaded here: " + e.getMessage();
         }
         if (reason != null) {
-            System.out.println("NvrtcCompileTest skipped: " + reason);
+            System.out.println(test + " skipped: " + reason);
         }
         Assumptions.assumeTrue(reason == null, reason);
     }

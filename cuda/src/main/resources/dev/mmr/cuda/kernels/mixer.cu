@@ -311,8 +311,8 @@ __device__ __forceinline__ float* dynamic_shared() {
 // (m16n8k8, two per 16 tokens); the fp32 mode never runs this kernel (ScanForm.TENSOR runs the recurrence there).
 #define MMR_TENSOR_TILES (MMR_TENSOR_CHANNELS / 8)
 // Tokens of x's convolution whose inputs a thread loads at once, and n-tiles whose z values (two a tile) a lane loads
-// at once in the epilogue: their loads are in flight together. Sixteen tokens, or all eight tiles, make the TF32
-// builds spill (KernelCompileTest).
+// at once in the epilogue: their loads are in flight together. Sixteen tokens, or all eight tiles, make nvcc's TF32
+// builds spill (KernelCompileTest); on an H100, NVRTC's TF32 build spilled even with these (docs/gpu.md).
 #define MMR_CONV_BATCH 8
 #define MMR_GATE_TILES 4
 // A scan warp's sum of squares: the n-tiles (8 channels each) it spans, and the lanes of a row (4) that share it.

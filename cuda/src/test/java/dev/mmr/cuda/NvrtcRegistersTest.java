@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -17,12 +15,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * is; skipped, saying so, where it cannot be loaded.
  */
 class NvrtcRegistersTest {
-    static Stream<Arguments> scanBuilds() {
-        return KernelCompileTest.scanBuilds();
-    }
-
     @ParameterizedTest(name = "{0}, {1}")
-    @MethodSource("scanBuilds")
+    @MethodSource("dev.mmr.cuda.KernelCompileTest#scanBuilds")
     void mixerKernelsStayInRegisters(String source, String label, KernelBuild build) {
         NvrtcCompileTest.assumeNvrtc("NvrtcRegistersTest");
         String report = Nvrtc.resourceReport(source, build);

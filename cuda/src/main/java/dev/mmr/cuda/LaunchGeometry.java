@@ -69,8 +69,7 @@ record LaunchGeometry(int grid, int block, int shared) {
      * up to 16 and H = (TENSOR_CHANNELS - 1) / headdim + 2 heads, the B operands of the P / 16 - 1 spans before the
      * last (TENSOR_CHANNELS / 8 n-tiles x 32 lanes x 2 words in bf16 builds, 4 in TF32 ones), xc (channels x
      * (P + TENSOR_ROW_PAD)), two tables of H x P, one of P / 16 x channels and three of the channels (their heads, z
-     * columns and skips). Refused where two
-     * blocks would not fit an SM.
+     * columns and skips). Refused where two blocks would not fit an SM.
      */
     static int tensorShared(int tokens, int headdim, boolean bf16) {
         long bytes = tensorSharedBytes(tokens, headdim, bf16);

@@ -290,8 +290,9 @@ __device__ __forceinline__ void mma_tf32_m16n8k8(float (&d)[4], unsigned int a0,
 }
 
 // The four floats at p (global, read-only for the kernel's run, 16-byte aligned) where `load`; else nothing is read and
-// the word holds whatever its registers held, which the caller must not let reach a stored result. A predicated ld.global.nc.v4 rather than
-// a conditional load in C++, whose zeros, written before the load, cost the TF32 build of ssd_tensor spills.
+// the word holds whatever its registers held, which the caller must not let reach a stored result. A predicated
+// ld.global.nc.v4 rather than a conditional load in C++, whose zeros, written before the load, cost the TF32 build of
+// ssd_tensor spills.
 __device__ __forceinline__ Rows4 load_rows4_if(bool load, const float* p) {
     Rows4 w;
     asm("{\n\t.reg .pred p;\n\tsetp.ne.b32 p, %4, 0;\n\t@p ld.global.nc.v4.f32 {%0, %1, %2, %3}, [%5];\n\t}"

@@ -312,15 +312,10 @@ __device__ __forceinline__ float* dynamic_shared() {
 // (m16n8k8, two per 16 tokens); the fp32 mode never runs this kernel (ScanForm.TENSOR runs the recurrence there).
 #define MMR_TENSOR_TILES (MMR_TENSOR_CHANNELS / 8)
 // Tokens of x's convolution whose inputs a thread loads at once, and n-tiles whose z values (two a tile) a lane loads
-// at once in the epilogue: their loads are in flight together. The TF32 builds hold twice the operand registers, and
-// on an H100 NVRTC's TF32 build spilled with the bf16 build's 8 and 4 (docs/gpu.md), so they take 4 and 1.
-#ifdef MMR_BF16
+// at once in the epilogue: their loads are in flight together. Sixteen tokens, or all eight tiles, make nvcc's TF32
+// builds spill (KernelCompileTest); on an H100, NVRTC's TF32 build spilled even with these (docs/gpu.md).
 #define MMR_CONV_BATCH 8
 #define MMR_GATE_TILES 4
-#else
-#define MMR_CONV_BATCH 4
-#define MMR_GATE_TILES 1
-#endif
 // A scan warp's sum of squares: the n-tiles (8 channels each) it spans, and the lanes of a row (4) that share it.
 #define MMR_TENSOR_GROUP_TILES (MMR_CHANNELS_PER_WARP >= 8 ? MMR_CHANNELS_PER_WARP / 8 : 1)
 #define MMR_TENSOR_GROUP_LANES (MMR_CHANNELS_PER_WARP >= 8 ? 4 : MMR_CHANNELS_PER_WARP / 2)

@@ -1,11 +1,15 @@
 package dev.mmr.cuda;
 
+import static org.bytedeco.cuda.global.cudart.CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES;
 import static org.bytedeco.cuda.global.cudart.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES;
+import static org.bytedeco.cuda.global.cudart.CU_FUNC_ATTRIBUTE_NUM_REGS;
+import static org.bytedeco.cuda.global.cudart.cuFuncGetAttribute;
 import static org.bytedeco.cuda.global.cudart.cuFuncSetAttribute;
 import static org.bytedeco.cuda.global.cudart.cuLaunchKernel;
 import static org.bytedeco.cuda.global.cudart.cuModuleGetFunction;
 import static org.bytedeco.cuda.global.cudart.cuModuleLoadData;
 import static org.bytedeco.cuda.global.cudart.cuModuleUnload;
+import static org.bytedeco.cuda.global.cudart.cuOccupancyMaxActiveBlocksPerMultiprocessor;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -61,6 +65,29 @@ final class DeviceKernels implements AutoCloseable {
         }
         Cuda.checkDriver(cuLaunchKernel(functions.get(kernel), geometry.grid(), 1, 1, geometry.block(), 1, 1,
                 geometry.shared(), stream, args.params(), (PointerPointer<?>) null), "cuLaunchKernel " + kernel.symbol);
+    }
+
+    /**
+     * What the device made of a kernel: registers and local memory (spills and stack) a thread, and the blocks of a
+     * launch's geometry that one SM holds at once.
+     */
+    record Residency(int registers, int localBytes, int blocksPerSm) {
+    }
+
+    /** The {@link Residency} of {@code kernel} launched as {@code geometry}, as the driver reports it. */
+    Residency residency(Kernel kernel, LaunchGeometry geometry) {
+        CUfunc_st function = functions.get(kernel);
+        if (geometry.shared() > DEFAULT_SHARED) {
+            allowShared(kernel, geometry.shared());
+        }
+        int[] registers = new int[1];
+        int[] local = new int[1];
+        int[] blocks = new int[1];
+        Cuda.checkDriver(cuFuncGetAttribute(registers, CU_FUNC_ATTRIBUTE_NUM_REGS, function), "cuFuncGetAttribute registers");
+        Cuda.checkDriver(cuFuncGetAttribute(local, CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES, function), "cuFuncGetAttribute local");
+        Cuda.checkDriver(cuOccupancyMaxActiveBlocksPerMultiprocessor(blocks, function, geometry.block(), geometry.shared()),
+                "cuOccupancyMaxActiveBlocksPerMultiprocessor " + kernel.symbol);
+        return new Residency(registers[0], local[0], blocks[0]);
     }
 
     /** Lets {@code kernel} launch with {@code bytes} of dynamic shared memory (above 48 KB it must be asked for). */

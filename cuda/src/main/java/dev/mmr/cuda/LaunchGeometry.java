@@ -25,8 +25,14 @@ record LaunchGeometry(int grid, int block, int shared) {
      * two to a bank as well, where 1, 15, 17 or 31 would make them four.
      */
     static final int TENSOR_ROW_PAD = 5;
-    /** Dynamic shared memory a block may have on Hopper (227 KB); the tensor scan wants at most half, two blocks an SM. */
+    /** Dynamic shared memory a block may have on Hopper (227 KB). */
     static final int MAX_SHARED = 227 * 1024;
+    /**
+     * Shared memory of a Hopper SM (228 KB), of which the system keeps {@link #BLOCK_RESERVED_SHARED} for each resident
+     * block: the tensor scan wants two blocks an SM, so a block may have at most 113 KB.
+     */
+    static final int SM_SHARED = 228 * 1024;
+    static final int BLOCK_RESERVED_SHARED = 1024;
 
     LaunchGeometry {
         if (grid <= 0 || block <= 0 || block % WARP != 0 || shared < 0 || shared > MAX_SHARED) {
@@ -66,7 +72,7 @@ record LaunchGeometry(int grid, int block, int shared) {
 
     /**
      * Bytes of a tensor scan block's shared memory (mixer.cu, ssd_tensor), in 4-byte words: with P the tokens rounded
-     * up to 16 and H = (TENSOR_CHANNELS - 1) / headdim + 2 heads, the B operands of the P / 16 - 1 spans before the
+     * up to 16 and H = {@link #spanHeads} heads, the B operands of the P / 16 - 1 spans before the
      * last (TENSOR_CHANNELS / 8 n-tiles x 32 lanes x 2 words in bf16 builds, 4 in TF32 ones), xc (channels x
      * (P + TENSOR_ROW_PAD)), two tables of H x P, one of P / 16 x channels and three of the channels (their heads, z
      * columns and skips). Refused where two blocks would not fit an SM.
@@ -75,7 +81,8 @@ record LaunchGeometry(int grid, int block, int shared) {
         long bytes = tensorSharedBytes(tokens, headdim, bf16);
         if (!fitsTwoBlocks(bytes)) {
             throw new IllegalArgumentException("the tensor scan holds an image's tokens in shared memory: " + tokens
-                    + " tokens need " + bytes + " bytes a block, more than " + MAX_SHARED / 2);
+                    + " tokens need " + bytes + " bytes a block, more than the " + (SM_SHARED / 2 - BLOCK_RESERVED_SHARED)
+                    + " with which two blocks fit an SM");
         }
         return (int) bytes;
     }
@@ -86,13 +93,22 @@ record LaunchGeometry(int grid, int block, int shared) {
     }
 
     private static boolean fitsTwoBlocks(long sharedBytes) {
-        return sharedBytes <= MAX_SHARED / 2;
+        return 2 * (sharedBytes + BLOCK_RESERVED_SHARED) <= SM_SHARED;
+    }
+
+    /**
+     * The most heads of {@code headdim} channels a tensor scan group touches, its first channel a multiple of
+     * TENSOR_CHANNELS (mixer.cu, span_heads): where headdim divides the group, exactly its heads; otherwise a group
+     * may straddle one head more than it holds whole.
+     */
+    static int spanHeads(int headdim) {
+        return (TENSOR_CHANNELS - 1) / headdim + 1 + (TENSOR_CHANNELS % headdim != 0 ? 1 : 0);
     }
 
     private static long tensorSharedBytes(int tokens, int headdim, boolean bf16) {
         long padded = Math.ceilDiv(tokens, 16) * 16L;
         long spans = padded / 16;
-        long heads = (TENSOR_CHANNELS - 1) / headdim + 2;
+        long heads = spanHeads(headdim);
         long operands = (spans - 1) * (TENSOR_CHANNELS / 8) * WARP * (bf16 ? 2 : 4);
         long words = operands + TENSOR_CHANNELS * (padded + TENSOR_ROW_PAD) + 2 * heads * padded + spans * TENSOR_CHANNELS
                 + 3 * TENSOR_CHANNELS;

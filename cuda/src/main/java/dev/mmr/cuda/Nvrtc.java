@@ -8,7 +8,6 @@ import static org.bytedeco.cuda.global.nvrtc.nvrtcGetCUBINSize;
 import static org.bytedeco.cuda.global.nvrtc.nvrtcGetProgramLog;
 import static org.bytedeco.cuda.global.nvrtc.nvrtcGetProgramLogSize;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,23 +28,10 @@ final class Nvrtc {
 
     /** The cubin of {@code sourceName} (one of {@link KernelBuild#SOURCES}) built with {@code build}'s options. */
     static byte[] compile(String sourceName, KernelBuild build) {
-        return COMPILED.computeIfAbsent(List.of(sourceName, build), key -> compileNow(sourceName, build.options()).cubin());
+        return COMPILED.computeIfAbsent(List.of(sourceName, build), key -> compileNow(sourceName, build.options()));
     }
 
-    /**
-     * What ptxas reports for each kernel of {@code sourceName} built as {@link #compile} builds it (registers, stack
-     * frame and spills, {@code --ptxas-options=-v}): NVRTC's own code generation, which can differ from nvcc's.
-     */
-    static String resourceReport(String sourceName, KernelBuild build) {
-        List<String> options = new ArrayList<>(build.options());
-        options.add("--ptxas-options=-v");
-        return compileNow(sourceName, options).log();
-    }
-
-    private record Compiled(byte[] cubin, String log) {
-    }
-
-    private static Compiled compileNow(String sourceName, List<String> options) {
+    private static byte[] compileNow(String sourceName, List<String> options) {
         _nvrtcProgram program = new _nvrtcProgram();
         try (PointerPointer<BytePointer> headers = new PointerPointer<>(KernelBuild.source(KernelBuild.HEADER));
              PointerPointer<BytePointer> includeNames = new PointerPointer<>(KernelBuild.HEADER);
@@ -61,7 +47,7 @@ final class Nvrtc {
                     Cuda.checkNvrtc(nvrtcGetCUBINSize(program, size), "nvrtcGetCUBINSize");
                     byte[] cubin = new byte[Math.toIntExact(size.get())];
                     Cuda.checkNvrtc(nvrtcGetCUBIN(program, cubin), "nvrtcGetCUBIN");
-                    return new Compiled(cubin, log(program));
+                    return cubin;
                 }
             } finally {
                 nvrtcDestroyProgram(program);

@@ -43,28 +43,47 @@ class LaunchGeometryTest {
 
     @Test
     void tensorScanStartsABlockPerImageAndChannelGroupWithRoomForTwoAnSm() {
-        // 35M at full width: di 1024 in 16 groups of 64; 197 tokens padded to 208 (13 spans), heads of 16 (at most 5 a
-        // group): the B operands of 12 spans (8 n-tiles x 32 lanes x 2 words in bf16, 4 in TF32), xc 64 x 209, two
-        // tables of 5 x 208, 13 x 64 span factors and 64 heads, 4 bytes each.
+        // 35M at full width: di 1024 in 16 groups of 64; 197 tokens padded to 208 (13 spans), heads of 16 (4 a group):
+        // the B operands of 12 spans (8 n-tiles x 32 lanes x 2 words in bf16, 4 in TF32), xc 64 x 213, two tables of
+        // 4 x 208, 13 x 64 span factors and three tables of the 64 channels, 4 bytes each.
         LaunchGeometry m35 = LaunchGeometry.tensor(256, 197, 1024, 16, true);
         assertEquals(256 * 16, m35.grid());
         assertEquals(LaunchGeometry.TENSOR_BLOCK, m35.block());
-        assertEquals((12 * 8 * 32 * 2 + 64 * 213 + 2 * 5 * 208 + 13 * 64 + 3 * 64) * 4, m35.shared());
-        assertEquals((12 * 8 * 32 * 4 + 64 * 213 + 2 * 5 * 208 + 13 * 64 + 3 * 64) * 4, LaunchGeometry.tensor(256, 197, 1024, 16, false).shared());
+        assertEquals((12 * 8 * 32 * 2 + 64 * 213 + 2 * 4 * 208 + 13 * 64 + 3 * 64) * 4, m35.shared());
+        int m35Tf32 = LaunchGeometry.tensor(256, 197, 1024, 16, false).shared();
+        assertEquals((12 * 8 * 32 * 4 + 64 * 213 + 2 * 4 * 208 + 13 * 64 + 3 * 64) * 4, m35Tf32);
+        // Two such blocks an SM, each with the 1 KB the system keeps a block: with the fifth head's tables (the bound
+        // of a headdim that does not divide the group) the TF32 block took 116,096 bytes and one block an SM ran.
+        assertTrue(2 * (m35Tf32 + 1024) <= 228 * 1024, m35Tf32 + " bytes a block");
         // 135M: di 2048, heads of 32; golden at level 8: di 32, a group partly idle, 65 tokens padded to 80.
         assertEquals(256 * 32, LaunchGeometry.tensor(256, 197, 2048, 32, true).grid());
         assertEquals(3, LaunchGeometry.tensor(3, 65, 32, 4, false).grid());
         for (int headdim : new int[] {16, 24, 32, 128}) {
             for (boolean bf16 : new boolean[] {true, false}) {
-                assertTrue(LaunchGeometry.tensorShared(197, headdim, bf16) <= LaunchGeometry.MAX_SHARED / 2, "headdim " + headdim);
+                assertTrue(2 * (LaunchGeometry.tensorShared(197, headdim, bf16) + 1024) <= 228 * 1024, "headdim " + headdim);
             }
         }
-        // heads of 4 channels at 197 tokens: 17 heads' tables; room in bf16, not with TF32's operands
-        assertTrue(LaunchGeometry.tensorShared(197, 4, true) <= LaunchGeometry.MAX_SHARED / 2);
+        // heads of 4 channels at 197 tokens: 16 heads' tables; room in bf16, not with TF32's operands
+        assertTrue(2 * (LaunchGeometry.tensorShared(197, 4, true) + 1024) <= 228 * 1024);
         assertTrue(LaunchGeometry.tensorFits(197, 4, true));
         assertFalse(LaunchGeometry.tensorFits(197, 4, false));
         assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.tensorShared(197, 4, false));
         assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.tensorShared(1000, 16, true));
+    }
+
+    @Test
+    void spanHeadsCoversEveryGroupsHeadsAndNoMoreWhereHeaddimDividesTheGroup() {
+        int group = LaunchGeometry.TENSOR_CHANNELS;
+        for (int headdim = 1; headdim <= 160; headdim++) {
+            int most = 0;
+            for (int c0 = 0; c0 < group * headdim; c0 += group) {  // every alignment of a group to the heads
+                most = Math.max(most, (c0 + group - 1) / headdim - c0 / headdim + 1);
+            }
+            assertTrue(LaunchGeometry.spanHeads(headdim) >= most, "headdim " + headdim);
+            if (group % headdim == 0) {
+                assertEquals(most, LaunchGeometry.spanHeads(headdim), "headdim " + headdim);
+            }
+        }
     }
 
     @Test

@@ -429,6 +429,12 @@ __device__ __forceinline__ void load_cb_span(float (&a)[2][4], const float* __re
     }
 }
 
+// The most heads a group of MMR_TENSOR_CHANNELS channels touches, its first channel a multiple of that count: where
+// headdim divides the group, its heads exactly; otherwise a group may straddle one more (LaunchGeometry.spanHeads).
+__device__ __forceinline__ int span_heads(int headdim) {
+    return (MMR_TENSOR_CHANNELS - 1) / headdim + 1 + (MMR_TENSOR_CHANNELS % headdim != 0);
+}
+
 // The scan in the chunk form on tensor cores, an image's tokens one chunk: per channel c of head h,
 //   y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s + skip_h xc_t,  gated_t = y_t SiLU(z_t),
 // with CB (per image, tokens rows of cbStride floats, a multiple of 4 no less than tokens; row t the output token,
@@ -451,8 +457,8 @@ __device__ __forceinline__ void load_cb_span(float (&a)[2][4], const float* __re
 // the products and the mu scaling.
 // The diagonal span multiplies, per head, CB[t][s] exp(cum_t - cum_s) (0 for s > t) by step_s xc_s of that head's
 // channels. A factor that underflows does so only where the true weight, its product with factors <= 1, is smaller
-// still. Shared memory (dynamic, 4-byte words; LaunchGeometry.tensor sizes it; H = (channels - 1) / headdim + 2, the
-// most heads a group touches):
+// still. Shared memory (dynamic, 4-byte words; LaunchGeometry.tensor sizes it; H = span_heads(headdim), the most
+// heads a group touches):
 //   bs [P / 16 - 1][channels / 8][32 lanes][MMR_B_WORDS]: the B operands of the spans before the last, as each lane
 //   takes them;  xs [channels][P + MMR_TENSOR_ROW_PAD]: xc (0 past the tokens or di);  cums, steps [H][P]: cum_s
 //   and step_s (past the tokens the last token's cum and step 0; past the model's heads both 0), summed in the
@@ -470,7 +476,7 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
     const int xStride = padded + MMR_TENSOR_ROW_PAD;
     const int groups = (di + MMR_TENSOR_CHANNELS - 1) / MMR_TENSOR_CHANNELS;
     const int heads = di / headdim;
-    const int spanHeads = (MMR_TENSOR_CHANNELS - 1) / headdim + 2;
+    const int spanHeads = span_heads(headdim);
     const long long image = blockIdx.x / groups;
     const int c0 = (int) (blockIdx.x % groups) * MMR_TENSOR_CHANNELS;
     const int firstHead = c0 / headdim;

@@ -25,8 +25,11 @@ import dev.mmr.encoder.NetworkOutput;
 import dev.mmr.encoder.Precision;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.bytedeco.cuda.cudart.CUevent_st;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.ShortPointer;
 
 /**
  * Runs a {@link PassPlan} on a slot's stream: one copy in, the plan's launches and products, one copy out. Calls on
@@ -36,8 +39,10 @@ import org.bytedeco.javacpp.FloatPointer;
  * host work overlaps the passes of the others.
  */
 final class ForwardPass {
-    /** Floats of one piece of the pixels' copy in (16 MB). */
-    static final int COPY_PIECE = 4 << 20;
+    /** Values of one piece of the pixels' copy in, the work of one thread at a time (4 MB of float32). */
+    static final int COPY_PIECE = 1 << 20;
+    /** A thread's room for one piece as bfloat16 bits. */
+    private static final ThreadLocal<short[]> PIECE_BITS = ThreadLocal.withInitial(() -> new short[COPY_PIECE]);
     /** The profile's entry for the copy in. */
     static final String COPY_IN = "copy in";
 
@@ -141,29 +146,45 @@ final class ForwardPass {
     }
 
     /**
-     * The pixels into the slot's pinned buffer and on to the device, in pieces: each piece's copy to the device runs
-     * while the next piece is written into pinned memory. In bf16 mode the host rounds them to bfloat16 first (as the
-     * patch product would), which halves what crosses the bus.
+     * The pixels into the slot's pinned buffer ({@link #writePixels}, or {@link #writePixelBits} in bf16 mode, which
+     * halves what crosses the bus) and on to the device in one copy.
      */
     private void copyIn(Slot s, float[] pixels) {
-        boolean bits = build.bf16();
-        int elementBytes = bits ? Short.BYTES : Float.BYTES;
-        long host = bits ? s.hostPixelBits().address() : s.hostPixels().address();
-        long device = s.at(Buffer.PIXELS);
-        for (int from = 0; from < pixels.length; from += COPY_PIECE) {
-            int n = Math.min(COPY_PIECE, pixels.length - from);
-            if (bits) {
-                Bf16.pack(pixels, from, n, s.pieceBits());
-                s.hostPixelBits().position(from).put(s.pieceBits(), 0, n);
-            } else {
-                s.hostPixels().position(from).put(pixels, from, n);
-            }
-            long offset = (long) from * elementBytes;
-            Cuda.check(cudaMemcpyAsync(Cuda.at(device + offset), Cuda.at(host + offset), (long) n * elementBytes,
-                    cudaMemcpyHostToDevice, s.stream), "cudaMemcpyAsync pixels");
+        Pointer host = build.bf16() ? s.hostPixelBits() : s.hostPixels();
+        if (build.bf16()) {
+            writePixelBits(pixels, s.hostPixelBits());
+        } else {
+            writePixels(pixels, s.hostPixels());
         }
-        s.hostPixels().position(0);
-        s.hostPixelBits().position(0);
+        Cuda.check(cudaMemcpyAsync(Cuda.at(s.at(Buffer.PIXELS)), host, (long) pixels.length * build.actBytes(),
+                cudaMemcpyHostToDevice, s.stream), "cudaMemcpyAsync pixels");
+    }
+
+    /**
+     * The pixels as float32 into host memory from {@code host}'s address on, pieces of {@link #COPY_PIECE} written by
+     * the common pool's threads at once: one thread writes a Java array into pinned memory at 2-6 GB/s, which capped
+     * the narrow widths' throughput (docs/gpu.md).
+     */
+    static void writePixels(float[] pixels, FloatPointer host) {
+        inPieces(pixels.length, (from, n) -> new FloatPointer(host).position(from).put(pixels, from, n));
+    }
+
+    /** The pixels as bfloat16 bits ({@link Bf16#pack}, as the patch product would round them), as {@link #writePixels}. */
+    static void writePixelBits(float[] pixels, ShortPointer host) {
+        inPieces(pixels.length, (from, n) -> {
+            short[] bits = PIECE_BITS.get();
+            Bf16.pack(pixels, from, n, bits);
+            new ShortPointer(host).position(from).put(bits, 0, n);
+        });
+    }
+
+    private interface Piece {
+        void write(int from, int n);
+    }
+
+    private static void inPieces(int length, Piece piece) {
+        IntStream.range(0, Math.ceilDiv(length, COPY_PIECE)).parallel()
+                .forEach(k -> piece.write(k * COPY_PIECE, Math.min(COPY_PIECE, length - k * COPY_PIECE)));
     }
 
     private void gemmBatched(Slot s, PassPlan.BatchedProduct p) {

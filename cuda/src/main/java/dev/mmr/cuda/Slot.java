@@ -39,7 +39,6 @@ final class Slot implements AutoCloseable {
     private long workspace;
     private FloatPointer hostPixels;
     private ShortPointer hostPixelBits;
-    private final short[] pieceBits;
     private FloatPointer hostFeatures;
     private FloatPointer hostLogits;
 
@@ -47,7 +46,6 @@ final class Slot implements AutoCloseable {
         this.config = config;
         this.build = build;
         this.scan = scan;
-        this.pieceBits = build.bf16() ? new short[ForwardPass.COPY_PIECE] : null;
         Cuda.check(cudaStreamCreate(stream), "cudaStreamCreate");
         try {
             Cuda.check(cudaEventCreateWithFlags(passDone, cudaEventDisableTiming), "cudaEventCreate");
@@ -89,11 +87,6 @@ final class Slot implements AutoCloseable {
     /** The same buffer as bfloat16 bits (bf16 mode). */
     ShortPointer hostPixelBits() {
         return hostPixelBits;
-    }
-
-    /** Room for one piece of the pixels as bfloat16 bits, rounded on the host before the copy in (bf16 mode). */
-    short[] pieceBits() {
-        return pieceBits;
     }
 
     FloatPointer hostFeatures() {

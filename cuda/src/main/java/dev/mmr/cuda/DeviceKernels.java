@@ -60,9 +60,7 @@ final class DeviceKernels implements AutoCloseable {
         if (!args.kinds().equals(signatures.get(kernel))) {
             throw new IllegalStateException(kernel.symbol + " takes (" + signatures.get(kernel) + "), given (" + args.kinds() + ")");
         }
-        if (geometry.shared() > DEFAULT_SHARED) {
-            allowShared(kernel, geometry.shared());
-        }
+        allowShared(kernel, geometry.shared());
         Cuda.checkDriver(cuLaunchKernel(functions.get(kernel), geometry.grid(), 1, 1, geometry.block(), 1, 1,
                 geometry.shared(), stream, args.params(), (PointerPointer<?>) null), "cuLaunchKernel " + kernel.symbol);
     }
@@ -77,9 +75,7 @@ final class DeviceKernels implements AutoCloseable {
     /** The {@link Residency} of {@code kernel} launched as {@code geometry}, as the driver reports it. */
     Residency residency(Kernel kernel, LaunchGeometry geometry) {
         CUfunc_st function = functions.get(kernel);
-        if (geometry.shared() > DEFAULT_SHARED) {
-            allowShared(kernel, geometry.shared());
-        }
+        allowShared(kernel, geometry.shared());
         int[] registers = new int[1];
         int[] local = new int[1];
         int[] blocks = new int[1];
@@ -91,11 +87,16 @@ final class DeviceKernels implements AutoCloseable {
     }
 
     /** Lets {@code kernel} launch with {@code bytes} of dynamic shared memory (above 48 KB it must be asked for). */
-    private synchronized void allowShared(Kernel kernel, int bytes) {
-        if (sharedAllowed.getOrDefault(kernel, DEFAULT_SHARED) < bytes) {
-            Cuda.checkDriver(cuFuncSetAttribute(functions.get(kernel), CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
-                    "cuFuncSetAttribute " + kernel.symbol + " " + bytes + " bytes of shared memory");
-            sharedAllowed.put(kernel, bytes);
+    private void allowShared(Kernel kernel, int bytes) {
+        if (bytes <= DEFAULT_SHARED) {
+            return;
+        }
+        synchronized (sharedAllowed) {
+            if (sharedAllowed.getOrDefault(kernel, DEFAULT_SHARED) < bytes) {
+                Cuda.checkDriver(cuFuncSetAttribute(functions.get(kernel), CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
+                        "cuFuncSetAttribute " + kernel.symbol + " " + bytes + " bytes of shared memory");
+                sharedAllowed.put(kernel, bytes);
+            }
         }
     }
 

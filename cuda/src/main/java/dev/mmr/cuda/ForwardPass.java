@@ -150,11 +150,13 @@ final class ForwardPass {
      * halves what crosses the bus) and on to the device in one copy.
      */
     private void copyIn(Slot s, float[] pixels) {
-        Pointer host = build.bf16() ? s.hostPixelBits() : s.hostPixels();
+        Pointer host;
         if (build.bf16()) {
             writePixelBits(pixels, s.hostPixelBits());
+            host = s.hostPixelBits();
         } else {
             writePixels(pixels, s.hostPixels());
+            host = s.hostPixels();
         }
         Cuda.check(cudaMemcpyAsync(Cuda.at(s.at(Buffer.PIXELS)), host, (long) pixels.length * build.actBytes(),
                 cudaMemcpyHostToDevice, s.stream), "cudaMemcpyAsync pixels");

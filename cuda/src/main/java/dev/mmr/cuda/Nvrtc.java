@@ -28,11 +28,12 @@ final class Nvrtc {
 
     /** The cubin of {@code sourceName} (one of {@link KernelBuild#SOURCES}) built with {@code build}'s options. */
     static byte[] compile(String sourceName, KernelBuild build) {
-        return COMPILED.computeIfAbsent(List.of(sourceName, build), key -> compileNow(sourceName, build.options()));
+        return COMPILED.computeIfAbsent(List.of(sourceName, build), key -> compileNow(sourceName, build));
     }
 
-    private static byte[] compileNow(String sourceName, List<String> options) {
+    private static byte[] compileNow(String sourceName, KernelBuild build) {
         _nvrtcProgram program = new _nvrtcProgram();
+        List<String> options = build.options();
         try (PointerPointer<BytePointer> headers = new PointerPointer<>(KernelBuild.source(KernelBuild.HEADER));
              PointerPointer<BytePointer> includeNames = new PointerPointer<>(KernelBuild.HEADER);
              PointerPointer<BytePointer> optionArray = new PointerPointer<>(options.toArray(String[]::new))) {

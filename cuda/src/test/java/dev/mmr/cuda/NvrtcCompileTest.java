@@ -26,7 +26,7 @@ class NvrtcCompileTest {
     @ParameterizedTest(name = "{0}, {1}")
     @MethodSource("builds")
     void compilesToACubinHoldingItsKernels(String source, String label, KernelBuild build) {
-        assumeNvrtc("NvrtcCompileTest");
+        assumeNvrtc();
         byte[] cubin = Nvrtc.compile(source, build);
         assertEquals(0x7F, cubin[0]);
         assertEquals("ELF", new String(cubin, 1, 3, StandardCharsets.US_ASCII));
@@ -38,8 +38,7 @@ class NvrtcCompileTest {
         }
     }
 
-    /** Skips the calling test, printing why, where NVRTC cannot be loaded. */
-    static void assumeNvrtc(String test) {
+    private static void assumeNvrtc() {
         String reason = null;
         try {
             Loader.load(nvrtc.class);
@@ -47,7 +46,7 @@ class NvrtcCompileTest {
             reason = "NVRTC (libnvrtc.so.13) cannot be loaded here: " + e.getMessage();
         }
         if (reason != null) {
-            System.out.println(test + " skipped: " + reason);
+            System.out.println("NvrtcCompileTest skipped: " + reason);
         }
         Assumptions.assumeTrue(reason == null, reason);
     }

@@ -23,6 +23,7 @@ import dev.mmr.cuda.WorkspaceLayout.Buffer;
 import dev.mmr.encoder.ModelConfig;
 import dev.mmr.encoder.NetworkOutput;
 import dev.mmr.encoder.Precision;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -33,10 +34,10 @@ import org.bytedeco.javacpp.ShortPointer;
 
 /**
  * Runs a {@link PassPlan} on a slot's stream: one copy in, the plan's launches and products, one copy out. Calls on
- * different slots copy at the same time, but their passes run one after another on the GPU, in the order they were
- * enqueued: each waits for the end of the pass enqueued before it. Passes left to share the GPU end together, and
- * then every call does its host work (the next batch's copy in) at once while the GPU waits; in order, one call's
- * host work overlaps the passes of the others.
+ * different slots copy at the same time, and at most {@link #PASSES_AT_ONCE} of their passes share the GPU, in the
+ * order they were enqueued: each waits for the end of the pass enqueued that many before it. So the kernels of one
+ * pass fill what another's leave idle, and the passes stay staggered: passes left to share the GPU freely end
+ * together, and then every call does its host work (the next batch's copy in) at once while the GPU waits.
  */
 final class ForwardPass {
     /** Values of one piece of the pixels' copy in, the work of one thread at a time (4 MB of float32). */
@@ -52,8 +53,11 @@ final class ForwardPass {
     private final KernelBuild build;
     private final Precision precision;
     private final ScanForm scan;
-    /** The end of the pass enqueued last, on any slot; null before the first. Guarded by {@code this}. */
-    private CUevent_st lastPassDone;
+    /** Passes that may share the GPU (docs/gpu.md: one at a time left the SMs idle between and around the tensor scan's blocks). */
+    static final int PASSES_AT_ONCE = 2;
+
+    /** The ends of the last passes enqueued, on any slot, oldest first; at most {@link #PASSES_AT_ONCE}. Guarded by {@code this}. */
+    private final ArrayDeque<CUevent_st> passesDone = new ArrayDeque<>(PASSES_AT_ONCE);
 
     ForwardPass(ModelConfig config, WeightAddresses weights, DeviceKernels kernels, KernelBuild build, Precision precision,
                 ScanForm scan) {
@@ -90,8 +94,8 @@ final class ForwardPass {
             Cuda.check(cudaEventCreate(marks[i]), "cudaEventCreate");
         }
         synchronized (this) {
-            if (lastPassDone != null) {
-                Cuda.check(cudaStreamWaitEvent(s.stream, lastPassDone, 0), "cudaStreamWaitEvent");
+            if (passesDone.size() == PASSES_AT_ONCE) {
+                Cuda.check(cudaStreamWaitEvent(s.stream, passesDone.removeFirst(), 0), "cudaStreamWaitEvent");
             }
             for (int i = 0; i < steps.size(); i++) {
                 mark(marks, i, s);
@@ -103,7 +107,7 @@ final class ForwardPass {
             }
             mark(marks, steps.size(), s);
             Cuda.check(cudaEventRecord(s.passDone, s.stream), "cudaEventRecord");
-            lastPassDone = s.passDone;
+            passesDone.addLast(s.passDone);
         }
         float[] features = new float[batch * config.dModel()];
         float[] logits = new float[batch * config.nClasses()];

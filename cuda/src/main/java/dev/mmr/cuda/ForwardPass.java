@@ -53,7 +53,7 @@ final class ForwardPass {
     private final KernelBuild build;
     private final Precision precision;
     private final ScanForm scan;
-    /** Passes that may share the GPU (docs/gpu.md: one at a time left the SMs idle between and around the tensor scan's blocks). */
+    /** Passes that may share the GPU: two gained over one in 23 of the 24 benchmark rows (docs/gpu.md, "Measured"). */
     static final int PASSES_AT_ONCE = 2;
 
     /** The ends of the last passes enqueued, on any slot, oldest first; at most {@link #PASSES_AT_ONCE}. Guarded by {@code this}. */

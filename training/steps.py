@@ -74,7 +74,9 @@ class Trainer:
     def joint_loss(self, x, targets, mix=None, depth=None):
         """Mean over the trained levels of the soft-target cross-entropy (targets carry smoothing and mixing), each
         narrower level's plus --align times the mean cosine distance of its features to the widest level's (detached:
-        the narrow levels move towards the full-width space, which the database is encoded in, not the reverse).
+        the narrow levels move towards the full-width space, which the database is encoded in, not the reverse), and
+        with --distill W each narrower level's targets a blend, (1 - W) x the batch's + W x the widest level's softmax
+        (detached: in-place distillation, the full width teaching its submodels).
         mix: None, or the width lists (n, layers) of the batch's first n images' Mix'n'Match submodels: one more
         term, alike. depth: None, or stochastic depth's draws for each of those forward passes (the levels', then the
         Mix'n'Match samples', of which its first n columns count)."""
@@ -85,17 +87,20 @@ class Trainer:
             return loss
 
         with torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.autocast):
-            total, widest = 0, None
+            total, widest, narrow_targets = 0, None, targets
             for i, w in enumerate(self.widths):
                 features, logits = self.model(x, w, depth_keep=None if depth is None else depth[i])
-                total = total + term(features, logits, targets, widest)
+                total = total + term(features, logits, targets if widest is None else narrow_targets, widest)
                 if widest is None:
                     widest = features.detach().float()
+                    if self.args.distill > 0:
+                        teacher = F.softmax(logits.detach().float(), dim=-1)
+                        narrow_targets = (1 - self.args.distill) * targets + self.args.distill * teacher
             if mix is None:
                 return total / len(self.widths)
             n = mix.shape[0]
             features, logits = self.model(x[:n], sample_widths=mix, depth_keep=None if depth is None else depth[-1, :, :n])
-            return (total + term(features, logits, targets[:n], widest[:n])) / (len(self.widths) + 1)
+            return (total + term(features, logits, narrow_targets[:n], widest[:n])) / (len(self.widths) + 1)
 
     def draw_mix(self, generator):
         """--mix-samples width lists: each layer's width drawn uniformly from the trained levels' (None when off)."""

@@ -1,5 +1,6 @@
 """The joint loss: the mean of the levels' cross-entropies, plus --align times each narrower level's cosine distance
-to the widest level's features, through which no gradient reaches the widest level; with --mix-samples, one more
+to the widest level's features, through which no gradient reaches the widest level; --distill blends the narrower
+levels' targets with the widest level's softmax, held fixed too; with --mix-samples, one more
 term for the batch's first images, each through a Mix'n'Match submodel of its own drawn from the trained widths."""
 import unittest
 
@@ -56,6 +57,33 @@ class JointLossTest(unittest.TestCase):
         plain_out, aligned_out = (g["layers.1.mixer.out_proj.weight"] for g in grads)
         self.assertTrue(torch.allclose(plain_out[:, 8:], aligned_out[:, 8:], rtol=0, atol=1e-7))
         self.assertFalse(torch.allclose(plain_out[:, :8], aligned_out[:, :8], rtol=0, atol=1e-6))
+
+    def test_distill_blends_each_narrower_levels_targets_with_the_widest_levels_softmax(self):
+        trainer = trainer_for("--levels", "1,2,4,8", "--distill", "0.25")
+        teacher = F.softmax(trainer.model(self.x, trainer.widths[0])[1], -1)
+        blend = 0.75 * self.targets + 0.25 * teacher
+        terms = [-(t * F.log_softmax(trainer.model(self.x, w)[1], -1)).sum(-1).mean()
+                 for t, w in zip([self.targets, blend, blend, blend], trainer.widths)]
+        expected = torch.stack(terms).mean()
+        plain = torch.stack(self.cross_entropies(trainer)).mean()
+        self.assertGreater(abs(float(expected) - float(plain)), 1e-3, "an untrained model's softmax is not the targets")
+        self.assertAlmostEqual(float(trainer.joint_loss(self.x, self.targets)), float(expected), places=5)
+
+    def test_the_distill_term_sends_no_gradient_through_the_widest_level(self):
+        plain, distilled = trainer_for("--levels", "1,8"), trainer_for("--levels", "1,8", "--distill", "1")
+        grads = []
+        for trainer in (plain, distilled):
+            trainer.model.zero_grad()
+            trainer.joint_loss(self.x, self.targets).backward()
+            grads.append({n: p.grad.clone() for n, p in trainer.model.named_parameters() if p.grad is not None})
+        plain_out, distilled_out = (g["layers.1.mixer.out_proj.weight"] for g in grads)
+        self.assertTrue(torch.allclose(plain_out[:, 8:], distilled_out[:, 8:], rtol=0, atol=1e-7))
+        self.assertFalse(torch.allclose(plain_out[:, :8], distilled_out[:, :8], rtol=0, atol=1e-6))
+
+    def test_distill_is_refused_for_a_single_level_baseline_and_outside_0_to_1(self):
+        for options in (["--levels", "4", "--distill", "0.5"], ["--levels", "1,8", "--distill", "1.5"]):
+            with self.assertRaises(SystemExit, msg=str(options)):
+                trainer_for(*options)
 
     def test_a_single_level_baseline_is_unchanged_by_align(self):
         a, b = trainer_for("--levels", "4"), trainer_for("--levels", "4", "--align", "1")

@@ -33,7 +33,7 @@ from steps import Trainer  # noqa: E402
 
 RECIPE = ("levels", "seed", "d_model", "n_layer", "d_state", "patch", "batch", "lr", "weight_decay", "label_smoothing",
           "warmup_epochs", "augment", "rand_n", "rand_m", "mixup", "cutmix", "cutmix_prob", "erase", "ema_decay",
-          "drop_path", "align", "mix_samples", "limit")
+          "drop_path", "align", "distill", "mix_samples", "limit")
 
 
 def parse(argv):
@@ -65,6 +65,9 @@ def parse(argv):
     o.add_argument("--align", type=float, default=0.0,
                    help="joint training: weight of a term pulling each narrower level's features towards the widest "
                    "level's (cosine distance to them, held fixed), so that its queries land near the database's vectors")
+    o.add_argument("--distill", type=float, default=0.0, metavar="W",
+                   help="joint training: each narrower level learns from a blend of the batch's targets (1 - W) and the "
+                   "widest level's predictions (W, held fixed): in-place distillation from the full width")
     o.add_argument("--mix-samples", type=int, default=0, metavar="N",
                    help="joint training: N images of each batch also go through a Mix'n'Match submodel of their own, each "
                    "layer's width drawn from the trained levels' widths (computed at full width, the rest of each layer's "
@@ -107,6 +110,8 @@ def parse(argv):
         ap.error("give --epochs or --train-within (or --resume a checkpoint, which holds the schedule)")
     if args.mix_samples and (args.mix_samples > args.batch or len(args.levels.split(",")) < 2):
         ap.error("--mix-samples: a joint run (two levels or more) and at most --batch images")
+    if args.distill and not (0 < args.distill <= 1 and len(args.levels.split(",")) >= 2):
+        ap.error("--distill: a weight in (0, 1], for a joint run (two levels or more)")
     if args.train_within is not None and args.train_within <= 0:
         ap.error("--train-within: a number of seconds above 0")
     if args.train_within is not None and args.warmup_epochs < 2:
@@ -147,7 +152,7 @@ def main(argv=None):
     resumed = None
     if args.resume:
         tensors, meta = checkpoint.read(args.resume)  # a missing or damaged checkpoint stops here, before any work
-        changed = {k: (meta["recipe"][k], v) for k, v in recipe.items() if k in args.given and meta["recipe"][k] != v}
+        changed = {k: (meta["recipe"].get(k), v) for k, v in recipe.items() if k in args.given and meta["recipe"].get(k) != v}
         if changed:
             sys.exit(f"--resume {args.resume}: the recipe differs from the checkpoint's (checkpoint, now): {changed}")
         if args.epochs is not None and args.epochs != meta["epochs"]:

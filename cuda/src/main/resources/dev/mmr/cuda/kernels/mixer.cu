@@ -72,7 +72,8 @@ __device__ __forceinline__ float conv_step(float (&window)[MMR_D_CONV - 1], cons
 
 // For `rows` in_proj rows: bc (rows, 2N) = SiLU(conv(B, C)) with the conv1d channels from convCol on, and
 // dt (rows, heads, 2) = (step, decay) of each of the `heads` heads. One thread per output column and tile of
-// MMR_CONV_TOKENS tokens of an image; a B/C column's last d_conv - 1 inputs stay in registers along the tile.
+// MMR_CONV_TOKENS tokens of an image; it loads all the tile's inputs (and a B/C column's d_conv - 1 before them)
+// before computing any, so that the loads are in flight together rather than one a token.
 extern "C" __global__ void conv_bc_dt(const float* __restrict__ in, int inStride, float* __restrict__ bc,
                                       float* __restrict__ dt, const float* __restrict__ convWeight,
                                       const float* __restrict__ convBias, int convCol, const float* __restrict__ dtBias,
@@ -97,24 +98,42 @@ extern "C" __global__ void conv_bc_dt(const float* __restrict__ in, int inStride
             weight[k] = w[k];
         }
         const float bias = convBias[convCol + col];
-        // window[k]: the input d_conv - 1 - k tokens back (zero before the image's first token).
-        float window[MMR_D_CONV - 1];
+        // x[k]: the input of token t0 - (d_conv - 1) + k (zero before the image's first token and past the tile).
+        float x[MMR_D_CONV - 1 + MMR_CONV_TOKENS];
 #pragma unroll
-        for (int k = 0; k < MMR_D_CONV - 1; k++) {
+        for (int k = 0; k < MMR_D_CONV - 1 + MMR_CONV_TOKENS; k++) {
             const int t = t0 - (MMR_D_CONV - 1) + k;
-            window[k] = t >= 0 ? in[(first + t) * inStride + col] : 0.0f;
+            x[k] = t >= 0 && t < t1 ? in[(first + t) * inStride + col] : 0.0f;
         }
-        for (int t = t0; t < t1; t++) {
-            bc[(first + t) * n2 + col] = silu(conv_step(window, weight, bias, in[(first + t) * inStride + col]));
+#pragma unroll
+        for (int k = 0; k < MMR_CONV_TOKENS; k++) {
+            if (t0 + k < t1) {
+                float acc = bias;  // the taps in conv_step's order: oldest first, the token's own last
+#pragma unroll
+                for (int j = 0; j < MMR_D_CONV; j++) {
+                    acc = fmaf(x[k + j], weight[j], acc);
+                }
+                bc[(first + t0 + k) * n2 + col] = silu(acc);
+            }
         }
     } else {
         const int h = col - n2;
-        for (int t = t0; t < t1; t++) {
-            const long long row = first + t;
-            float raw = in[row * inStride + n2 + (long long) h * (2 * headdim + 1) + 2 * headdim] + dtBias[h];
-            float step = raw > 20.0f ? raw : log1pf(expf(raw));
-            dt[(row * heads + h) * 2] = step;
-            dt[(row * heads + h) * 2 + 1] = expf(step * a[h]);
+        const float* raws = in + n2 + (long long) h * (2 * headdim + 1) + 2 * headdim;
+        float raw[MMR_CONV_TOKENS];
+#pragma unroll
+        for (int k = 0; k < MMR_CONV_TOKENS; k++) {
+            raw[k] = t0 + k < t1 ? raws[(first + t0 + k) * inStride] : 0.0f;
+        }
+        const float bias = dtBias[h], decayRate = a[h];
+#pragma unroll
+        for (int k = 0; k < MMR_CONV_TOKENS; k++) {
+            if (t0 + k < t1) {
+                const long long row = first + t0 + k;
+                const float r = raw[k] + bias;
+                const float step = r > 20.0f ? r : log1pf(expf(r));
+                dt[(row * heads + h) * 2] = step;
+                dt[(row * heads + h) * 2 + 1] = expf(step * decayRate);
+            }
         }
     }
 }

@@ -49,7 +49,7 @@ final class WorkspaceLayout {
         sizes.put(Buffer.RESIDUAL, rows * d * Float.BYTES);
         sizes.put(Buffer.HIDDEN, rows * d * Float.BYTES);
         sizes.put(Buffer.U, rows * d * actBytes);
-        sizes.put(Buffer.IN_PROJ, rows * LayerProducts.inWidth(c, c.nHeads()) * Float.BYTES);
+        sizes.put(Buffer.IN_PROJ, rows * LayerProducts.inWidth(c, c.nHeads()) * actBytes);
         sizes.put(Buffer.BC, rows * 2 * n * Float.BYTES);
         sizes.put(Buffer.DT, rows * c.nHeads() * 2 * Float.BYTES);
         sizes.put(Buffer.SQUARES, rows * build.squareGroups(c.dInner()) * Float.BYTES);

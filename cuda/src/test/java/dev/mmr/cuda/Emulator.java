@@ -201,12 +201,12 @@ final class Emulator {
                     case PassPlan.Product p -> {
                         Gemm g = p.gemm();
                         w.i8('G').i8(g.transA() ? 1 : 0).i8(g.transB() ? 1 : 0).i8(p.bf16Operands(precision) ? 1 : 0)
-                                .i8(p.tf32(precision) ? 1 : 0).i32(g.m()).i32(g.n()).i32(g.k()).i32(g.lda()).i32(g.ldb())
+                                .i8(p.tf32(precision) ? 1 : 0).i8(p.bf16Output(precision) ? 1 : 0).i32(g.m()).i32(g.n()).i32(g.k()).i32(g.lda()).i32(g.ldb())
                                 .i32(g.ldc()).i64(p.aAddress(precision)).i64(p.b()).i64(p.c());
                     }
                     case PassPlan.BatchedProduct p -> {
                         Gemm g = p.gemm();
-                        w.i8('B').i8(g.transA() ? 1 : 0).i8(g.transB() ? 1 : 0).i8(0).i8(p.tf32(precision) ? 1 : 0)
+                        w.i8('B').i8(g.transA() ? 1 : 0).i8(g.transB() ? 1 : 0).i8(0).i8(p.tf32(precision) ? 1 : 0).i8(0)
                                 .i32(g.m()).i32(g.n()).i32(g.k()).i32(g.lda()).i32(g.ldb()).i32(g.ldc()).i64(p.a())
                                 .i64(p.b()).i64(p.c()).i64(p.strideA()).i64(p.strideB()).i64(p.strideC()).i32(p.count());
                     }

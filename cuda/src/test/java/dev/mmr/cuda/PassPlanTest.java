@@ -146,7 +146,7 @@ class PassPlanTest {
         long cLast = (long) (g.n() - 1) * g.ldc() + g.m() - 1;
         assertInside(regions, p.a(), (aLast + 1) * in, "A of " + g);
         assertInside(regions, p.b(), (bLast + 1) * in, "B of " + g);
-        assertInside(regions, p.c(), (cLast + 1) * Float.BYTES, "C of " + g);
+        assertInside(regions, p.c(), (cLast + 1) * (p.activationOutput() ? act : Float.BYTES), "C of " + g);
     }
 
     /** Each of the {@code count} products' operands, float32, inside the buffer its first one starts in. */

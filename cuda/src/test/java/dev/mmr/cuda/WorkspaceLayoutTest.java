@@ -54,12 +54,13 @@ class WorkspaceLayoutTest {
     }
 
     @Test
-    void bf16HalvesOnlyTheProductInputsAndThePixels() {
+    void bf16HalvesOnlyTheProductInputsThePixelsAndInProjsOutput() {
         WorkspaceLayout f32 = new WorkspaceLayout(M35, FP32, 16, ScanForm.TENSOR);
         WorkspaceLayout bf16 = new WorkspaceLayout(M35, BF16, 16, ScanForm.TENSOR);
         for (Buffer b : Buffer.values()) {
-            boolean productInput = b == Buffer.PIXELS || b == Buffer.PATCHES || b == Buffer.U || b == Buffer.GATED;
-            assertEquals(productInput ? f32.bytes(b) / 2 : f32.bytes(b), bf16.bytes(b), b.name());
+            boolean activations = b == Buffer.PIXELS || b == Buffer.PATCHES || b == Buffer.U || b == Buffer.GATED
+                    || b == Buffer.IN_PROJ;
+            assertEquals(activations ? f32.bytes(b) / 2 : f32.bytes(b), bf16.bytes(b), b.name());
         }
     }
 

@@ -1,6 +1,6 @@
 // Shared helpers of the MatMamba-Vision kernels. act_t is the element type of the activations that feed a cuBLAS
-// product: float (fp32, tf32 modes) or the raw bits of a bfloat16 when compiled with -DMMR_BF16 (bf16 mode).
-// Everything else (residual stream, scan state, norms) is float32.
+// product or come out of in_proj's: float (fp32, tf32 modes) or the raw bits of a bfloat16 when compiled with
+// -DMMR_BF16 (bf16 mode). Everything else (residual stream, scan state, norms) is float32.
 #pragma once
 
 // float32 -> the bits of a bfloat16, rounded to nearest even (inputs are finite).
@@ -41,6 +41,15 @@ typedef float act_t;
 
 __device__ __forceinline__ act_t to_act(float v) {
     return from_float<act_t>(v);
+}
+
+// An activation as float32: a bfloat16's bits widened (exact), or the float itself.
+__device__ __forceinline__ float act_value(act_t v) {
+#ifdef MMR_BF16
+    return __uint_as_float((unsigned int) v << 16);
+#else
+    return v;
+#endif
 }
 
 // Two adjacent activations as one aligned word (4 bytes in bf16 mode, 8 otherwise), so that a warp's stores fill

@@ -1,6 +1,7 @@
 // The Mamba2 mixer's steps between its products, at a nested width. Row-major; a row is one token of one image (L
 // tokens per image, zero-padded before each image's first token for the causal convolution). The in_proj product's
-// row (`in`, `inStride` floats) holds B (N), C (N), then for each head its z (headdim), x (headdim) and raw dt (1).
+// row (`in`, `inStride` activations: act_t, bfloat16 in bf16 builds) holds B (N), C (N), then for each head its z
+// (headdim), x (headdim) and raw dt (1).
 //   conv_bc_dt: B and C through the causal depthwise convolution + SiLU, and each head's step dt = softplus(raw + bias)
 //               (identity above 20) with its decay exp(dt * A), which all the head's channels share;
 //   ssm_scan:   x through the convolution + SiLU, the selective scan, the skip, and the gate y * SiLU(z), written for
@@ -74,7 +75,7 @@ __device__ __forceinline__ float conv_step(float (&window)[MMR_D_CONV - 1], cons
 // dt (rows, heads, 2) = (step, decay) of each of the `heads` heads. One thread per output column and tile of
 // MMR_CONV_TOKENS tokens of an image; it loads all the tile's inputs (and a B/C column's d_conv - 1 before them)
 // before computing any, so that the loads are in flight together rather than one a token.
-extern "C" __global__ void conv_bc_dt(const float* __restrict__ in, int inStride, float* __restrict__ bc,
+extern "C" __global__ void conv_bc_dt(const act_t* __restrict__ in, int inStride, float* __restrict__ bc,
                                       float* __restrict__ dt, const float* __restrict__ convWeight,
                                       const float* __restrict__ convBias, int convCol, const float* __restrict__ dtBias,
                                       const float* __restrict__ a, int heads, int headdim, int tokens, int rows) {
@@ -103,7 +104,7 @@ extern "C" __global__ void conv_bc_dt(const float* __restrict__ in, int inStride
 #pragma unroll
         for (int k = 0; k < MMR_D_CONV - 1 + MMR_CONV_TOKENS; k++) {
             const int t = t0 - (MMR_D_CONV - 1) + k;
-            x[k] = t >= 0 && t < t1 ? in[(first + t) * inStride + col] : 0.0f;
+            x[k] = t >= 0 && t < t1 ? act_value(in[(first + t) * inStride + col]) : 0.0f;
         }
 #pragma unroll
         for (int k = 0; k < MMR_CONV_TOKENS; k++) {
@@ -118,11 +119,11 @@ extern "C" __global__ void conv_bc_dt(const float* __restrict__ in, int inStride
         }
     } else {
         const int h = col - n2;
-        const float* raws = in + n2 + (long long) h * (2 * headdim + 1) + 2 * headdim;
+        const act_t* raws = in + n2 + (long long) h * (2 * headdim + 1) + 2 * headdim;
         float raw[MMR_CONV_TOKENS];
 #pragma unroll
         for (int k = 0; k < MMR_CONV_TOKENS; k++) {
-            raw[k] = t0 + k < t1 ? raws[(first + t0 + k) * inStride] : 0.0f;
+            raw[k] = t0 + k < t1 ? act_value(raws[(first + t0 + k) * inStride]) : 0.0f;
         }
         const float bias = dtBias[h], decayRate = a[h];
 #pragma unroll
@@ -147,7 +148,7 @@ extern "C" __global__ void conv_bc_dt(const float* __restrict__ in, int inStride
 // channel read neighbouring groups of B and C, which the block stages in shared memory each token. The state is kept
 // divided by the product of the decays since it was last folded in, which turns the update into one fused multiply-add
 // per row. squares (rows, squaresStride): element g of a row is the sum of gated^2 over warp g's channels.
-extern "C" __global__ void ssm_scan(const float* __restrict__ in, int inStride, const float* __restrict__ bc,
+extern "C" __global__ void ssm_scan(const act_t* __restrict__ in, int inStride, const float* __restrict__ bc,
                                     const float* __restrict__ dt, const float* __restrict__ convWeight,
                                     const float* __restrict__ convBias, const float* __restrict__ skip,
                                     act_t* __restrict__ gated, float* __restrict__ squares, int squaresStride,
@@ -199,8 +200,8 @@ extern "C" __global__ void ssm_scan(const float* __restrict__ in, int inStride, 
         bcNext[k] = e < 2 * MMR_D_STATE ? bc[firstRow * 2 * MMR_D_STATE + e] : 0.0f;
     }
     if (active) {
-        xNext = in[firstRow * inStride + zColumn + headdim];
-        zNext = in[firstRow * inStride + zColumn];
+        xNext = act_value(in[firstRow * inStride + zColumn + headdim]);
+        zNext = act_value(in[firstRow * inStride + zColumn]);
         sdNext = *(const StepDecay*) (dt + (firstRow * heads + head) * 2);
     }
     __syncthreads();
@@ -229,8 +230,8 @@ extern "C" __global__ void ssm_scan(const float* __restrict__ in, int inStride, 
                 }
             }
             if (active) {
-                xNext = in[next * inStride + zColumn + headdim];
-                zNext = in[next * inStride + zColumn];
+                xNext = act_value(in[next * inStride + zColumn + headdim]);
+                zNext = act_value(in[next * inStride + zColumn]);
                 sdNext = *(const StepDecay*) (dt + (next * heads + head) * 2);
             }
         }
@@ -485,7 +486,7 @@ __device__ __forceinline__ int span_heads(int headdim) {
 //   prologue;  mus [P / 16][channels]: mu_j of each channel's head;  heads [channels] (int): each channel's head
 //   less the group's first (-1 past di);  zColumns [channels] (int): each channel's z column in an in_proj row (0
 //   past di);  skips [channels]: each channel's skip D_h (0 past di).
-extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(const float* __restrict__ in, int inStride, const float* __restrict__ cb,
+extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(const act_t* __restrict__ in, int inStride, const float* __restrict__ cb,
                                       int cbStride, const float* __restrict__ dt, const float* __restrict__ logDecay,
                                       const float* __restrict__ convWeight, const float* __restrict__ convBias,
                                       const float* __restrict__ skip, act_t* __restrict__ gated,
@@ -539,7 +540,7 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
 #pragma unroll
         for (int k = 0; k < MMR_D_CONV - 1; k++) {
             const int t = t0 - (MMR_D_CONV - 1) + k;
-            window[k] = live && t >= 0 && t < tokens ? in[(long long) t * inStride + xColumn] : 0.0f;
+            window[k] = live && t >= 0 && t < tokens ? act_value(in[(long long) t * inStride + xColumn]) : 0.0f;
         }
         // A batch of tokens' inputs is loaded before any is used, so that their loads are in flight together (a run is
         // some 50 tokens; with the loads unrolled beside their use the wait for them was a fifth of the kernel's
@@ -549,7 +550,7 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
 #pragma unroll
             for (int u = 0; u < MMR_CONV_BATCH; u++) {
                 const int t = tb + u;
-                x[u] = live && t < t1 && t < tokens ? in[(long long) t * inStride + xColumn] : 0.0f;
+                x[u] = live && t < t1 && t < tokens ? act_value(in[(long long) t * inStride + xColumn]) : 0.0f;
             }
 #pragma unroll
             for (int u = 0; u < MMR_CONV_BATCH; u++) {
@@ -718,7 +719,7 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
             // The row's z values of MMR_GATE_TILES n-tiles are loaded before any is used, so that their loads are in
             // flight together (loaded one pair at a time beside their use, their wait was a third of the kernel's
             // stalls).
-            const float* zRow = in + (long long) t * inStride;
+            const act_t* zRow = in + (long long) t * inStride;
 #pragma unroll
             for (int nt0 = 0; nt0 < MMR_TENSOR_TILES; nt0 += MMR_GATE_TILES) {
                 float z[MMR_GATE_TILES][2];
@@ -727,7 +728,7 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
 #pragma unroll
                     for (int k = 0; k < 2; k++) {
                         const int c = 8 * (nt0 + u) + 2 * q + k;
-                        z[u][k] = t < tokens && c0 + c < di ? zRow[zColumns[c]] : 0.0f;
+                        z[u][k] = t < tokens && c0 + c < di ? act_value(zRow[zColumns[c]]) : 0.0f;
                     }
                 }
 #pragma unroll

@@ -390,10 +390,11 @@ static const std::map<std::string, Launcher>& kernels() {
     return table;
 }
 
-// ---- cublasGemmEx: C (m x n, ldc) = op(A) (m x k) . op(B) (k x n), column-major, alpha 1, beta 0, C float32. ----
+// ---- cublasGemmEx: C (m x n, ldc) = op(A) (m x k) . op(B) (k x n), column-major, alpha 1, beta 0, C float32 or
+// (bf16_out) bfloat16, rounded to nearest even. ----
 
 struct Gemm {
-    bool trans_a, trans_b, bf16, tf32;
+    bool trans_a, trans_b, bf16, tf32, bf16_out;
     int m, n, k, lda, ldb, ldc;
     uint64_t a, b, c;
 };
@@ -447,7 +448,8 @@ static void gemm(const Gemm& g) {
     if (g.ldc < g.m) {
         fail("C: leading dimension " + std::to_string(g.ldc) + " below " + std::to_string(g.m));
     }
-    float* c = (float*) host(g.c, ((uint64_t) (g.n - 1) * g.ldc + g.m) * 4, "operand C");
+    size_t c_element = g.bf16_out ? 2 : 4;
+    char* c = host(g.c, ((uint64_t) (g.n - 1) * g.ldc + g.m) * c_element, "operand C");
     for (int j = 0; j < g.n; j++) {
         const float* bj = &bt[(size_t) j * g.k];
         for (int i = 0; i < g.m; i++) {
@@ -456,7 +458,14 @@ static void gemm(const Gemm& g) {
             for (int l = 0; l < g.k; l++) {
                 sum += (double) ai[l] * bj[l];
             }
-            c[(size_t) j * g.ldc + i] = (float) sum;
+            size_t at = (size_t) j * g.ldc + i;
+            if (g.bf16_out) {
+                uint16_t bits = bf16_bits((float) sum);
+                std::memcpy(c + at * 2, &bits, 2);
+            } else {
+                float v = (float) sum;
+                std::memcpy(c + at * 4, &v, 4);
+            }
         }
     }
 }
@@ -543,6 +552,7 @@ static int run(const char* job_path, const char* out_path) {
             g.trans_b = r.next<uint8_t>();
             g.bf16 = r.next<uint8_t>();
             g.tf32 = r.next<uint8_t>();
+            g.bf16_out = r.next<uint8_t>();
             g.m = r.next<int32_t>();
             g.n = r.next<int32_t>();
             g.k = r.next<int32_t>();

@@ -1,6 +1,7 @@
 package dev.mmr.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mmr.cuda.WorkspaceLayout.Buffer;
@@ -107,6 +108,26 @@ class PassPlanTest {
                     cb = p;
                 }
             }
+        }
+    }
+
+    /**
+     * In bf16 mode in_proj's product writes bfloat16, which conv_bc_dt and the scans read as act_t; every other product
+     * writes float32 (patch embedding, out_proj and the head, whose outputs float32 kernels read).
+     */
+    @Test
+    void onlyInProjsProductWritesTheActivationType() {
+        KernelBuild build = KernelBuild.of(GOLDEN, 90, Precision.BF16);
+        WorkspaceLayout layout = new WorkspaceLayout(GOLDEN, build, 2, ScanForm.AUTO);
+        List<PassPlan.Step> steps = PassPlan.of(GOLDEN, build, ScanForm.AUTO, fakeWeights(GOLDEN, build.actBytes(), new ArrayList<>()),
+                b -> WORKSPACE + layout.offset(b), 2, new int[] {16, 128, 64, 128});
+        List<PassPlan.Product> products = steps.stream().filter(s -> s instanceof PassPlan.Product)
+                .map(s -> (PassPlan.Product) s).toList();
+        long inProj = WORKSPACE + layout.offset(Buffer.IN_PROJ);
+        assertEquals(4, products.stream().filter(p -> p.c() == inProj).count(), "one in_proj product a layer");
+        for (PassPlan.Product p : products) {
+            assertEquals(p.c() == inProj, p.bf16Output(Precision.BF16), "bfloat16 output of the product into " + p.c());
+            assertFalse(p.bf16Output(Precision.TF32), "no bfloat16 output outside bf16 mode");
         }
     }
 

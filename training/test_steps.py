@@ -45,18 +45,21 @@ class JointLossTest(unittest.TestCase):
         expected = (torch.stack(self.cross_entropies(trainer)).sum() + 0.5 * torch.stack(distances).sum()) / 4
         self.assertAlmostEqual(float(trainer.joint_loss(self.x, self.targets)), float(expected), places=5)
 
-    def test_the_align_term_sends_no_gradient_through_the_widest_level(self):
-        plain, aligned = trainer_for("--levels", "1,8"), trainer_for("--levels", "1,8", "--align", "1")
+    def assert_the_term_leaves_the_widest_levels_gradient_alone(self, option):
+        """With option (a joint-only term at weight 1) against without: out_proj's columns past level 8's 2 * 4
+        channels serve the widest level alone, and a term that holds the widest level's outputs fixed leaves their
+        gradient as it is, while it adds to the level-8 columns'."""
         grads = []
-        for trainer in (plain, aligned):
+        for trainer in (trainer_for("--levels", "1,8"), trainer_for("--levels", "1,8", option, "1")):
             trainer.model.zero_grad()
             trainer.joint_loss(self.x, self.targets).backward()
-            grads.append({n: p.grad.clone() for n, p in trainer.model.named_parameters() if p.grad is not None})
-        # out_proj's columns past level 8's 2 * 4 channels serve the widest level alone: the alignment term, which
-        # holds the widest features fixed, leaves their gradient as it is, and adds to the level-8 columns'
-        plain_out, aligned_out = (g["layers.1.mixer.out_proj.weight"] for g in grads)
-        self.assertTrue(torch.allclose(plain_out[:, 8:], aligned_out[:, 8:], rtol=0, atol=1e-7))
-        self.assertFalse(torch.allclose(plain_out[:, :8], aligned_out[:, :8], rtol=0, atol=1e-6))
+            grads.append(trainer.model.get_parameter("layers.1.mixer.out_proj.weight").grad.clone())
+        plain_out, with_term = grads
+        self.assertTrue(torch.allclose(plain_out[:, 8:], with_term[:, 8:], rtol=0, atol=1e-7), option)
+        self.assertFalse(torch.allclose(plain_out[:, :8], with_term[:, :8], rtol=0, atol=1e-6), option)
+
+    def test_the_align_term_sends_no_gradient_through_the_widest_level(self):
+        self.assert_the_term_leaves_the_widest_levels_gradient_alone("--align")
 
     def test_distill_blends_each_narrower_levels_targets_with_the_widest_levels_softmax(self):
         trainer = trainer_for("--levels", "1,2,4,8", "--distill", "0.25")
@@ -70,15 +73,7 @@ class JointLossTest(unittest.TestCase):
         self.assertAlmostEqual(float(trainer.joint_loss(self.x, self.targets)), float(expected), places=5)
 
     def test_the_distill_term_sends_no_gradient_through_the_widest_level(self):
-        plain, distilled = trainer_for("--levels", "1,8"), trainer_for("--levels", "1,8", "--distill", "1")
-        grads = []
-        for trainer in (plain, distilled):
-            trainer.model.zero_grad()
-            trainer.joint_loss(self.x, self.targets).backward()
-            grads.append({n: p.grad.clone() for n, p in trainer.model.named_parameters() if p.grad is not None})
-        plain_out, distilled_out = (g["layers.1.mixer.out_proj.weight"] for g in grads)
-        self.assertTrue(torch.allclose(plain_out[:, 8:], distilled_out[:, 8:], rtol=0, atol=1e-7))
-        self.assertFalse(torch.allclose(plain_out[:, :8], distilled_out[:, :8], rtol=0, atol=1e-6))
+        self.assert_the_term_leaves_the_widest_levels_gradient_alone("--distill")
 
     def test_distill_is_refused_for_a_single_level_baseline_and_outside_0_to_1(self):
         for options in (["--levels", "4", "--distill", "0.5"], ["--levels", "1,8", "--distill", "1.5"]):

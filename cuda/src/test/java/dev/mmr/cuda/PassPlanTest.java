@@ -29,6 +29,7 @@ class PassPlanTest {
     private static final ModelConfig M35 = new ModelConfig(512, 20, 1000, 16, 224, 128, 4, 2, 1e-5);
     private static final ModelConfig M135 = new ModelConfig(768, 2, 1000, 16, 224, 128, 4, 2, 1e-5);
     private static final long WORKSPACE = 1L << 40;
+    private static final KernelBuild BF16_GOLDEN = KernelBuild.of(GOLDEN, 90, Precision.BF16);
 
     private record Region(String name, long start, long bytes) {
         boolean holds(long from, long length) {
@@ -117,10 +118,8 @@ class PassPlanTest {
      */
     @Test
     void onlyInProjsProductWritesTheActivationType() {
-        KernelBuild build = KernelBuild.of(GOLDEN, 90, Precision.BF16);
-        WorkspaceLayout layout = new WorkspaceLayout(GOLDEN, build, 2, ScanForm.AUTO);
-        List<PassPlan.Step> steps = PassPlan.of(GOLDEN, build, ScanForm.AUTO, fakeWeights(GOLDEN, build.actBytes(), new ArrayList<>()),
-                b -> WORKSPACE + layout.offset(b), 2, new int[] {16, 128, 64, 128});
+        WorkspaceLayout layout = new WorkspaceLayout(GOLDEN, BF16_GOLDEN, 2, ScanForm.AUTO);
+        List<PassPlan.Step> steps = mixedWidthsPlan(layout);
         List<PassPlan.Product> products = steps.stream().filter(s -> s instanceof PassPlan.Product)
                 .map(s -> (PassPlan.Product) s).toList();
         long inProj = WORKSPACE + layout.offset(Buffer.IN_PROJ);
@@ -138,10 +137,7 @@ class PassPlanTest {
      */
     @Test
     void autoChoosesEachLayersScanByItsWidth() {
-        KernelBuild build = KernelBuild.of(GOLDEN, 90, Precision.BF16);
-        WorkspaceLayout layout = new WorkspaceLayout(GOLDEN, build, 2, ScanForm.AUTO);
-        List<PassPlan.Step> steps = PassPlan.of(GOLDEN, build, ScanForm.AUTO, fakeWeights(GOLDEN, build.actBytes(), new ArrayList<>()),
-                b -> WORKSPACE + layout.offset(b), 2, new int[] {16, 128, 64, 128});
+        List<PassPlan.Step> steps = mixedWidthsPlan(new WorkspaceLayout(GOLDEN, BF16_GOLDEN, 2, ScanForm.AUTO));
         List<Kernel> scans = steps.stream().filter(s -> s instanceof PassPlan.Launch l
                 && (l.kernel() == Kernel.SSM_SCAN || l.kernel() == Kernel.SSD_TENSOR)).map(s -> ((PassPlan.Launch) s).kernel()).toList();
         assertEquals(List.of(Kernel.SSM_SCAN, Kernel.SSD_TENSOR, Kernel.SSM_SCAN, Kernel.SSD_TENSOR), scans,
@@ -156,6 +152,12 @@ class PassPlanTest {
         assertEquals(ScanForm.RECURRENT, ScanForm.AUTO.forLayer(256, 197, 4, false));
         assertEquals(ScanForm.RECURRENT, ScanForm.RECURRENT.forLayer(2048, 197, 32, true));
         assertEquals(ScanForm.TENSOR, ScanForm.TENSOR.forLayer(32, 197, 32, false));
+    }
+
+    /** The golden shape's plan in bf16 with the auto scan, two images, layers of 32, 256, 128 and 256 channels. */
+    private static List<PassPlan.Step> mixedWidthsPlan(WorkspaceLayout layout) {
+        return PassPlan.of(GOLDEN, BF16_GOLDEN, ScanForm.AUTO, fakeWeights(GOLDEN, BF16_GOLDEN.actBytes(), new ArrayList<>()),
+                b -> WORKSPACE + layout.offset(b), 2, new int[] {16, 128, 64, 128});
     }
 
     /** op(A) (m x k, lda), B (k x n, ldb) and C (m x n, ldc), column-major, each within one buffer. */

@@ -145,8 +145,8 @@ final class ForwardPass {
         int type = p.bf16Operands(precision) ? CUDA_R_16BF : CUDA_R_32F;
         Cuda.checkBlas(cublasGemmEx(s.blas, g.transA() ? CUBLAS_OP_T : CUBLAS_OP_N, g.transB() ? CUBLAS_OP_T : CUBLAS_OP_N,
                 g.m(), g.n(), g.k(), s.one, Cuda.at(p.aAddress(precision)), type, g.lda(), Cuda.at(p.b()), type, g.ldb(),
-                s.zero, Cuda.at(p.c()), p.bf16Output(precision) ? CUDA_R_16BF : CUDA_R_32F, g.ldc(), p.tf32(precision) ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F,
-                CUBLAS_GEMM_DEFAULT), "cublasGemmEx " + g);
+                s.zero, Cuda.at(p.c()), p.bf16Output(precision) ? CUDA_R_16BF : CUDA_R_32F, g.ldc(),
+                p.tf32(precision) ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT), "cublasGemmEx " + g);
     }
 
     /**

@@ -14,10 +14,10 @@ import java.nio.file.Path;
 import dev.mmr.indexer.ImageRecord;
 import dev.mmr.indexer.source.ImageEntry;
 import dev.mmr.indexer.source.ImageLocation;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A real index for tests: the first {@value #PER_CLASS} test images of each CIFAR-10 class, taken from
@@ -114,28 +114,28 @@ public final class TestCorpus {
     }
 
     /**
-     * A new index at {@code target} holding the first {@code count} images of the test index (their stored embeddings
-     * and files) and each of {@code extra} (id to file) with the embedding of the first image: for tests that need
-     * their own index to change, or images the indexer would not take.
+     * A new index at {@code target} holding the {@code count} images of the test index first by id (their stored
+     * embeddings and files: the same every run, whatever order the test index's documents were written in, so a
+     * test can tell which images it holds) and each of {@code extra} (id to file) with the embedding of the first
+     * image: for tests that need their own index to change, or images the indexer would not take.
      */
     public static Path smallIndex(Path target, MatMambaModel model, int count, Map<String, Path> extra) throws IOException {
-        List<ImageRecord> records = new ArrayList<>();
-        List<float[]> vectors = new ArrayList<>();
+        Map<String, ImageRecord> records = new TreeMap<>();
+        Map<String, float[]> vectors = new HashMap<>();
         try (ImageIndex source = ImageIndex.open(index(model), model)) {
             source.forEach((image, embedding) -> {
-                if (records.size() < count) {
-                    records.add(image);
-                    vectors.add(embedding);
-                }
+                records.put(image.id(), image);
+                vectors.put(image.id(), embedding);
             });
         }
+        List<ImageRecord> first = records.values().stream().limit(count).toList();
         try (ImageIndexWriter writer = ImageIndexWriter.open(target, model, IndexSettings.DEFAULT)) {
-            for (int i = 0; i < records.size(); i++) {
-                ImageRecord r = records.get(i);
-                writer.put(new ImageEntry(r.id(), r.location(), r.label(), r.fields()), vectors.get(i));
+            for (ImageRecord r : first) {
+                writer.put(new ImageEntry(r.id(), r.location(), r.label(), r.fields()), vectors.get(r.id()));
             }
             for (var e : extra.entrySet()) {
-                writer.put(new ImageEntry(e.getKey(), new ImageLocation.File(e.getValue().toAbsolutePath()), null, Map.of()), vectors.get(0));
+                writer.put(new ImageEntry(e.getKey(), new ImageLocation.File(e.getValue().toAbsolutePath()), null, Map.of()),
+                        vectors.get(first.get(0).id()));
             }
             writer.commit(Map.of());
         }

@@ -336,6 +336,9 @@ __device__ __forceinline__ float* dynamic_shared() {
 // builds spill (KernelCompileTest); on an H100, NVRTC's TF32 build spilled even with these (docs/gpu.md).
 #define MMR_CONV_BATCH 8
 #define MMR_GATE_TILES 4
+// Rounds of 32 tokens whose steps a decay-sum warp loads at once, and whose warp scans it interleaves: a 224px
+// image's 197 tokens take two batches, where one round at a time waited seven times for its load.
+#define MMR_CUM_ROUNDS 4
 // A scan warp's sum of squares: the n-tiles (8 channels each) it spans, and the lanes of a row (4) that share it.
 #define MMR_TENSOR_GROUP_TILES (MMR_CHANNELS_PER_WARP >= 8 ? MMR_CHANNELS_PER_WARP / 8 : 1)
 #define MMR_TENSOR_GROUP_LANES (MMR_CHANNELS_PER_WARP >= 8 ? 4 : MMR_CHANNELS_PER_WARP / 2)
@@ -563,37 +566,55 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         }
     }
     // cums and steps: a warp per head row (rows dealt to the warps), 32 tokens a round, lane l taking token 32r + l:
-    // an inclusive warp scan of step_t A_h, plus the carry of the rounds before (broadcast from lane 31). Past the
-    // tokens the step is 0 and cum is set to the last token's, taken from its lane, so that it stays that exactly
-    // (the scan's adds of those zeros come in other orders); past the model's heads, step and A are 0, so both are 0.
-    // After xc rather than before it: there the TF32 build spilled (12 bytes at d_state 128).
+    // an inclusive warp scan of step_t A_h, plus the carry of the rounds before (broadcast from lane 31). The steps of
+    // MMR_CUM_ROUNDS rounds are loaded before any is scanned, and their scans interleaved, so that the loads, and the
+    // shuffles, are in flight together. Past the tokens the step is 0 and cum is set to the last token's, taken from
+    // its lane, so that it stays that exactly (the scan's adds of those zeros come in other orders); past the model's
+    // heads, step and A are 0, so both are 0. After xc rather than before it: there the TF32 build spilled (12 bytes
+    // at d_state 128).
     for (int row = (int) (threadIdx.x / 32); row < spanHeads; row += (int) (blockDim.x / 32)) {
         const int h = firstHead + row;
         const float logDecayH = h < heads ? logDecay[h] : 0.0f;
         float carry = 0.0f;
-        for (int t0 = 0; t0 < padded; t0 += 32) {
-            const int t = t0 + lane();
-            const float step = h < heads && t < tokens ? dt[(t * heads + h) * 2] : 0.0f;
-            float cum = step * logDecayH;
+        for (int tb = 0; tb < padded; tb += 32 * MMR_CUM_ROUNDS) {
+            float step[MMR_CUM_ROUNDS];
+            float cum[MMR_CUM_ROUNDS];
+#pragma unroll
+            for (int u = 0; u < MMR_CUM_ROUNDS; u++) {
+                const int t = tb + 32 * u + lane();
+                step[u] = h < heads && t < tokens ? dt[(t * heads + h) * 2] : 0.0f;
+            }
+#pragma unroll
+            for (int u = 0; u < MMR_CUM_ROUNDS; u++) {
+                cum[u] = step[u] * logDecayH;
+            }
 #pragma unroll
             for (int offset = 1; offset < 32; offset <<= 1) {
-                const float before = __shfl_up_sync(0xffffffffu, cum, offset);
-                if (lane() >= offset) {
-                    cum += before;
+#pragma unroll
+                for (int u = 0; u < MMR_CUM_ROUNDS; u++) {
+                    const float before = __shfl_up_sync(0xffffffffu, cum[u], offset);
+                    if (lane() >= offset) {
+                        cum[u] += before;
+                    }
                 }
             }
-            cum += carry;
-            // The last token's lane; a round wholly past the tokens adds only zeros, so its lane 0 holds the carry.
-            const int last = tokens - 1 - t0;
-            const float atLast = __shfl_sync(0xffffffffu, cum, last < 0 ? 0 : last > 31 ? 31 : last);
-            if (t >= tokens) {
-                cum = atLast;
+#pragma unroll
+            for (int u = 0; u < MMR_CUM_ROUNDS; u++) {
+                const int t0 = tb + 32 * u;
+                const int t = t0 + lane();
+                cum[u] += carry;
+                // The last token's lane; a round wholly past the tokens adds only zeros, so its lane 0 holds the carry.
+                const int last = tokens - 1 - t0;
+                const float atLast = __shfl_sync(0xffffffffu, cum[u], last < 0 ? 0 : last > 31 ? 31 : last);
+                if (t >= tokens) {
+                    cum[u] = atLast;
+                }
+                if (t < padded) {
+                    cums[row * padded + t] = cum[u];
+                    steps[row * padded + t] = step[u];
+                }
+                carry = __shfl_sync(0xffffffffu, cum[u], 31);
             }
-            if (t < padded) {
-                cums[row * padded + t] = cum;
-                steps[row * padded + t] = step;
-            }
-            carry = __shfl_sync(0xffffffffu, cum, 31);
         }
     }
     __syncthreads();

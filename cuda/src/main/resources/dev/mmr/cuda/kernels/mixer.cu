@@ -333,8 +333,13 @@ __device__ __forceinline__ float* dynamic_shared() {
 #define MMR_TENSOR_TILES (MMR_TENSOR_CHANNELS / 8)
 // Tokens of x's convolution whose inputs a thread loads at once, and n-tiles whose z values (two a tile) a lane loads
 // at once in the epilogue: their loads are in flight together. Sixteen tokens, or all eight tiles, make nvcc's TF32
-// builds spill (KernelCompileTest); on an H100, NVRTC's TF32 build spilled even with these (docs/gpu.md).
+// builds spill (KernelCompileTest); on an H100, NVRTC's TF32 build spilled even with these (docs/gpu.md). The bf16
+// builds take sixteen tokens without spilling: a run of some 50 tokens then waits four times for its loads, not seven.
+#ifdef MMR_BF16
+#define MMR_CONV_BATCH 16
+#else
 #define MMR_CONV_BATCH 8
+#endif
 #define MMR_GATE_TILES 4
 // Rounds of 32 tokens whose steps a decay-sum warp loads at once, and whose warp scans it interleaves: a 224px
 // image's 197 tokens take two batches, where one round at a time waited seven times for its load.

@@ -457,6 +457,59 @@ __device__ __forceinline__ void load_cb_span(float (&a)[2][4], const float* __re
     }
 }
 
+// Stores row g + 8 * half of the gated outputs in n-tiles nt0 .. nt0 + TILES - 1 (acc holds them; 0 past di), into
+// the row `gatedRow` of di activations. In bf16 builds a lane holds two adjacent channels (2q, 2q + 1: 4 bytes) of
+// each tile, so the lanes of a row first trade values: of each two tiles (16 channels) lane q stores the four at 4q,
+// which lanes 2 (q % 2) and 2 (q % 2) + 1 hold in tile q / 2, as one 8-byte word, and a warp's store fills whole
+// 32-byte sectors where pairs filled half of each. Where di is not a multiple of 4 (rows not 8-byte aligned) the
+// two words go one at a time. In the other builds a pair is 8 bytes, four lanes a whole sector already.
+#ifdef MMR_BF16
+struct alignas(8) Words2 {
+    unsigned int lo, hi;
+};
+#endif
+
+template <int TILES>
+__device__ __forceinline__ void store_gate_tiles(act_t* __restrict__ gatedRow, const float (&acc)[MMR_TENSOR_TILES][4],
+                                                 int nt0, int half, bool liveRow, int c0, int di, int g, int q) {
+#ifdef MMR_BF16
+    static_assert(TILES % 2 == 0, "gated stores trade values between pairs of n-tiles");
+#pragma unroll
+    for (int u = 0; u < TILES; u += 2) {
+        const int nt = nt0 + u;
+        const unsigned int first = pack_bf16(acc[nt][2 * half], acc[nt][2 * half + 1]);
+        const unsigned int second = pack_bf16(acc[nt + 1][2 * half], acc[nt + 1][2 * half + 1]);
+        const int from = 4 * g + 2 * (q % 2);
+        const unsigned int lo0 = __shfl_sync(0xffffffffu, first, from);
+        const unsigned int lo1 = __shfl_sync(0xffffffffu, second, from);
+        const unsigned int hi0 = __shfl_sync(0xffffffffu, first, from + 1);
+        const unsigned int hi1 = __shfl_sync(0xffffffffu, second, from + 1);
+        const int channel = c0 + 8 * nt + 4 * q;
+        if (liveRow && channel < di) {
+            Words2 words;
+            words.lo = q < 2 ? lo0 : lo1;
+            words.hi = q < 2 ? hi0 : hi1;
+            if (di % 4 == 0) {
+                *(Words2*) (gatedRow + channel) = words;
+            } else {
+                *(unsigned int*) (gatedRow + channel) = words.lo;
+                if (channel + 2 < di) {
+                    *(unsigned int*) (gatedRow + channel + 2) = words.hi;
+                }
+            }
+        }
+    }
+#else
+#pragma unroll
+    for (int u = 0; u < TILES; u++) {
+        const int channel = c0 + 8 * (nt0 + u) + 2 * q;
+        if (liveRow && channel < di) {
+            store_act_pair(gatedRow + channel, acc[nt0 + u][2 * half], acc[nt0 + u][2 * half + 1]);
+        }
+    }
+#endif
+}
+
 // The most heads a group of MMR_TENSOR_CHANNELS channels touches, its first channel a multiple of that count: where
 // headdim divides the group, its heads exactly; otherwise a group may straddle one more (LaunchGeometry.spanHeads).
 // Without a branch: written as a conditional, it made nvcc's TF32 build with N = 256 spill 24 bytes.
@@ -759,23 +812,22 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
                 }
 #pragma unroll
                 for (int u = 0; u < MMR_GATE_TILES; u++) {
-                    // A lane's two channels are adjacent (2q, 2q + 1) and stored as one word; di and c0 are even, so
-                    // the second is inside di whenever the first is.
+                    // A lane's two channels are adjacent (2q, 2q + 1); di and c0 are even, so the second is inside
+                    // di whenever the first is.
                     const int nt = nt0 + u;
                     const int c = 8 * nt + 2 * q;
-                    const int channel = c0 + c;
                     float gate[2] = {0.0f, 0.0f};
-                    if (t < tokens && channel < di) {
+                    if (t < tokens && c0 + c < di) {
 #pragma unroll
                         for (int k = 0; k < 2; k++) {
                             const float y = fmaf(skips[c + k], xs[(c + k) * xStride + t], acc[nt][2 * half + k]);
                             gate[k] = y * silu(z[u][k]);
                         }
-                        store_act_pair(gated + row * di + channel, gate[0], gate[1]);
                     }
                     acc[nt][2 * half] = gate[0];
                     acc[nt][2 * half + 1] = gate[1];
                 }
+                store_gate_tiles<MMR_GATE_TILES>(gated + row * di, acc, nt0, half, t < tokens, c0, di, g, q);
             }
 #pragma unroll
             for (int nt0 = 0; nt0 < MMR_TENSOR_TILES; nt0 += MMR_TENSOR_GROUP_TILES) {

@@ -86,6 +86,13 @@ inline float __shfl_sync(unsigned int mask, float v, int srcLane, int width = 32
     return __uint_as_float(emu::shuffle(mask, __float_as_uint(v), srcLane & 31));
 }
 
+inline unsigned int __shfl_sync(unsigned int mask, unsigned int v, int srcLane, int width = 32) {
+    if (width != 32) {
+        emu::fail("__shfl_sync with a width other than 32 is not emulated");
+    }
+    return emu::shuffle(mask, v, srcLane & 31);
+}
+
 inline float __shfl_up_sync(unsigned int mask, float v, unsigned int delta, int width = 32) {
     if (width != 32) {
         emu::fail("__shfl_up_sync with a width other than 32 is not emulated");

@@ -128,10 +128,13 @@ class EmulatedPassTest {
 
     /**
      * The wider shapes (heads of 16 channels in warps of 16, heads of 24 straddling warps of 16: the sums of squares
-     * are per warp of channels, not per head; and N 22) at 144px, and N 1024, where a scan warp carries 2 channels.
+     * are per warp of channels, not per head; and N 22) at 144px, N 1024, where a scan warp carries 2 channels, and
+     * heads of 2 channels at a width of 33 (66 channels: rows of activations not a multiple of 4, so not 8-byte
+     * aligned).
      */
     static Stream<Arguments> chunkShapes() {
-        return Stream.concat(wideShapes(), Stream.of(Arguments.of(128, 1024, new int[] {128, 32})));
+        return Stream.concat(wideShapes(), Stream.of(Arguments.of(128, 1024, new int[] {128, 32}),
+                Arguments.of(64, 16, new int[] {64, 33})));
     }
 
     /**

@@ -459,10 +459,10 @@ __device__ __forceinline__ void load_cb_span(float (&a)[2][4], const float* __re
 
 // Stores row g + 8 * half of the gated outputs in n-tiles nt0 .. nt0 + TILES - 1 (acc holds them; 0 past di), into
 // the row `gatedRow` of di activations. In bf16 builds a lane holds two adjacent channels (2q, 2q + 1: 4 bytes) of
-// each tile, so the lanes of a row first trade values: of each two tiles (16 channels) lane q stores the four at 4q,
-// which lanes 2 (q % 2) and 2 (q % 2) + 1 hold in tile q / 2, as one 8-byte word, and a warp's store fills whole
-// 32-byte sectors where pairs filled half of each. Where di is not a multiple of 4 (rows not 8-byte aligned) the
-// two words go one at a time. In the other builds a pair is 8 bytes, four lanes a whole sector already.
+// each tile, so of each two tiles the neighbouring lanes 2k and 2k + 1 swap one pair: lane 2k then holds channels
+// 4k .. 4k + 3 of the first tile, lane 2k + 1 the same of the second, and each stores them as one 8-byte word, so a
+// warp's store fills whole 32-byte sectors where pairs filled half of each. Where di is not a multiple of 4 (rows not
+// 8-byte aligned) the two words go one at a time. In the other builds a pair is 8 bytes, four lanes a sector already.
 #ifdef MMR_BF16
 struct alignas(8) Words2 {
     unsigned int lo, hi;
@@ -471,24 +471,21 @@ struct alignas(8) Words2 {
 
 template <int TILES>
 __device__ __forceinline__ void store_gate_tiles(act_t* __restrict__ gatedRow, const float (&acc)[MMR_TENSOR_TILES][4],
-                                                 int nt0, int half, bool liveRow, int c0, int di, int g, int q) {
+                                                 int nt0, int half, bool liveRow, int c0, int di, int q) {
 #ifdef MMR_BF16
-    static_assert(TILES % 2 == 0, "gated stores trade values between pairs of n-tiles");
+    static_assert(TILES % 2 == 0, "gated stores swap pairs between pairs of n-tiles");
+    const bool odd = q % 2 != 0;
 #pragma unroll
     for (int u = 0; u < TILES; u += 2) {
         const int nt = nt0 + u;
         const unsigned int first = pack_bf16(acc[nt][2 * half], acc[nt][2 * half + 1]);
         const unsigned int second = pack_bf16(acc[nt + 1][2 * half], acc[nt + 1][2 * half + 1]);
-        const int from = 4 * g + 2 * (q % 2);
-        const unsigned int lo0 = __shfl_sync(0xffffffffu, first, from);
-        const unsigned int lo1 = __shfl_sync(0xffffffffu, second, from);
-        const unsigned int hi0 = __shfl_sync(0xffffffffu, first, from + 1);
-        const unsigned int hi1 = __shfl_sync(0xffffffffu, second, from + 1);
-        const int channel = c0 + 8 * nt + 4 * q;
+        const unsigned int partner = __shfl_xor_sync(0xffffffffu, odd ? first : second, 1);
+        const int channel = c0 + 8 * (nt + odd) + 2 * (q - odd);
         if (liveRow && channel < di) {
             Words2 words;
-            words.lo = q < 2 ? lo0 : lo1;
-            words.hi = q < 2 ? hi0 : hi1;
+            words.lo = odd ? partner : first;
+            words.hi = odd ? second : partner;
             if (di % 4 == 0) {
                 *(Words2*) (gatedRow + channel) = words;
             } else {
@@ -827,7 +824,7 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
                     acc[nt][2 * half] = gate[0];
                     acc[nt][2 * half + 1] = gate[1];
                 }
-                store_gate_tiles<MMR_GATE_TILES>(gated + row * di, acc, nt0, half, t < tokens, c0, di, g, q);
+                store_gate_tiles<MMR_GATE_TILES>(gated + row * di, acc, nt0, half, t < tokens, c0, di, q);
             }
 #pragma unroll
             for (int nt0 = 0; nt0 < MMR_TENSOR_TILES; nt0 += MMR_TENSOR_GROUP_TILES) {

@@ -72,6 +72,13 @@ inline float __shfl_xor_sync(unsigned int mask, float v, int laneMask, int width
     return __uint_as_float(emu::shuffle(mask, __float_as_uint(v), emu_lane() ^ laneMask));
 }
 
+inline unsigned int __shfl_xor_sync(unsigned int mask, unsigned int v, int laneMask, int width = 32) {
+    if (width != 32) {
+        emu::fail("__shfl_xor_sync with a width other than 32 is not emulated");
+    }
+    return emu::shuffle(mask, v, emu_lane() ^ laneMask);
+}
+
 inline int __shfl_xor_sync(unsigned int mask, int v, int laneMask, int width = 32) {
     if (width != 32) {
         emu::fail("__shfl_xor_sync with a width other than 32 is not emulated");
@@ -84,13 +91,6 @@ inline float __shfl_sync(unsigned int mask, float v, int srcLane, int width = 32
         emu::fail("__shfl_sync with a width other than 32 is not emulated");
     }
     return __uint_as_float(emu::shuffle(mask, __float_as_uint(v), srcLane & 31));
-}
-
-inline unsigned int __shfl_sync(unsigned int mask, unsigned int v, int srcLane, int width = 32) {
-    if (width != 32) {
-        emu::fail("__shfl_sync with a width other than 32 is not emulated");
-    }
-    return emu::shuffle(mask, v, srcLane & 31);
 }
 
 inline float __shfl_up_sync(unsigned int mask, float v, unsigned int delta, int width = 32) {

@@ -74,8 +74,9 @@ record LaunchGeometry(int grid, int block, int shared) {
      * Bytes of a tensor scan block's shared memory (mixer.cu, ssd_tensor), in 4-byte words: with P the tokens rounded
      * up to 16 and H = {@link #spanHeads} heads, the B operands of the P / 16 - 1 spans before the
      * last (TENSOR_CHANNELS / 8 n-tiles x 32 lanes x 2 words in bf16 builds, 4 in TF32 ones), xc (channels x
-     * (P + TENSOR_ROW_PAD)), two tables of H x P, one of P / 16 x channels and three of the channels (their heads, z
-     * columns and skips). Refused where two blocks would not fit an SM.
+     * (P + TENSOR_ROW_PAD)), two tables of H x P, one of P / 16 x channels, three of the channels (their heads, z
+     * columns and skips) and one of H x ceil(P / 32) (the decay sums' round totals). Refused where two blocks would
+     * not fit an SM.
      */
     static int tensorShared(int tokens, int headdim, boolean bf16) {
         long bytes = tensorSharedBytes(tokens, headdim, bf16);
@@ -111,7 +112,7 @@ record LaunchGeometry(int grid, int block, int shared) {
         long heads = spanHeads(headdim);
         long operands = (spans - 1) * (TENSOR_CHANNELS / 8) * WARP * (bf16 ? 2 : 4);
         long words = operands + TENSOR_CHANNELS * (padded + TENSOR_ROW_PAD) + 2 * heads * padded + spans * TENSOR_CHANNELS
-                + 3 * TENSOR_CHANNELS;
+                + 3 * TENSOR_CHANNELS + heads * Math.ceilDiv(padded, 32);
         return words * Float.BYTES;
     }
 

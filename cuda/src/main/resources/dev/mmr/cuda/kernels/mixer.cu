@@ -341,9 +341,10 @@ __device__ __forceinline__ float* dynamic_shared() {
 #define MMR_CONV_BATCH 8
 #endif
 #define MMR_GATE_TILES 4
-// Rounds of 32 tokens whose steps a decay-sum warp loads at once, and whose warp scans it interleaves: a 224px
-// image's 197 tokens take two batches, where one round at a time waited seven times for its load.
-#define MMR_CUM_ROUNDS 4
+// (Head row, round of 32 tokens) pairs whose steps a decay-sum warp loads at once, and whose warp scans it
+// interleaves: a 224px image's 197 tokens are 7 rounds a head, so a block's 14 pairs (two heads) take one batch on its
+// 8 warps. More a batch made nvcc's TF32 builds spill (12 to 16 bytes at d_state 128 and 256).
+#define MMR_CUM_PAIRS 2
 // A scan warp's sum of squares: the n-tiles (8 channels each) it spans, and the lanes of a row (4) that share it.
 #define MMR_TENSOR_GROUP_TILES (MMR_CHANNELS_PER_WARP >= 8 ? MMR_CHANNELS_PER_WARP / 8 : 1)
 #define MMR_TENSOR_GROUP_LANES (MMR_CHANNELS_PER_WARP >= 8 ? 4 : MMR_CHANNELS_PER_WARP / 2)
@@ -543,7 +544,8 @@ __device__ __forceinline__ int span_heads(int headdim) {
 //   and step_s (past the tokens the last token's cum and step 0; past the model's heads both 0), summed in the
 //   prologue;  mus [P / 16][channels]: mu_j of each channel's head;  heads [channels] (int): each channel's head
 //   less the group's first (-1 past di);  zColumns [channels] (int): each channel's z column in an in_proj row (0
-//   past di);  skips [channels]: each channel's skip D_h (0 past di).
+//   past di);  skips [channels]: each channel's skip D_h (0 past di);  totals [H][ceil(P / 32)]: each head row's
+//   sums of step_s A_h over its rounds of 32 tokens, which the decay sums carry from round to round.
 extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(const act_t* __restrict__ in, int inStride, const float* __restrict__ cb,
                                       int cbStride, const float* __restrict__ dt, const float* __restrict__ logDecay,
                                       const float* __restrict__ convWeight, const float* __restrict__ convBias,
@@ -567,6 +569,7 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
     int* headOf = (int*) (mus + spans * MMR_TENSOR_CHANNELS);
     int* zColumns = headOf + MMR_TENSOR_CHANNELS;
     float* skips = (float*) (zColumns + MMR_TENSOR_CHANNELS);
+    float* totals = skips + MMR_TENSOR_CHANNELS;
     const long long firstRow = image * tokens;
     in += firstRow * inStride;
     cb += image * tokens * cbStride;
@@ -620,56 +623,71 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
             }
         }
     }
-    // cums and steps: a warp per head row (rows dealt to the warps), 32 tokens a round, lane l taking token 32r + l:
-    // an inclusive warp scan of step_t A_h, plus the carry of the rounds before (broadcast from lane 31). The steps of
-    // MMR_CUM_ROUNDS rounds are loaded before any is scanned, and their scans interleaved, so that the loads, and the
-    // shuffles, are in flight together. Past the tokens the step is 0 and cum is set to the last token's, taken from
-    // its lane, so that it stays that exactly (the scan's adds of those zeros come in other orders); past the model's
-    // heads, step and A are 0, so both are 0. After xc rather than before it: there the TF32 build spilled (12 bytes
-    // at d_state 128).
-    for (int row = (int) (threadIdx.x / 32); row < spanHeads; row += (int) (blockDim.x / 32)) {
-        const int h = firstHead + row;
-        const float logDecayH = h < heads ? logDecay[h] : 0.0f;
-        float carry = 0.0f;
-        for (int tb = 0; tb < padded; tb += 32 * MMR_CUM_ROUNDS) {
-            float step[MMR_CUM_ROUNDS];
-            float cum[MMR_CUM_ROUNDS];
+    // cums and steps, in two passes that all the block's warps share. First a warp per (head row, round of 32 tokens)
+    // pair, lane l taking token 32r + l: an inclusive warp scan of step_t A_h within the round. The steps of
+    // MMR_CUM_PAIRS pairs are loaded before any is scanned, and their scans interleaved, so that the loads, and the
+    // shuffles, are in flight together. Past the tokens the step is 0 and the sum is set to the last token's, taken
+    // from its lane, so that it stays that exactly (the scan's adds of those zeros come in other orders); past the
+    // model's heads, step and A are 0, so both are 0. Lane 31 keeps the round's total. After xc rather than before it:
+    // there the TF32 build spilled (12 bytes at d_state 128).
+    const int rounds = (padded + 31) / 32;
+    const int pairs = spanHeads * rounds;
+    const int cumWarps = (int) (blockDim.x / 32);
+    for (int p0 = (int) (threadIdx.x / 32); p0 < pairs; p0 += cumWarps * MMR_CUM_PAIRS) {
+        float step[MMR_CUM_PAIRS];
+        float cum[MMR_CUM_PAIRS];
 #pragma unroll
-            for (int u = 0; u < MMR_CUM_ROUNDS; u++) {
-                const int t = tb + 32 * u + lane();
-                step[u] = h < heads && t < tokens ? dt[(t * heads + h) * 2] : 0.0f;
-            }
+        for (int u = 0; u < MMR_CUM_PAIRS; u++) {
+            const int pair = p0 + cumWarps * u;
+            const int h = firstHead + pair / rounds;
+            const int t = 32 * (pair % rounds) + lane();
+            const bool live = pair < pairs && h < heads && t < tokens;
+            step[u] = live ? dt[(t * heads + h) * 2] : 0.0f;
+            cum[u] = live ? step[u] * logDecay[h] : 0.0f;
+        }
 #pragma unroll
-            for (int u = 0; u < MMR_CUM_ROUNDS; u++) {
-                cum[u] = step[u] * logDecayH;
-            }
+        for (int offset = 1; offset < 32; offset <<= 1) {
 #pragma unroll
-            for (int offset = 1; offset < 32; offset <<= 1) {
-#pragma unroll
-                for (int u = 0; u < MMR_CUM_ROUNDS; u++) {
-                    const float before = __shfl_up_sync(0xffffffffu, cum[u], offset);
-                    if (lane() >= offset) {
-                        cum[u] += before;
-                    }
+            for (int u = 0; u < MMR_CUM_PAIRS; u++) {
+                const float before = __shfl_up_sync(0xffffffffu, cum[u], offset);
+                if (lane() >= offset) {
+                    cum[u] += before;
                 }
             }
+        }
 #pragma unroll
-            for (int u = 0; u < MMR_CUM_ROUNDS; u++) {
-                const int t0 = tb + 32 * u;
-                const int t = t0 + lane();
-                cum[u] += carry;
-                // The last token's lane; a round wholly past the tokens adds only zeros, so its lane 0 holds the carry.
-                const int last = tokens - 1 - t0;
-                const float atLast = __shfl_sync(0xffffffffu, cum[u], last < 0 ? 0 : last > 31 ? 31 : last);
-                if (t >= tokens) {
-                    cum[u] = atLast;
-                }
-                if (t < padded) {
-                    cums[row * padded + t] = cum[u];
-                    steps[row * padded + t] = step[u];
-                }
-                carry = __shfl_sync(0xffffffffu, cum[u], 31);
+        for (int u = 0; u < MMR_CUM_PAIRS; u++) {
+            const int pair = p0 + cumWarps * u;
+            const int row = pair / rounds;
+            const int t0 = 32 * (pair % rounds);
+            const int t = t0 + lane();
+            // The last token's lane; a round wholly past the tokens sums only zeros, so its lane 0 holds 0.
+            const int last = tokens - 1 - t0;
+            const float atLast = __shfl_sync(0xffffffffu, cum[u], last < 0 ? 0 : last > 31 ? 31 : last);
+            if (t >= tokens) {
+                cum[u] = atLast;
             }
+            if (pair < pairs && t < padded) {
+                cums[row * padded + t] = cum[u];
+                steps[row * padded + t] = step[u];
+            }
+            if (pair < pairs && lane() == 31) {
+                totals[pair] = cum[u];
+            }
+        }
+    }
+    __syncthreads();
+    // Then each token adds the totals of its row's rounds before its own, first to last: the sums one warp carrying
+    // them from round to round would make.
+    for (int e = threadIdx.x; e < spanHeads * padded; e += blockDim.x) {
+        const int round = e % padded / 32;
+        const float* total = totals + e / padded * rounds;
+        if (round > 0) {
+            float carry = total[0];
+            for (int r = 1; r < round; r++) {
+                carry += total[r];
+            }
+            cums[e] += carry;
         }
     }
     __syncthreads();

@@ -104,9 +104,11 @@ final class DeviceWeights implements AutoCloseable {
         float[] stored = tensor(mixer + "in_proj.weight");
         int[] order = LayerProducts.inProjRowOrder(config);
         int cols = config.dModel();
-        float[] reordered = new float[stored.length];
+        float[] reordered = new float[order.length * cols];  // rows of -1 stay zero
         for (int r = 0; r < order.length; r++) {
-            System.arraycopy(stored, order[r] * cols, reordered, r * cols, cols);
+            if (order[r] >= 0) {
+                System.arraycopy(stored, order[r] * cols, reordered, r * cols, cols);
+            }
         }
         return reordered;
     }

@@ -51,6 +51,10 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
             throw new IllegalArgumentException("the cuda backend's row kernels hold a residual row in registers: d_model at"
                     + " most " + MAX_D_MODEL + ", this model has " + config.dModel());
         }
+        if (config.headdim() % 2 != 0) {
+            throw new IllegalArgumentException("the cuda backend loads each head's z and x as pairs of channels: headdim"
+                    + " (d_model / 32) must be even, d_model a multiple of 64; this model has d_model " + config.dModel());
+        }
         int n = config.dState();
         int split = 1;
         while (split < LaunchGeometry.WARP && statePerLane(n, split) > SCAN_STATE_BUDGET) {
@@ -93,7 +97,7 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
                 "-DMMR_D_STATE=" + dState, "-DMMR_D_CONV=" + dConv, "-DMMR_STATE_SPLIT=" + stateSplit,
                 "-DMMR_STATE_PER_LANE=" + statePerLane, "-DMMR_SCAN_WARPS=" + LaunchGeometry.SCAN_BLOCK / LaunchGeometry.WARP,
                 "-DMMR_CONV_TOKENS=" + CONV_TOKENS, "-DMMR_TENSOR_CHANNELS=" + LaunchGeometry.TENSOR_CHANNELS,
-                "-DMMR_TENSOR_THREADS=" + LaunchGeometry.TENSOR_BLOCK, "-DMMR_TENSOR_ROW_PAD=" + LaunchGeometry.TENSOR_ROW_PAD));
+                "-DMMR_TENSOR_THREADS=" + LaunchGeometry.TENSOR_BLOCK, "-DMMR_TENSOR_ROW_PAD=" + LaunchGeometry.TENSOR_ROW_PAD, "-DMMR_DT_GROUP=" + LayerProducts.DT_GROUP));
         if (bf16) {
             options.add("-DMMR_BF16");
         }

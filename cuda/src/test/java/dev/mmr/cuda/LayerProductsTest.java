@@ -22,7 +22,7 @@ class LayerProductsTest {
     private static final int ROWS = 7;
 
     @ParameterizedTest(name = "width {0}")
-    @ValueSource(ints = {128, 64, 32, 16, 2, 96})
+    @ValueSource(ints = {128, 64, 32, 16, 2, 96, 10})
     void eachWidthsProductsAreLeadingBlocksOfTheDevicesWeights(int width) {
         SplittableRandom random = new SplittableRandom(width);
         int d = GOLDEN.dModel();
@@ -38,13 +38,19 @@ class LayerProductsTest {
         int heads = di / hd;
         assertEquals(di, p.di());
         assertEquals(heads, p.heads());
-        assertEquals(2 * n + heads * (2 * hd + 1), p.inWidth());
+        // B and C, then groups of 8 heads: their 8 dt columns (a last group's missing heads' zero), then each head's z
+        // and x; a group a width uses in part (2: one head of 4; 10: five) ends after its last head.
+        int groups = (heads + 7) / 8;
+        assertEquals(2 * n + 8 * groups + heads * 2 * hd, p.inWidth());
 
         int[] order = LayerProducts.inProjRowOrder(GOLDEN);
         assertEquals(inRows, IntStream.of(order).distinct().filter(r -> r >= 0 && r < inRows).count());
-        float[] device = new float[inProj.length];
+        assertEquals(inRows, IntStream.of(order).filter(r -> r >= 0).count());
+        float[] device = new float[order.length * d];
         for (int r = 0; r < order.length; r++) {
-            System.arraycopy(inProj, order[r] * d, device, r * d, d);
+            if (order[r] >= 0) {
+                System.arraycopy(inProj, order[r] * d, device, r * d, d);
+            }
         }
         float[] out = columnMajor(p.in(), device, u);
         float[] z = rowMajor(u, d, inProj, d, 0, di, d);
@@ -56,12 +62,14 @@ class LayerProductsTest {
                 assertClose(bcdt[row * (2 * n + heads) + j], out[row * width2 + j], "B/C " + j);
             }
             for (int h = 0; h < heads; h++) {
-                int head = row * width2 + 2 * n + h * (2 * hd + 1);
+                int group = row * width2 + 2 * n + h / 8 * (8 + 8 * 2 * hd);
+                int head = group + 8 + h % 8 * 2 * hd;
+                assertEquals(0, (head - row * width2) % 2, "head " + h + "'s z starts at an even column");
                 for (int c = 0; c < hd; c++) {
                     assertClose(z[row * di + h * hd + c], out[head + c], "z of head " + h);
                     assertClose(x[row * di + h * hd + c], out[head + hd + c], "x of head " + h);
                 }
-                assertClose(bcdt[row * (2 * n + heads) + 2 * n + h], out[head + 2 * hd], "dt of head " + h);
+                assertClose(bcdt[row * (2 * n + heads) + 2 * n + h], out[group + h % 8], "dt of head " + h);
             }
         }
         float[] y = random(random, ROWS * di);
@@ -70,7 +78,7 @@ class LayerProductsTest {
         for (int i = 0; i < hidden.length; i++) {
             assertClose(hidden[i], product[i], "out_proj " + i);
         }
-        assertEquals(2.0 * ROWS * d * (2 * di + 2 * n + heads) + 2.0 * ROWS * di * d, p.flop(), 1e-6);
+        assertEquals(2.0 * ROWS * d * (2 * di + 2 * n + 8 * groups) + 2.0 * ROWS * di * d, p.flop(), 1e-6);
     }
 
     @Test

@@ -52,11 +52,23 @@ __device__ __forceinline__ float act_value(act_t v) {
 #endif
 }
 
-// Two adjacent activations as one aligned word (4 bytes in bf16 mode, 8 otherwise), so that a warp's stores fill
-// more of each memory sector; `at` must be an even index into a buffer of even rows (ActPair-aligned).
+// Two adjacent activations as one aligned word (4 bytes in bf16 mode, 8 otherwise), so that a warp's loads and stores
+// fill more of each memory sector; `at` must be an even index into a buffer of even rows (ActPair-aligned).
 struct alignas(2 * sizeof(act_t)) ActPair {
     act_t v[2];
 };
+
+__device__ __forceinline__ void load_act_pair(const act_t* at, float& first, float& second) {
+#ifdef MMR_BF16
+    const unsigned int bits = *(const unsigned int*) at;
+    first = __uint_as_float(bits << 16);
+    second = __uint_as_float(bits & 0xffff0000u);
+#else
+    const ActPair pair = *(const ActPair*) at;
+    first = pair.v[0];
+    second = pair.v[1];
+#endif
+}
 
 __device__ __forceinline__ void store_act_pair(act_t* at, float first, float second) {
 #ifdef MMR_BF16

@@ -71,6 +71,22 @@ __device__ __forceinline__ float conv_step(float (&window)[MMR_D_CONV - 1], cons
     return acc;
 }
 
+// An in_proj row (LayerProducts.inProjRowOrder): B and C (2N columns), then the heads in groups of MMR_DT_GROUP, each
+// group its heads' dt columns followed by each head's headdim z and headdim x columns. With headdim even (KernelBuild
+// refuses odd ones) every z and x starts at an even column, so channel pairs (2k, 2k + 1) load as one word.
+#ifndef MMR_DT_GROUP
+#error "MMR_DT_GROUP (LayerProducts.DT_GROUP) must be defined"
+#endif
+__device__ __forceinline__ long long dt_column(int h, int headdim) {
+    return 2 * MMR_D_STATE + (long long) (h / MMR_DT_GROUP) * MMR_DT_GROUP * (2 * headdim + 1) + h % MMR_DT_GROUP;
+}
+
+// The column of channel c's z (its x is headdim further on).
+__device__ __forceinline__ long long z_column(int c, int headdim) {
+    const int h = c / headdim;
+    return 2 * MMR_D_STATE + (long long) MMR_DT_GROUP * (h / MMR_DT_GROUP + 1) + 2LL * headdim * h + c % headdim;
+}
+
 // For `rows` in_proj rows: bc (rows, 2N) = SiLU(conv(B, C)) with the conv1d channels from convCol on, and
 // dt (rows, heads, 2) = (step, decay) of each of the `heads` heads. One thread per output column and tile of
 // MMR_CONV_TOKENS tokens of an image; it loads all the tile's inputs (and a B/C column's d_conv - 1 before them)
@@ -119,7 +135,7 @@ extern "C" __global__ void conv_bc_dt(const act_t* __restrict__ in, int inStride
         }
     } else {
         const int h = col - n2;
-        const act_t* raws = in + n2 + (long long) h * (2 * headdim + 1) + 2 * headdim;
+        const act_t* raws = in + dt_column(h, headdim);
         float raw[MMR_CONV_TOKENS];
 #pragma unroll
         for (int k = 0; k < MMR_CONV_TOKENS; k++) {
@@ -163,8 +179,7 @@ extern "C" __global__ void ssm_scan(const act_t* __restrict__ in, int inStride, 
     const bool writer = active && part == 0;
     const int head = active ? c / headdim : 0;
     const int heads = di / headdim;
-    // z of channel c in an in_proj row; its x is headdim further on.
-    const long long zColumn = 2 * MMR_D_STATE + (long long) head * (2 * headdim + 1) + c % headdim;
+    const long long zColumn = active ? z_column(c, headdim) : 0;
     float weight[MMR_D_CONV];
     float window[MMR_D_CONV - 1];
 #pragma unroll
@@ -276,11 +291,6 @@ extern "C" __global__ void ssm_scan(const act_t* __restrict__ in, int inStride, 
             squares[row * squaresStride + group] = sum;
         }
     }
-}
-
-// The column of channel c's z in an in_proj row (its x is headdim further on).
-__device__ __forceinline__ long long z_column(int c, int headdim) {
-    return 2 * MMR_D_STATE + (long long) (c / headdim) * (2 * headdim + 1) + c % headdim;
 }
 
 // ---- ssd_tensor: the chunk form's sum on tensor cores (mma.sync, float32 accumulators). ----
@@ -813,17 +823,16 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
             // The row's z values of MMR_GATE_TILES n-tiles are loaded before any is used, so that their loads are in
             // flight together (loaded one pair at a time beside their use, their wait was a third of the kernel's
             // stalls).
-            const act_t* zRow = in + (long long) t * inStride;
+            // Past the tokens the loads read the last token's row, and past di (zColumns 0) its first column: in bounds,
+            // and not used. (Loaded only where used, nvcc's TF32 build with N = 256 spilled 8 bytes.)
+            const act_t* zRow = in + (long long) (t < tokens ? t : tokens - 1) * inStride;
 #pragma unroll
             for (int nt0 = 0; nt0 < MMR_TENSOR_TILES; nt0 += MMR_GATE_TILES) {
                 float z[MMR_GATE_TILES][2];
 #pragma unroll
                 for (int u = 0; u < MMR_GATE_TILES; u++) {
-#pragma unroll
-                    for (int k = 0; k < 2; k++) {
-                        const int c = 8 * (nt0 + u) + 2 * q + k;
-                        z[u][k] = t < tokens && c0 + c < di ? act_value(zRow[zColumns[c]]) : 0.0f;
-                    }
+                    // A lane's two channels (2q, 2q + 1) of one head: adjacent z columns, the first even.
+                    load_act_pair(zRow + zColumns[8 * (nt0 + u) + 2 * q], z[u][0], z[u][1]);
                 }
 #pragma unroll
                 for (int u = 0; u < MMR_GATE_TILES; u++) {

@@ -59,15 +59,9 @@ struct alignas(2 * sizeof(act_t)) ActPair {
 };
 
 __device__ __forceinline__ void load_act_pair(const act_t* at, float& first, float& second) {
-#ifdef MMR_BF16
-    const unsigned int bits = *(const unsigned int*) at;
-    first = __uint_as_float(bits << 16);
-    second = __uint_as_float(bits & 0xffff0000u);
-#else
     const ActPair pair = *(const ActPair*) at;
-    first = pair.v[0];
-    second = pair.v[1];
-#endif
+    first = act_value(pair.v[0]);
+    second = act_value(pair.v[1]);
 }
 
 __device__ __forceinline__ void store_act_pair(act_t* at, float first, float second) {

@@ -822,9 +822,8 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
             const long long row = firstRow + t;
             // The row's z values of MMR_GATE_TILES n-tiles are loaded before any is used, so that their loads are in
             // flight together (loaded one pair at a time beside their use, their wait was a third of the kernel's
-            // stalls).
-            // Past the tokens the loads read the last token's row, and past di (zColumns 0) its first column: in bounds,
-            // and not used. (Loaded only where used, nvcc's TF32 build with N = 256 spilled 8 bytes.)
+            // stalls). Past the tokens the loads read the last token's row, and past di (zColumns 0) its first column:
+            // in bounds, and not used (loaded only where used, nvcc's TF32 build with N = 256 spilled 8 bytes).
             const act_t* zRow = in + (long long) (t < tokens ? t : tokens - 1) * inStride;
 #pragma unroll
             for (int nt0 = 0; nt0 < MMR_TENSOR_TILES; nt0 += MMR_GATE_TILES) {

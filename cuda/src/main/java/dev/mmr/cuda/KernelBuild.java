@@ -20,8 +20,10 @@ import java.util.List;
  * @param stateSplit   lanes of a scan warp that share one channel's state (a power of two dividing 32)
  * @param statePerLane state rows each of those lanes holds: N / stateSplit rounded up to a multiple of 4
  * @param bf16         whether product inputs are bfloat16 (else float32)
+ * @param xCopy        activations the tensor scan loads as one word when it stages a head's x ({@link #xCopy(int, int,
+ *                     boolean)})
  */
-record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePerLane, boolean bf16) {
+record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePerLane, boolean bf16, int xCopy) {
     /** The kernel sources, compiled one NVRTC program each, and the header they share. */
     static final List<String> SOURCES = List.of("embed.cu", "mixer.cu");
     static final String HEADER = "common.cuh";
@@ -38,6 +40,10 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
         }
         if (dConv < 2) {
             throw new IllegalArgumentException("the cuda backend needs d_conv of at least 2, got " + dConv);
+        }
+        int xBytes = xCopy * (bf16 ? Short.BYTES : Float.BYTES);
+        if (xCopy <= 0 || Integer.bitCount(xCopy) != 1 || xBytes < 4 || xBytes > 16 || 2 * dState % xCopy != 0) {
+            throw new IllegalArgumentException("no x staging by words of " + xCopy + " activations with N " + dState);
         }
     }
 
@@ -60,7 +66,21 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
         while (split < LaunchGeometry.WARP && statePerLane(n, split) > SCAN_STATE_BUDGET) {
             split *= 2;
         }
-        return new KernelBuild(arch, n, config.dConv(), split, statePerLane(n, split), precision == Precision.BF16);
+        boolean bf16 = precision == Precision.BF16;
+        return new KernelBuild(arch, n, config.dConv(), split, statePerLane(n, split), bf16, xCopy(n, config.headdim(), bf16));
+    }
+
+    /**
+     * Activations in the widest word, 4 to 16 bytes (cp.async's sizes), to which every head's x columns in an in_proj row and the rows
+     * themselves are aligned (mixer.cu, z_column; {@link LayerProducts#inWidth}): a power of two dividing 2N, headdim
+     * and {@link LayerProducts#DT_GROUP}, so that the tensor scan stages a head's x in whole aligned words.
+     */
+    static int xCopy(int dState, int headdim, boolean bf16) {
+        int copy = 16 / (bf16 ? Short.BYTES : Float.BYTES);
+        while (2 * dState % copy != 0 || headdim % copy != 0 || LayerProducts.DT_GROUP % copy != 0) {
+            copy /= 2;
+        }
+        return copy;
     }
 
     /** State rows per lane when {@code split} lanes share N: N / split rounded up to a multiple of 4. */
@@ -97,7 +117,8 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
                 "-DMMR_D_STATE=" + dState, "-DMMR_D_CONV=" + dConv, "-DMMR_STATE_SPLIT=" + stateSplit,
                 "-DMMR_STATE_PER_LANE=" + statePerLane, "-DMMR_SCAN_WARPS=" + LaunchGeometry.SCAN_BLOCK / LaunchGeometry.WARP,
                 "-DMMR_CONV_TOKENS=" + CONV_TOKENS, "-DMMR_TENSOR_CHANNELS=" + LaunchGeometry.TENSOR_CHANNELS,
-                "-DMMR_TENSOR_THREADS=" + LaunchGeometry.TENSOR_BLOCK, "-DMMR_TENSOR_ROW_PAD=" + LaunchGeometry.TENSOR_ROW_PAD, "-DMMR_DT_GROUP=" + LayerProducts.DT_GROUP));
+                "-DMMR_TENSOR_THREADS=" + LaunchGeometry.TENSOR_BLOCK, "-DMMR_TENSOR_ROW_PAD=" + LaunchGeometry.TENSOR_ROW_PAD, "-DMMR_DT_GROUP=" + LayerProducts.DT_GROUP,
+                "-DMMR_X_COPY=" + xCopy));
         if (bf16) {
             options.add("-DMMR_BF16");
         }

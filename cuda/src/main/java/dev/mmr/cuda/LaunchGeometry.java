@@ -72,11 +72,12 @@ record LaunchGeometry(int grid, int block, int shared) {
 
     /**
      * Bytes of a tensor scan block's shared memory (mixer.cu, ssd_tensor), in 4-byte words: with P the tokens rounded
-     * up to 16 and H = {@link #spanHeads} heads, the B operands of the P / 16 - 1 spans before the
-     * last (TENSOR_CHANNELS / 8 n-tiles x 32 lanes x 2 words in bf16 builds, 4 in TF32 ones), xc (channels x
-     * (P + TENSOR_ROW_PAD)), two tables of H x P, one of P / 16 x channels, three of the channels (their heads, z
-     * columns and skips) and one of H x ceil(P / 32) (the decay sums' round totals). Refused where two blocks would
-     * not fit an SM.
+     * up to 16 and H = {@link #spanHeads} heads, three tables of the channels (their heads, z columns and skips), xc
+     * (channels x (P + TENSOR_ROW_PAD)), then a region that holds x as in_proj wrote it (tokens x channels
+     * activations, 2 or 4 bytes) while it is convolved and then the prologue's tables, whichever is larger: the B
+     * operands of the P / 16 - 1 spans before the last (TENSOR_CHANNELS / 8 n-tiles x 32 lanes x 2 words in bf16
+     * builds, 4 in TF32 ones), two tables of H x P, one of P / 16 x channels and one of H x ceil(P / 32) (the decay
+     * sums' round totals). Refused where two blocks would not fit an SM.
      */
     static int tensorShared(int tokens, int headdim, boolean bf16) {
         long bytes = tensorSharedBytes(tokens, headdim, bf16);
@@ -111,9 +112,9 @@ record LaunchGeometry(int grid, int block, int shared) {
         long spans = padded / 16;
         long heads = spanHeads(headdim);
         long operands = (spans - 1) * (TENSOR_CHANNELS / 8) * WARP * (bf16 ? 2 : 4);
-        long words = operands + TENSOR_CHANNELS * (padded + TENSOR_ROW_PAD) + 2 * heads * padded + spans * TENSOR_CHANNELS
-                + 3 * TENSOR_CHANNELS + heads * Math.ceilDiv(padded, 32);
-        return words * Float.BYTES;
+        long tables = operands + 2 * heads * padded + spans * TENSOR_CHANNELS + heads * Math.ceilDiv(padded, 32);
+        long staged = Math.ceilDiv((long) tokens * TENSOR_CHANNELS * (bf16 ? Short.BYTES : Float.BYTES), Float.BYTES);
+        return (3 * TENSOR_CHANNELS + TENSOR_CHANNELS * (padded + TENSOR_ROW_PAD) + Math.max(tables, staged)) * Float.BYTES;
     }
 
     /** Warps the launch starts: what a warp-per-item kernel covers. */

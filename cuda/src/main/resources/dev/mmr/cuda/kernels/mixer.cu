@@ -331,6 +331,28 @@ __device__ __forceinline__ Rows4 load_rows4_if(bool load, const float* p) {
     return w;
 }
 
+// An asynchronous copy of a word of T (4, 8 or 16 bytes, both addresses aligned to it) from global memory at `from`
+// (read-only for the kernel's run) to shared memory at `to`, or of zeros where not `load` (cp.async with a source
+// size of 0: nothing is read); copy_async_wait waits for the calling thread's copies. 16-byte words bypass L1 (.cg:
+// they are read once), smaller ones cannot.
+template <typename T> __device__ __forceinline__ void copy_async(T* to, const T* from, bool load) {
+    static_assert(sizeof(T) == 4 || sizeof(T) == 8 || sizeof(T) == 16, "cp.async copies 4, 8 or 16 bytes");
+    const unsigned int shared = (unsigned int) __cvta_generic_to_shared(to);
+    const int bytes = load ? (int) sizeof(T) : 0;
+    if constexpr (sizeof(T) == 16) {
+        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" : : "r"(shared), "l"(from), "r"(bytes) : "memory");
+    } else {
+        asm volatile("cp.async.ca.shared.global [%0], [%1], %2, %3;"
+                     :
+                     : "r"(shared), "l"(from), "n"((int) sizeof(T)), "r"(bytes)
+                     : "memory");
+    }
+}
+
+__device__ __forceinline__ void copy_async_wait() {
+    asm volatile("cp.async.wait_all;" ::: "memory");
+}
+
 // The block's dynamic shared memory (as many bytes as the launch gives), 16-byte aligned.
 __device__ __forceinline__ float* dynamic_shared() {
     extern __shared__ Rows4 dynamicShared[];
@@ -341,16 +363,24 @@ __device__ __forceinline__ float* dynamic_shared() {
 // ssd_tensor's products take bfloat16 inputs in bf16 builds (m16n8k16), otherwise TF32 inputs rounded to nearest
 // (m16n8k8, two per 16 tokens); the fp32 mode never runs this kernel (ScanForm.TENSOR runs the recurrence there).
 #define MMR_TENSOR_TILES (MMR_TENSOR_CHANNELS / 8)
-// Tokens of x's convolution whose inputs a thread loads at once, and n-tiles whose z values (two a tile) a lane loads
-// at once in the epilogue: their loads are in flight together. Sixteen tokens, or all eight tiles, make nvcc's TF32
-// builds spill (KernelCompileTest); on an H100, NVRTC's TF32 build spilled even with these (docs/gpu.md). The bf16
-// builds take sixteen tokens without spilling: a run of some 50 tokens then waits four times for its loads, not seven.
-#ifdef MMR_BF16
-#define MMR_CONV_BATCH 16
-#else
-#define MMR_CONV_BATCH 8
-#endif
+// N-tiles whose z values (two a tile) a lane loads at once in the epilogue: their loads are in flight together. All
+// eight tiles make nvcc's TF32 builds spill (KernelCompileTest).
 #define MMR_GATE_TILES 4
+// x as in_proj wrote it is staged in shared memory before its convolution, MMR_X_COPY adjacent channels of one head a
+// copy (KernelBuild.xCopy: the widest word, up to 16 bytes, that every head's x columns are aligned to): an image's
+// 197 tokens of 64 bfloat16 channels are 1,576 16-byte copies, some six a thread, all in flight at once, where a thread
+// loading its own channel's tokens, 2 bytes a load, waited four times.
+#ifndef MMR_X_COPY
+#error "MMR_X_COPY (KernelBuild.xCopy) must be defined"
+#endif
+struct alignas(MMR_X_COPY * sizeof(act_t)) XUnit {
+    act_t v[MMR_X_COPY];
+};
+// Tokens apart that one thread copies: the block's threads copy whole tokens' x at a time.
+#define MMR_X_TOKEN_STEP (MMR_TENSOR_THREADS / (MMR_TENSOR_CHANNELS / MMR_X_COPY))
+#if MMR_TENSOR_CHANNELS % MMR_X_COPY != 0 || MMR_TENSOR_THREADS % (MMR_TENSOR_CHANNELS / MMR_X_COPY) != 0
+#error "ssd_tensor's threads must copy whole tokens' x in words of MMR_X_COPY channels"
+#endif
 // (Head row, round of 32 tokens) pairs whose steps a decay-sum warp loads at once, and whose warp scans it
 // interleaves: a 224px image's 197 tokens are 7 rounds a head, so a block's 14 pairs (two heads) take one batch on its
 // 8 warps. More a batch made nvcc's TF32 builds spill (12 to 16 bytes at d_state 128 and 256).
@@ -549,13 +579,16 @@ __device__ __forceinline__ int span_heads(int headdim) {
 // channels. A factor that underflows does so only where the true weight, its product with factors <= 1, is smaller
 // still. Shared memory (dynamic, 4-byte words; LaunchGeometry.tensor sizes it; H = span_heads(headdim), the most
 // heads a group touches):
+//   heads [channels] (int): each channel's head less the group's first (-1 past di);  zColumns [channels] (int): each
+//   channel's z column in an in_proj row (0 past di);  skips [channels]: each channel's skip D_h (0 past di);
+//   xs [channels][P + MMR_TENSOR_ROW_PAD]: xc (0 past the tokens or di);
+// then a region (16-byte aligned) that holds x while it is convolved and then the prologue's tables, the larger of:
+//   staged [tokens][channels] (act_t): x as in_proj wrote it (0 past di), until xc is computed;
 //   bs [P / 16 - 1][channels / 8][32 lanes][MMR_B_WORDS]: the B operands of the spans before the last, as each lane
-//   takes them;  xs [channels][P + MMR_TENSOR_ROW_PAD]: xc (0 past the tokens or di);  cums, steps [H][P]: cum_s
-//   and step_s (past the tokens the last token's cum and step 0; past the model's heads both 0), summed in the
-//   prologue;  mus [P / 16][channels]: mu_j of each channel's head;  heads [channels] (int): each channel's head
-//   less the group's first (-1 past di);  zColumns [channels] (int): each channel's z column in an in_proj row (0
-//   past di);  skips [channels]: each channel's skip D_h (0 past di);  totals [H][ceil(P / 32)]: each head row's
-//   sums of step_s A_h over its rounds of 32 tokens, which the decay sums carry from round to round.
+//   takes them;  cums, steps [H][P]: cum_s and step_s (past the tokens the last token's cum and step 0; past the
+//   model's heads both 0), summed in the prologue;  mus [P / 16][channels]: mu_j of each channel's head;
+//   totals [H][ceil(P / 32)]: each head row's sums of step_s A_h over its rounds of 32 tokens, which the decay sums
+//   carry from round to round.
 extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(const act_t* __restrict__ in, int inStride, const float* __restrict__ cb,
                                       int cbStride, const float* __restrict__ dt, const float* __restrict__ logDecay,
                                       const float* __restrict__ convWeight, const float* __restrict__ convBias,
@@ -571,15 +604,16 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
     const long long image = blockIdx.x / groups;
     const int c0 = (int) (blockIdx.x % groups) * MMR_TENSOR_CHANNELS;
     const int firstHead = c0 / headdim;
-    MmaB* bs = (MmaB*) dynamic_shared();
-    float* xs = (float*) (bs + (spans - 1) * MMR_TENSOR_TILES * 32);
-    float* cums = xs + MMR_TENSOR_CHANNELS * xStride;
-    float* steps = cums + spanHeads * padded;
-    float* mus = steps + spanHeads * padded;
-    int* headOf = (int*) (mus + spans * MMR_TENSOR_CHANNELS);
+    int* headOf = (int*) dynamic_shared();
     int* zColumns = headOf + MMR_TENSOR_CHANNELS;
     float* skips = (float*) (zColumns + MMR_TENSOR_CHANNELS);
-    float* totals = skips + MMR_TENSOR_CHANNELS;
+    float* xs = skips + MMR_TENSOR_CHANNELS;
+    act_t* staged = (act_t*) (xs + MMR_TENSOR_CHANNELS * xStride);
+    MmaB* bs = (MmaB*) staged;
+    float* cums = (float*) (bs + (spans - 1) * MMR_TENSOR_TILES * 32);
+    float* steps = cums + spanHeads * padded;
+    float* mus = steps + spanHeads * padded;
+    float* totals = mus + spans * MMR_TENSOR_CHANNELS;
     const long long firstRow = image * tokens;
     in += firstRow * inStride;
     cb += image * tokens * cbStride;
@@ -591,6 +625,18 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         zColumns[c] = live ? (int) z_column(c0 + c, headdim) : 0;
         skips[c] = live ? skip[(c0 + c) / headdim] : 0.0f;
     }
+    // x staged: a thread copies the same MMR_X_COPY channels of every MMR_X_TOKEN_STEP-th token, all its copies in
+    // flight at once (asynchronous copies hold no registers), then waits for them.
+    {
+        const int c = threadIdx.x % (MMR_TENSOR_CHANNELS / MMR_X_COPY) * MMR_X_COPY;
+        const bool live = c0 + c < di;
+        const act_t* from = in + (live ? z_column(c0 + c, headdim) + headdim : 0);
+        for (int t = threadIdx.x / (MMR_TENSOR_CHANNELS / MMR_X_COPY); t < tokens; t += MMR_X_TOKEN_STEP) {
+            copy_async((XUnit*) (staged + t * MMR_TENSOR_CHANNELS + c), (const XUnit*) (from + (long long) t * inStride), live);
+        }
+        copy_async_wait();
+    }
+    __syncthreads();
     // xc: a thread per channel and run of tokens, its last d_conv - 1 inputs in registers (the arithmetic of ssm_scan).
     const int runs = blockDim.x / MMR_TENSOR_CHANNELS;
     const int runLength = (padded + runs - 1) / runs;
@@ -602,7 +648,6 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         float weight[MMR_D_CONV];
         float window[MMR_D_CONV - 1];
         const bool live = channel < di;
-        const long long xColumn = live ? z_column(channel, headdim) + headdim : 0;
 #pragma unroll
         for (int k = 0; k < MMR_D_CONV; k++) {
             weight[k] = live ? convWeight[(long long) channel * MMR_D_CONV + k] : 0.0f;
@@ -611,35 +656,24 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
 #pragma unroll
         for (int k = 0; k < MMR_D_CONV - 1; k++) {
             const int t = t0 - (MMR_D_CONV - 1) + k;
-            window[k] = live && t >= 0 && t < tokens ? act_value(in[(long long) t * inStride + xColumn]) : 0.0f;
+            window[k] = t >= 0 && t < tokens ? act_value(staged[t * MMR_TENSOR_CHANNELS + c]) : 0.0f;
         }
-        // A batch of tokens' inputs is loaded before any is used, so that their loads are in flight together (a run is
-        // some 50 tokens; with the loads unrolled beside their use the wait for them was a fifth of the kernel's
-        // stalls). A batch's tokens past the run are computed and not stored.
-        for (int tb = t0; tb < t1; tb += MMR_CONV_BATCH) {
-            float x[MMR_CONV_BATCH];
-#pragma unroll
-            for (int u = 0; u < MMR_CONV_BATCH; u++) {
-                const int t = tb + u;
-                x[u] = live && t < t1 && t < tokens ? act_value(in[(long long) t * inStride + xColumn]) : 0.0f;
-            }
-#pragma unroll
-            for (int u = 0; u < MMR_CONV_BATCH; u++) {
-                const int t = tb + u;
-                const float xc = silu(conv_step(window, weight, bias, x[u]));
-                if (t < t1) {
-                    xs[c * xStride + t] = live && t < tokens ? xc : 0.0f;
-                }
-            }
+        // Not unrolled: unrolled, nvcc's TF32 build at N 256 spilled 4 bytes.
+#pragma unroll 1
+        for (int t = t0; t < t1; t++) {
+            const float x = t < tokens ? act_value(staged[t * MMR_TENSOR_CHANNELS + c]) : 0.0f;
+            const float xc = silu(conv_step(window, weight, bias, x));
+            xs[c * xStride + t] = live && t < tokens ? xc : 0.0f;
         }
     }
+    // The tables below take the staged x's place.
+    __syncthreads();
     // cums and steps, in two passes that all the block's warps share. First a warp per (head row, round of 32 tokens)
     // pair, lane l taking token 32r + l: an inclusive warp scan of step_t A_h within the round. The steps of
     // MMR_CUM_PAIRS pairs are loaded before any is scanned, and their scans interleaved, so that the loads, and the
     // shuffles, are in flight together. Past the tokens the step is 0 and the sum is set to the last token's, taken
     // from its lane, so that it stays that exactly (the scan's adds of those zeros come in other orders); past the
-    // model's heads, step and A are 0, so both are 0. Lane 31 keeps the round's total. After xc rather than before it:
-    // there the TF32 build spilled (12 bytes at d_state 128).
+    // model's heads, step and A are 0, so both are 0. Lane 31 keeps the round's total.
     const int rounds = (padded + 31) / 32;
     const int pairs = spanHeads * rounds;
     const int cumWarps = (int) (blockDim.x / 32);

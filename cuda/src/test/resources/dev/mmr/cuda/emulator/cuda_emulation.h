@@ -129,6 +129,23 @@ inline float* dynamic_shared() {
     return emu::dynamic_shared();
 }
 
+// cp.async of a word of T (4, 8 or 16 bytes) from global to shared memory, or of zeros where not `load`: done at once
+// (a thread that reads the word before the barrier after copy_async_wait shows under a shuffled schedule); both
+// addresses must be aligned to the word, as on the GPU.
+template <typename T> inline void copy_async(T* to, const T* from, bool load) {
+    static_assert(sizeof(T) == 4 || sizeof(T) == 8 || sizeof(T) == 16, "cp.async copies 4, 8 or 16 bytes");
+    if ((uintptr_t) to % sizeof(T) != 0 || (load && (uintptr_t) from % sizeof(T) != 0)) {
+        emu::fail("an asynchronous copy between addresses not aligned to its word");
+    }
+    if (load) {
+        memcpy(to, from, sizeof(T));
+    } else {
+        memset(to, 0, sizeof(T));
+    }
+}
+
+inline void copy_async_wait() {}
+
 // mixer.cu's 16-byte word of four floats (x, y, z, w), complete where a kernel calls load_rows4_if.
 struct Rows4;
 

@@ -93,6 +93,13 @@ static char* host(uint64_t address, uint64_t bytes, const std::string& what) {
     return a.host + (address - a.address);
 }
 
+// The running launch's dynamic shared memory: its end (the launch's size rounded up to 16 bytes) meets a page that faults
+// when touched, as a device allocation's does, so a kernel that lays out more than its launch gives stops the run.
+static char* shared_mapping;
+static size_t shared_mapping_bytes;
+static float* shared_memory;
+static size_t shared_bytes;
+
 static void on_fault(int, siginfo_t* info, void*) {
     for (const auto& [address, a] : allocations) {
         char* end = a.host + a.bytes;
@@ -102,6 +109,13 @@ static void on_fault(int, siginfo_t* info, void*) {
                           (long) ((char*) info->si_addr - end), (unsigned long) a.bytes, (unsigned long) address);
             fail(message);
         }
+    }
+    char* sharedEnd = (char*) shared_memory + shared_bytes;
+    if (shared_memory != nullptr && (char*) info->si_addr >= sharedEnd && (char*) info->si_addr < sharedEnd + page) {
+        char message[160];
+        std::snprintf(message, sizeof message, "an access %ld bytes past the end of the launch's %lu bytes of shared memory",
+                      (long) ((char*) info->si_addr - sharedEnd), (unsigned long) shared_bytes);
+        fail(message);
     }
     fail("a memory fault outside every allocation's guard page");
 }
@@ -165,7 +179,6 @@ static Group block;
 static uint32_t lanes_live[max_block / 32];
 static uint32_t exchange[max_block / 32][32];
 static uint32_t fragments[max_block / 32][32][16];
-static std::vector<float> shared_memory;
 static uint64_t progress;
 static std::function<void()> body;
 static uint64_t schedule_seed;
@@ -242,7 +255,7 @@ void gather(const uint32_t* mine, int words, uint32_t (*all)[16]) {
 }
 
 float* dynamic_shared() {
-    return shared_memory.data();
+    return shared_memory;
 }
 
 [[noreturn]] static void fiber_entry() {
@@ -276,12 +289,27 @@ static void start_fiber(int t) {
     f.done = false;
 }
 
+static void map_shared(unsigned int shared) {
+    if (shared_mapping != nullptr) {
+        munmap(shared_mapping, shared_mapping_bytes);
+    }
+    shared_bytes = (shared + 15u) / 16u * 16u;
+    size_t span = (shared_bytes + page - 1) / page * page;
+    shared_mapping_bytes = span + page;
+    void* base = mmap(nullptr, shared_mapping_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED || mprotect((char*) base + span, page, PROT_NONE) != 0) {
+        fail("out of host memory for " + std::to_string(shared) + " bytes of shared memory");
+    }
+    shared_mapping = (char*) base;
+    shared_memory = (float*) (shared_mapping + span - shared_bytes);
+}
+
 // Runs every thread of every block of a 1-D launch with `shared` bytes of dynamic shared memory a block.
 static void launch(unsigned int grid, unsigned int threads, unsigned int shared, const std::function<void()>& kernel) {
     if (grid == 0 || threads == 0 || threads > (unsigned) max_block) {
         fail("a launch of " + std::to_string(grid) + " x " + std::to_string(threads) + " threads");
     }
-    shared_memory.assign((shared + sizeof(float) - 1) / sizeof(float), 0.0f);
+    map_shared(shared);
     body = kernel;
     gridDim = EmuDim{grid, 1, 1};
     blockDim = EmuDim{threads, 1, 1};
@@ -289,7 +317,7 @@ static void launch(unsigned int grid, unsigned int threads, unsigned int shared,
     for (unsigned int b = 0; b < grid; b++) {
         blockIdx = EmuDim{b, 0, 0};
         // Shared memory is not zero when a block starts: a NaN pattern shows a read of something never written.
-        std::memset(shared_memory.data(), 0xFF, shared_memory.size() * sizeof(float));
+        std::memset(shared_memory, 0xFF, shared_bytes);
         block = Group{(int) threads, 0, 0};
         for (int w = 0; w * 32 < block_threads; w++) {
             int lanes = std::min(32, block_threads - w * 32);

@@ -367,19 +367,19 @@ __device__ __forceinline__ float* dynamic_shared() {
 // eight tiles make nvcc's TF32 builds spill (KernelCompileTest).
 #define MMR_GATE_TILES 4
 // x as in_proj wrote it is staged in shared memory before its convolution, MMR_X_COPY adjacent channels of one head a
-// copy (KernelBuild.xCopy: the widest word, up to 16 bytes, that every head's x columns are aligned to): an image's
-// 197 tokens of 64 bfloat16 channels are 1,576 16-byte copies, some six a thread, all in flight at once, where a thread
-// loading its own channel's tokens, 2 bytes a load, waited four times.
+// copy (KernelBuild.xCopy: the widest word, up to 16 bytes, that every head's x columns are aligned to): a warp's run
+// of some 50 tokens of 32 bfloat16 channels is some 200 16-byte copies, about six a lane, all in flight at once, where
+// a thread loading its own channel's tokens, 2 bytes a load, waited four times. The block's threads are
+// MMR_X_RUNS runs of tokens for each of its channels.
 #ifndef MMR_X_COPY
 #error "MMR_X_COPY (KernelBuild.xCopy) must be defined"
 #endif
 struct alignas(MMR_X_COPY * sizeof(act_t)) XUnit {
     act_t v[MMR_X_COPY];
 };
-// Tokens apart that one thread copies: the block's threads copy whole tokens' x at a time.
-#define MMR_X_TOKEN_STEP (MMR_TENSOR_THREADS / (MMR_TENSOR_CHANNELS / MMR_X_COPY))
-#if MMR_TENSOR_CHANNELS % MMR_X_COPY != 0 || MMR_TENSOR_THREADS % (MMR_TENSOR_CHANNELS / MMR_X_COPY) != 0
-#error "ssd_tensor's threads must copy whole tokens' x in words of MMR_X_COPY channels"
+#define MMR_X_RUNS (MMR_TENSOR_THREADS / MMR_TENSOR_CHANNELS)
+#if MMR_TENSOR_CHANNELS % 32 != 0 || 32 % MMR_X_COPY != 0 || MMR_TENSOR_THREADS % MMR_TENSOR_CHANNELS != 0
+#error "ssd_tensor's warps must copy whole words of MMR_X_COPY channels of 32 channels each"
 #endif
 // (Head row, round of 32 tokens) pairs whose steps a decay-sum warp loads at once, and whose warp scans it
 // interleaves: a 224px image's 197 tokens are 7 rounds a head, so a block's 14 pairs (two heads) take one batch on its
@@ -625,39 +625,43 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         zColumns[c] = live ? (int) z_column(c0 + c, headdim) : 0;
         skips[c] = live ? skip[(c0 + c) / headdim] : 0.0f;
     }
-    // x staged: a thread copies the same MMR_X_COPY channels of every MMR_X_TOKEN_STEP-th token, all its copies in
-    // flight at once (asynchronous copies hold no registers), then waits for them.
+    // xc: a thread per channel and run of tokens (a warp: 32 channels of one run), its last d_conv - 1 inputs in
+    // registers (the arithmetic of ssm_scan). Each warp first copies its run of its channels' x into shared memory,
+    // all of a lane's copies in flight at once (asynchronous copies hold no registers), and waits for its own copies
+    // only, so that a warp computes while others wait for theirs.
     {
-        const int c = threadIdx.x % (MMR_TENSOR_CHANNELS / MMR_X_COPY) * MMR_X_COPY;
-        const bool live = c0 + c < di;
-        const act_t* from = in + (live ? z_column(c0 + c, headdim) + headdim : 0);
-        for (int t = threadIdx.x / (MMR_TENSOR_CHANNELS / MMR_X_COPY); t < tokens; t += MMR_X_TOKEN_STEP) {
-            copy_async((XUnit*) (staged + t * MMR_TENSOR_CHANNELS + c), (const XUnit*) (from + (long long) t * inStride), live);
-        }
-        copy_async_wait();
-    }
-    __syncthreads();
-    // xc: a thread per channel and run of tokens, its last d_conv - 1 inputs in registers (the arithmetic of ssm_scan).
-    const int runs = blockDim.x / MMR_TENSOR_CHANNELS;
-    const int runLength = (padded + runs - 1) / runs;
-    for (int e = threadIdx.x; e < runs * MMR_TENSOR_CHANNELS; e += blockDim.x) {
-        const int c = e % MMR_TENSOR_CHANNELS;
+        const int runLength = (padded + MMR_X_RUNS - 1) / MMR_X_RUNS;
+        const int c = threadIdx.x % MMR_TENSOR_CHANNELS;
         const int channel = c0 + c;
-        const int t0 = e / MMR_TENSOR_CHANNELS * runLength;
+        const int t0 = threadIdx.x / MMR_TENSOR_CHANNELS * runLength;
         const int t1 = t0 + runLength < padded ? t0 + runLength : padded;
+        const int copied = t1 < tokens ? t1 : tokens;
+        // The warp's 32 channels are 32 / MMR_X_COPY words a token; a lane copies one word of every
+        // (MMR_X_COPY)-th token of the run.
+        const int copyChannel = c - lane() + lane() % (32 / MMR_X_COPY) * MMR_X_COPY;
+        const bool copyLive = c0 + copyChannel < di;
+        const act_t* from = in + (copyLive ? z_column(c0 + copyChannel, headdim) + headdim : 0);
+        for (int t = t0 + lane() / (32 / MMR_X_COPY); t < copied; t += MMR_X_COPY) {
+            copy_async((XUnit*) (staged + t * MMR_TENSOR_CHANNELS + copyChannel),
+                       (const XUnit*) (from + (long long) t * inStride), copyLive);
+        }
         float weight[MMR_D_CONV];
         float window[MMR_D_CONV - 1];
         const bool live = channel < di;
+        const long long xColumn = live ? z_column(channel, headdim) + headdim : 0;
 #pragma unroll
         for (int k = 0; k < MMR_D_CONV; k++) {
             weight[k] = live ? convWeight[(long long) channel * MMR_D_CONV + k] : 0.0f;
         }
         const float bias = live ? convBias[channel] : 0.0f;
+        // The inputs before the run, which the run before copies: read here from in_proj's output.
 #pragma unroll
         for (int k = 0; k < MMR_D_CONV - 1; k++) {
             const int t = t0 - (MMR_D_CONV - 1) + k;
-            window[k] = t >= 0 && t < tokens ? act_value(staged[t * MMR_TENSOR_CHANNELS + c]) : 0.0f;
+            window[k] = live && t >= 0 && t < tokens ? act_value(in[(long long) t * inStride + xColumn]) : 0.0f;
         }
+        copy_async_wait();
+        __syncwarp();
         // Not unrolled: unrolled, nvcc's TF32 build at N 256 spilled 4 bytes.
 #pragma unroll 1
         for (int t = t0; t < t1; t++) {

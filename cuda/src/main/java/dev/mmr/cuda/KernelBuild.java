@@ -71,9 +71,10 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
     }
 
     /**
-     * Activations in the widest word, 4 to 16 bytes (cp.async's sizes), to which every head's x columns in an in_proj row and the rows
-     * themselves are aligned (mixer.cu, z_column; {@link LayerProducts#inWidth}): a power of two dividing 2N, headdim
-     * and {@link LayerProducts#DT_GROUP}, so that the tensor scan stages a head's x in whole aligned words.
+     * Activations in the widest word, 4 to 16 bytes (cp.async's sizes), to which every head's x columns in an in_proj
+     * row and the rows themselves are aligned (mixer.cu, z_column; {@link LayerProducts#inWidth}): a power of two
+     * dividing 2N, headdim and {@link LayerProducts#DT_GROUP}, so that the tensor scan stages a head's x in whole
+     * aligned words.
      */
     static int xCopy(int dState, int headdim, boolean bf16) {
         int copy = 16 / (bf16 ? Short.BYTES : Float.BYTES);

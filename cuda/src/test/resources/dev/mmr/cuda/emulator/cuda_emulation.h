@@ -130,7 +130,7 @@ inline float* dynamic_shared() {
 }
 
 // cp.async of a word of T (4, 8 or 16 bytes) from global to shared memory, or of zeros where not `load`: done at once
-// (a thread that reads the word before the barrier after copy_async_wait shows under a shuffled schedule); both
+// (a thread that reads the word before the __syncwarp or barrier after copy_async_wait shows: NaN); both
 // addresses must be aligned to the word, as on the GPU.
 template <typename T> inline void copy_async(T* to, const T* from, bool load) {
     static_assert(sizeof(T) == 4 || sizeof(T) == 8 || sizeof(T) == 16, "cp.async copies 4, 8 or 16 bytes");

@@ -36,8 +36,14 @@ class Trainer:
         self.model, self.args, self.device, self.log = model, args, device, log
         self.levels = [int(v) for v in args.levels.split(",")]
         self.widths = [model.level_widths(k) for k in sorted(self.levels)]  # the widest first
-        # the widths a Mix'n'Match sample's layers are drawn from: the trained levels'
-        self.layer_widths = torch.tensor([w[0] for w in self.widths], device=device)
+        # the widths a Mix'n'Match sample's layers are drawn from: the trained levels', or (--mix-widths heads) every
+        # width from the narrowest level's to the widest's whose 2w channels are whole heads
+        level_widths = [w[0] for w in self.widths]
+        if args.mix_widths == "heads":
+            headdim = model.layers[0].mixer.headdim
+            step = headdim // math.gcd(2, headdim)
+            level_widths = list(range(min(level_widths), max(level_widths) + 1, step))
+        self.layer_widths = torch.tensor(level_widths, device=device)
         self.params = sum(p.numel() for p in model.parameters())
         self.gx = torch.from_numpy(train_x).to(device)
         self.gy = torch.from_numpy(train_y).to(device)
@@ -103,7 +109,7 @@ class Trainer:
             return (total + term(features, logits, narrow_targets[:n], widest[:n])) / (len(self.widths) + 1)
 
     def draw_mix(self, generator):
-        """--mix-samples width lists: each layer's width drawn uniformly from the trained levels' (None when off)."""
+        """--mix-samples width lists: each layer's width drawn uniformly from --mix-widths' (None when off)."""
         if not self.args.mix_samples:
             return None
         choice = torch.randint(len(self.layer_widths), (self.args.mix_samples, self.model.n_layer), device=self.device,

@@ -53,6 +53,17 @@ class GoldenTest(unittest.TestCase):
                 self.assertLess(rel_l2(f[i], self.io[f"features.{key}"][i].double()), 1e-4, key)
                 self.assertLess(rel_l2(logits[i], self.io[f"logits.{key}"][i].double()), 1e-4, key)
 
+    def test_widths_between_the_levels_alike(self):
+        # whole heads (headdim 4: every 2 of width) that are no level's, per layer
+        x = self.io["input"].double()
+        cases = [[126, 66, 34, 18], [18, 34, 66, 126], [98, 98, 50, 50]]
+        with torch.no_grad():
+            f, logits = self.model(x[:len(cases)], sample_widths=torch.tensor(cases))
+            for i, widths in enumerate(cases):
+                f_sliced, logits_sliced = self.model(x[i:i + 1], widths)
+                self.assertLess(rel_l2(f[i], f_sliced[0]), 1e-6, str(widths))
+                self.assertLess(rel_l2(logits[i], logits_sliced[0]), 1e-6, str(widths))
+
     def test_chunked_scan_reproduces_the_golden_vectors(self):
         matmamba.scan = matmamba.chunked_scan
         try:

@@ -94,6 +94,24 @@ class MixNMatchSamplesTest(unittest.TestCase):
         self.assertEqual(set(torch.cat(mixes).flatten().tolist()), {32, 8, 4})  # D 32: widths D, D/4, D/8
         self.assertIsNone(trainer_for("--levels", "1,8").draw_mix(g))
 
+    def test_with_mix_widths_heads_every_width_between_the_levels_in_whole_heads(self):
+        # D 32, headdim 1: every width from D/8 = 4 to D = 32
+        trainer = trainer_for("--levels", "1,4,8", "--mix-samples", "4", "--mix-widths", "heads")
+        self.assertEqual(trainer.layer_widths.tolist(), list(range(4, 33)))
+        g = torch.Generator().manual_seed(0)
+        drawn = set(torch.cat([trainer.draw_mix(g) for _ in range(64)]).flatten().tolist())
+        self.assertLessEqual(drawn, set(range(4, 33)))
+        self.assertTrue(drawn - {32, 8, 4}, "widths between the levels are drawn")
+        # D 256 (the shipped shape), headdim 8: a width's 2w channels are whole heads every 4
+        args = train.parse(["--data", "-", "--out", "-", "--epochs", "1", "--levels", "1,8", "--mix-samples", "4",
+                            "--mix-widths", "heads"])
+        model = MatMambaVision.from_config(train.make_config(args))
+        images = np.zeros((args.batch, 32, 32, 3), dtype=np.uint8)
+        wide = Trainer(model, args, torch.device("cpu"), images, np.zeros(args.batch, dtype=np.int64), lambda m: None)
+        self.assertEqual(wide.layer_widths.tolist(), list(range(32, 257, 4)))
+        with self.assertRaises(SystemExit):
+            train.parse(["--data", "-", "--out", "-", "--epochs", "1", "--mix-widths", "heads"])
+
     def test_the_mixed_images_add_one_term_alike(self):
         trainer = trainer_for("--levels", "1,8", "--mix-samples", "3", "--align", "0.5")
         torch.manual_seed(1)

@@ -38,12 +38,11 @@ class Trainer:
         self.widths = [model.level_widths(k) for k in sorted(self.levels)]  # the widest first
         # the widths a Mix'n'Match sample's layers are drawn from: the trained levels', or (--mix-widths heads) every
         # width from the narrowest level's to the widest's whose 2w channels are whole heads
-        level_widths = [w[0] for w in self.widths]
+        drawn = [w[0] for w in self.widths]
         if args.mix_widths == "heads":
             headdim = model.layers[0].mixer.headdim
-            step = headdim // math.gcd(2, headdim)
-            level_widths = list(range(min(level_widths), max(level_widths) + 1, step))
-        self.layer_widths = torch.tensor(level_widths, device=device)
+            drawn = list(range(min(drawn), max(drawn) + 1, headdim // math.gcd(2, headdim)))
+        self.layer_widths = torch.tensor(drawn, device=device)
         self.params = sum(p.numel() for p in model.parameters())
         self.gx = torch.from_numpy(train_x).to(device)
         self.gy = torch.from_numpy(train_y).to(device)

@@ -38,6 +38,9 @@ uint32_t shuffle(unsigned int mask, uint32_t bits, int from);
 void gather(const uint32_t* mine, int words, uint32_t (*all)[16]);
 // The running block's dynamic shared memory (the launch's size, fresh for each block and filled with a NaN pattern).
 float* dynamic_shared();
+// The calling thread's asynchronous copies: issued (from nullptr: zeros), then all done at its wait.
+void copy_async(void* to, const void* from, size_t bytes);
+void copy_async_wait();
 [[noreturn]] void fail(const char* what);
 }  // namespace emu
 
@@ -129,22 +132,21 @@ inline float* dynamic_shared() {
     return emu::dynamic_shared();
 }
 
-// cp.async of a word of T (4, 8 or 16 bytes) from global to shared memory, or of zeros where not `load`: done at once
-// (a thread that reads the word before the __syncwarp or barrier after copy_async_wait shows: NaN); both
-// addresses must be aligned to the word, as on the GPU.
+// cp.async of a word of T (4, 8 or 16 bytes) from global to shared memory, or of zeros where not `load`: the copy lands
+// when the thread waits (copy_async_wait), the latest a GPU may complete it, so a thread that reads the word before
+// then, or before the __syncwarp or barrier after another thread's wait, reads the NaN pattern; a thread that ends with
+// copies not waited for fails. Both addresses must be aligned to the word, as on the GPU.
 template <typename T> inline void copy_async(T* to, const T* from, bool load) {
     static_assert(sizeof(T) == 4 || sizeof(T) == 8 || sizeof(T) == 16, "cp.async copies 4, 8 or 16 bytes");
     if ((uintptr_t) to % sizeof(T) != 0 || (load && (uintptr_t) from % sizeof(T) != 0)) {
         emu::fail("an asynchronous copy between addresses not aligned to its word");
     }
-    if (load) {
-        memcpy(to, from, sizeof(T));
-    } else {
-        memset(to, 0, sizeof(T));
-    }
+    emu::copy_async(to, load ? from : nullptr, sizeof(T));
 }
 
-inline void copy_async_wait() {}
+inline void copy_async_wait() {
+    emu::copy_async_wait();
+}
 
 // mixer.cu's 16-byte word of four floats (x, y, z, w), complete where a kernel calls load_rows4_if.
 struct Rows4;

@@ -157,10 +157,18 @@ emu_switch:
 static const size_t fiber_stack = 256 * 1024;
 static const int max_block = 1024;
 
+// An asynchronous copy a thread has issued and not yet waited for: `bytes` from `from` (nullptr: zeros) to `to`.
+struct PendingCopy {
+    void* to;
+    const void* from;
+    size_t bytes;
+};
+
 struct Fiber {
     void* sp;
     char* stack;
     bool done;
+    std::vector<PendingCopy> copies;
 };
 
 // A barrier's state: threads still running, threads waiting at it, and releases so far.
@@ -258,8 +266,26 @@ float* dynamic_shared() {
     return shared_memory;
 }
 
+void copy_async(void* to, const void* from, size_t bytes) {
+    fibers[current].copies.push_back(PendingCopy{to, from, bytes});
+}
+
+void copy_async_wait() {
+    for (const PendingCopy& c : fibers[current].copies) {
+        if (c.from != nullptr) {
+            std::memcpy(c.to, c.from, c.bytes);
+        } else {
+            std::memset(c.to, 0, c.bytes);
+        }
+    }
+    fibers[current].copies.clear();
+}
+
 [[noreturn]] static void fiber_entry() {
     body();
+    if (!fibers[current].copies.empty()) {
+        fail("a thread ended with asynchronous copies it never waited for");
+    }
     int w = current / 32;
     fibers[current].done = true;
     lanes_live[w] &= ~(1u << (current % 32));
@@ -287,6 +313,7 @@ static void start_fiber(int t) {
     control[1] = 0x037F;             // x87 control word at reset
     f.sp = sp;
     f.done = false;
+    f.copies.clear();
 }
 
 static void map_shared(unsigned int shared) {

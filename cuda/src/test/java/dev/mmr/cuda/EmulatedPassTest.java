@@ -13,10 +13,12 @@ import dev.mmr.encoder.SafeTensors;
 import dev.mmr.encoder.Tensor;
 import dev.mmr.encoder.WeightSource;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -221,6 +223,28 @@ class EmulatedPassTest {
                 e.getMessage());
     }
 
+    @Test
+    void aTensorScanGivenLessSharedMemoryThanItLaysOutIsStopped() throws Exception {
+        assumeEmulator("EmulatedPassTest shared memory fault");
+        Map<String, Tensor> golden = SafeTensors.read(GpuTests.testResource("golden/golden_a.io.safetensors"));
+        Checkpoint checkpoint = Checkpoint.read(GpuTests.home().resolve("models/golden-tiny"));
+        ModelConfig config = checkpoint.config();
+        // the tensor scan's launches given 64 bytes less than LaunchGeometry sizes
+        UnaryOperator<List<PassPlan.Step>> shortOfShared = steps -> steps.stream().map(step ->
+                step instanceof PassPlan.Launch l && l.kernel() == Kernel.SSD_TENSOR
+                        ? (PassPlan.Step) new PassPlan.Launch(l.kernel(), new LaunchGeometry(l.geometry().grid(),
+                                l.geometry().block(), l.geometry().shared() - 64), l.args())
+                        : step).toList();
+        Emulator.EmulatorException e = assertThrows(Emulator.EmulatorException.class, () -> forward(config,
+                name -> checkpoint.tensor(name).data(), Precision.BF16, KernelBuild.of(config, HOPPER, Precision.BF16),
+                ScanForm.TENSOR, Arrays.copyOf(golden.get("input").data(), 3 * config.imageSize() * config.imageSize()), 1,
+                GpuTests.uniform(config.nLayer(), config.dModel()), 0,
+                shortOfShared));
+        System.out.println("emulator stopped the tensor scan short of shared memory: " + e.getMessage());
+        assertTrue(e.getMessage().contains("kernel ssd_tensor") && e.getMessage().contains("of shared memory"),
+                e.getMessage());
+    }
+
     private static void assertGolden(KernelBuild build, Precision precision, ScanForm scan, String name, int[] widths,
                                      double tolerance) throws Exception {
         Map<String, Tensor> golden = SafeTensors.read(GpuTests.testResource("golden/golden_a.io.safetensors"));
@@ -240,10 +264,16 @@ class EmulatedPassTest {
     private static NetworkOutput forward(ModelConfig config, WeightSource source, Precision precision, KernelBuild build,
                                          ScanForm scan, float[] pixels, int batch, int[] widths, long scheduleSeed)
             throws Exception {
+        return forward(config, source, precision, build, scan, pixels, batch, widths, scheduleSeed, UnaryOperator.identity());
+    }
+
+    private static NetworkOutput forward(ModelConfig config, WeightSource source, Precision precision, KernelBuild build,
+                                         ScanForm scan, float[] pixels, int batch, int[] widths, long scheduleSeed,
+                                         UnaryOperator<List<PassPlan.Step>> edit) throws Exception {
         EmulatedMemory memory = new EmulatedMemory();
         try (DeviceWeights weights = new DeviceWeights(config, source, precision == Precision.BF16, memory)) {
             return emulator(build).forward(config, memory, weights.addresses(), precision, scan, pixels, batch, widths,
-                    scheduleSeed);
+                    scheduleSeed, edit);
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -100,11 +101,12 @@ final class Emulator {
     /**
      * One forward pass of {@code batch} images at {@code widths} with the scan in form {@code scan} (as it runs in
      * {@code precision}: {@link ScanForm#in}), as {@link ForwardPass} queues it: the workspace's buffers are allocated in {@code memory} (each apart, so a step that
-     * strays from its buffer faults), the pixels uploaded, the plan run, and the features and logits read back.
+     * strays from its buffer faults), the pixels uploaded, the plan run ({@code edit} may change its steps first, as
+     * a test of the emulator's own checks does), and the features and logits read back.
      */
     NetworkOutput forward(ModelConfig config, EmulatedMemory memory, WeightAddresses weights, Precision precision,
-                          ScanForm scan, float[] pixels, int batch, int[] widths, long scheduleSeed)
-            throws IOException, InterruptedException {
+                          ScanForm scan, float[] pixels, int batch, int[] widths, long scheduleSeed,
+                          UnaryOperator<List<PassPlan.Step>> edit) throws IOException, InterruptedException {
         scan = scan.in(precision);
         WorkspaceLayout layout = new WorkspaceLayout(config, build, batch, scan);
         Map<Buffer, Long> at = new EnumMap<>(Buffer.class);
@@ -117,7 +119,7 @@ final class Emulator {
             } else {
                 memory.upload(at.get(Buffer.PIXELS), pixels);
             }
-            List<PassPlan.Step> steps = PassPlan.of(config, build, scan, weights, at::get, batch, widths);
+            List<PassPlan.Step> steps = edit.apply(PassPlan.of(config, build, scan, weights, at::get, batch, widths));
             List<float[]> out = run(memory, steps, precision,
                     List.of(new Output(at.get(Buffer.FEATURES), batch * config.dModel()),
                             new Output(at.get(Buffer.LOGITS), batch * config.nClasses())), scheduleSeed);

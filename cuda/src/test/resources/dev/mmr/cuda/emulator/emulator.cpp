@@ -55,6 +55,24 @@ struct Allocation {
 static std::map<uint64_t, Allocation> allocations;
 static const long page = sysconf(_SC_PAGESIZE);
 
+// `bytes` of host memory (filled with a NaN pattern) in a mapping of their own that ends where they do, at a page that
+// faults when touched: the mapping's start and size (for munmap) and the first byte.
+struct Guarded {
+    void* mapping;
+    size_t mapped;
+    char* host;
+};
+
+static Guarded map_guarded(uint64_t bytes, const std::string& what) {
+    uint64_t span = (bytes + page - 1) / page * page;
+    void* base = mmap(nullptr, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED || mprotect((char*) base + span, page, PROT_NONE) != 0) {
+        fail("out of host memory for " + what);
+    }
+    std::memset(base, 0xFF, span);
+    return Guarded{base, span + page, (char*) base + span - bytes};
+}
+
 static void allocate(uint64_t address, uint64_t bytes) {
     if (bytes == 0) {
         fail("an allocation of 0 bytes at " + std::to_string(address));
@@ -64,14 +82,9 @@ static void allocate(uint64_t address, uint64_t bytes) {
         (next != allocations.begin() && std::prev(next)->second.address + std::prev(next)->second.bytes > address)) {
         fail("allocations overlap at " + std::to_string(address));
     }
-    uint64_t span = (bytes + page - 1) / page * page;
-    void* base = mmap(nullptr, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (base == MAP_FAILED || mprotect((char*) base + span, page, PROT_NONE) != 0) {
-        fail("out of host memory for an allocation of " + std::to_string(bytes) + " bytes");
-    }
-    // Fresh device memory is not zero: fill it with a NaN pattern so a read of something never written shows.
-    std::memset(base, 0xFF, span);
-    allocations[address] = Allocation{address, bytes, (char*) base + span - bytes};
+    // Fresh device memory is not zero: the NaN pattern shows a read of something never written.
+    allocations[address] = Allocation{address, bytes,
+                                      map_guarded(bytes, "an allocation of " + std::to_string(bytes) + " bytes").host};
 }
 
 // The allocation holding device address `address`, or a failure naming `what`.
@@ -95,8 +108,7 @@ static char* host(uint64_t address, uint64_t bytes, const std::string& what) {
 
 // The running launch's dynamic shared memory: its end (the launch's size rounded up to 16 bytes) meets a page that faults
 // when touched, as a device allocation's does, so a kernel that lays out more than its launch gives stops the run.
-static char* shared_mapping;
-static size_t shared_mapping_bytes;
+static Guarded shared_mapping;
 static float* shared_memory;
 static size_t shared_bytes;
 
@@ -317,18 +329,12 @@ static void start_fiber(int t) {
 }
 
 static void map_shared(unsigned int shared) {
-    if (shared_mapping != nullptr) {
-        munmap(shared_mapping, shared_mapping_bytes);
+    if (shared_mapping.mapping != nullptr) {
+        munmap(shared_mapping.mapping, shared_mapping.mapped);
     }
     shared_bytes = (shared + 15u) / 16u * 16u;
-    size_t span = (shared_bytes + page - 1) / page * page;
-    shared_mapping_bytes = span + page;
-    void* base = mmap(nullptr, shared_mapping_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (base == MAP_FAILED || mprotect((char*) base + span, page, PROT_NONE) != 0) {
-        fail("out of host memory for " + std::to_string(shared) + " bytes of shared memory");
-    }
-    shared_mapping = (char*) base;
-    shared_memory = (float*) (shared_mapping + span - shared_bytes);
+    shared_mapping = map_guarded(shared_bytes, std::to_string(shared) + " bytes of shared memory");
+    shared_memory = (float*) shared_mapping.host;
 }
 
 // Runs every thread of every block of a 1-D launch with `shared` bytes of dynamic shared memory a block.

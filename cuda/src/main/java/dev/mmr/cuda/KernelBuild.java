@@ -22,8 +22,12 @@ import java.util.List;
  * @param bf16         whether product inputs are bfloat16 (else float32)
  * @param xCopy        activations the tensor scan loads as one word when it stages a head's x ({@link #xCopy(int, int,
  *                     boolean)})
+ * @param tilesWithinHeads whether every n-tile of the tensor scan's products (8 channels from a multiple of 8) lies
+ *                     within one head, headdim being a multiple of 8 (every released shape): its channels then share
+ *                     their decays, which the scan computes once a tile
  */
-record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePerLane, boolean bf16, int xCopy) {
+record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePerLane, boolean bf16, int xCopy,
+                   boolean tilesWithinHeads) {
     /** The kernel sources, compiled one NVRTC program each, and the header they share. */
     static final List<String> SOURCES = List.of("embed.cu", "mixer.cu");
     static final String HEADER = "common.cuh";
@@ -47,6 +51,8 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
         }
     }
 
+    /** Channels of one n-tile of the tensor scan's products (mma.sync's n). */
+    static final int TENSOR_TILE = 8;
     /** Consecutive tokens of an image one conv_bc_dt thread covers. */
     static final int CONV_TOKENS = 8;
     /** The widest residual row the row kernels hold in registers (embed.cu: 32 lanes x MMR_ROW_PER_LANE). */
@@ -67,7 +73,8 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
             split *= 2;
         }
         boolean bf16 = precision == Precision.BF16;
-        return new KernelBuild(arch, n, config.dConv(), split, statePerLane(n, split), bf16, xCopy(n, config.headdim(), bf16));
+        return new KernelBuild(arch, n, config.dConv(), split, statePerLane(n, split), bf16, xCopy(n, config.headdim(), bf16),
+                config.headdim() % TENSOR_TILE == 0);
     }
 
     /**
@@ -122,6 +129,9 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
                 "-DMMR_X_COPY=" + xCopy));
         if (bf16) {
             options.add("-DMMR_BF16");
+        }
+        if (tilesWithinHeads) {
+            options.add("-DMMR_TILES_WITHIN_HEADS");
         }
         return options;
     }

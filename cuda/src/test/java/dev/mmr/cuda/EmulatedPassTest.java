@@ -75,7 +75,8 @@ class EmulatedPassTest {
     @MethodSource("goldenScanBuilds")
     void everyScanSpecialisationReproducesTheGoldenVectors(int split, int statePerLane) throws Exception {
         assumeEmulator("EmulatedPassTest golden scan build " + split + "/" + statePerLane);
-        KernelBuild build = new KernelBuild(HOPPER, 64, 4, split, statePerLane, false, KernelBuild.xCopy(64, 4, false));
+        KernelBuild build = new KernelBuild(HOPPER, 64, 4, split, statePerLane, false, KernelBuild.xCopy(64, 4, false),
+                false);
         assertGolden(build, Precision.FP32, ScanForm.RECURRENT, "level1", GpuTests.uniform(4, 128), 1e-4);
         assertGolden(build, Precision.FP32, ScanForm.RECURRENT, "mix1", new int[] {16, 32, 64, 128}, 1e-4);
     }
@@ -117,7 +118,7 @@ class EmulatedPassTest {
         KernelBuild released = KernelBuild.of(config, HOPPER, Precision.FP32);
         int split = released.stateSplit() * 4;
         KernelBuild plain = new KernelBuild(HOPPER, dState, 4, split, KernelBuild.statePerLane(dState, split), false,
-                released.xCopy());
+                released.xCopy(), released.tilesWithinHeads());
         WeightSource weights = BenchmarkModels.randomWeights(config);
         int batch = 2;
         float[] pixels = randomPixels(config, batch);

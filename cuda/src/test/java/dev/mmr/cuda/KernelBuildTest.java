@@ -24,9 +24,10 @@ class KernelBuildTest {
         assertEquals(List.of("--gpu-architecture=sm_90", "-std=c++17", "-lineinfo", "-DMMR_D_STATE=128", "-DMMR_D_CONV=4",
                 "-DMMR_STATE_SPLIT=2", "-DMMR_STATE_PER_LANE=64", "-DMMR_SCAN_WARPS=4", "-DMMR_CONV_TOKENS=8",
                 "-DMMR_TENSOR_CHANNELS=64", "-DMMR_TENSOR_THREADS=256", "-DMMR_TENSOR_ROW_PAD=5", "-DMMR_DT_GROUP=8",
-                "-DMMR_X_COPY=4"), m35.options());
+                "-DMMR_X_COPY=4", "-DMMR_TILES_WITHIN_HEADS"), m35.options());
         assertTrue(m135.options().contains("-DMMR_BF16"));
         assertFalse(m35.options().contains("-DMMR_BF16"));
+        assertTrue(m135.tilesWithinHeads());
     }
 
     @Test
@@ -55,9 +56,9 @@ class KernelBuildTest {
         }
         assertEquals(1, KernelBuild.of(new ModelConfig(128, 1, 10, 4, 32, 64, 4, 2, 1e-5), 90, Precision.FP32).stateSplit());
         assertEquals(24, KernelBuild.statePerLane(22, 1));
-        assertThrows(IllegalArgumentException.class, () -> new KernelBuild(90, 64, 4, 3, 24, false, 4));
-        assertThrows(IllegalArgumentException.class, () -> new KernelBuild(90, 64, 4, 2, 30, false, 4));
-        assertThrows(IllegalArgumentException.class, () -> new KernelBuild(90, 64, 1, 1, 64, false, 4));
+        assertThrows(IllegalArgumentException.class, () -> new KernelBuild(90, 64, 4, 3, 24, false, 4, false));
+        assertThrows(IllegalArgumentException.class, () -> new KernelBuild(90, 64, 4, 2, 30, false, 4, false));
+        assertThrows(IllegalArgumentException.class, () -> new KernelBuild(90, 64, 1, 1, 64, false, 4, false));
     }
 
     @Test
@@ -90,10 +91,19 @@ class KernelBuildTest {
                 }
             }
         }
-        assertThrows(IllegalArgumentException.class, () -> new KernelBuild(90, 64, 4, 1, 64, true, 16));
-        assertThrows(IllegalArgumentException.class, () -> new KernelBuild(90, 22, 4, 1, 24, true, 8));
-        assertThrows(IllegalArgumentException.class, () -> new KernelBuild(90, 64, 4, 1, 64, false, 3));
-        assertThrows(IllegalArgumentException.class, () -> new KernelBuild(90, 64, 4, 1, 64, true, 1));
+        assertThrows(IllegalArgumentException.class, () -> new KernelBuild(90, 64, 4, 1, 64, true, 16, false));
+        assertThrows(IllegalArgumentException.class, () -> new KernelBuild(90, 22, 4, 1, 24, true, 8, false));
+        assertThrows(IllegalArgumentException.class, () -> new KernelBuild(90, 64, 4, 1, 64, false, 3, false));
+        assertThrows(IllegalArgumentException.class, () -> new KernelBuild(90, 64, 4, 1, 64, true, 1, false));
+    }
+
+    @Test
+    void theTensorScanSharesDecaysByTileOnlyWhereEveryTileLiesWithinOneHead() {
+        for (int headdim : new int[] {2, 4, 6, 8, 16, 24, 32}) {
+            KernelBuild b = KernelBuild.of(new ModelConfig(32 * headdim, 1, 10, 4, 32, 16, 4, 2, 1e-5), 90, Precision.BF16);
+            assertEquals(headdim % 8 == 0, b.tilesWithinHeads(), "headdim " + headdim);
+            assertEquals(b.tilesWithinHeads(), b.options().contains("-DMMR_TILES_WITHIN_HEADS"), "headdim " + headdim);
+        }
     }
 
     @Test

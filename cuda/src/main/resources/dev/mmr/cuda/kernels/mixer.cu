@@ -757,7 +757,10 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         const float* cum = cums + (head < 0 ? 0 : head) * padded;
         mus[e] = j > 0 && j < spans - 1 && head >= 0 ? __expf(cum[16 * j + 15] - cum[16 * j - 1]) : 1.0f;
     }
-    // The spans before the last: B = step_s xc_s exp(cum_(e_j) - cum_s) at each lane's span offsets, packed once.
+    // The spans before the last: B = step_s xc_s exp(cum_(e_j) - cum_s) at each lane's span offsets, packed once. A
+    // warp packs one n-tile of one span (blockDim is whole warps). Where a tile's 8 channels are one head's, its 16
+    // tokens' factors step_s exp(cum_(e_j) - cum_s) are the same for all of them: lane l computes token l % 16's, and
+    // each lane takes its four from those lanes.
     for (int f = threadIdx.x; f < (spans - 1) * MMR_TENSOR_TILES * 32; f += blockDim.x) {
         const int reader = f % 32;
         const int c = 8 * (f / 32 % MMR_TENSOR_TILES) + reader / 4;
@@ -767,11 +770,20 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         const float* step = steps + (head < 0 ? 0 : head) * padded;
         const float spanEnd = cum[s0 + 15];
         float b[4];
+#ifdef MMR_TILES_WITHIN_HEADS
+        const float factor = step[s0 + reader % 16] * __expf(spanEnd - cum[s0 + reader % 16]);
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+            const int offset = span_offset(e, reader % 4);
+            b[e] = xs[c * xStride + s0 + offset] * __shfl_sync(0xffffffffu, factor, offset);
+        }
+#else
 #pragma unroll
         for (int e = 0; e < 4; e++) {
             const int s = s0 + span_offset(e, reader % 4);
             b[e] = xs[c * xStride + s] * (step[s] * __expf(spanEnd - cum[s]));
         }
+#endif
         bs[f] = pack_b(b);
     }
     __syncthreads();
@@ -820,16 +832,28 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
                 mma_span(acc[nt], frag, b[32 * nt]);
             }
         }
-        // Each row's exp(cum_t - cum_(e_(i-1))), the factor the spans before still lack.
+        // Each row's exp(cum_t - cum_(e_(i-1))), the factor the spans before still lack: where a tile's channels are
+        // one head's, two a tile (the lane's two rows), else one an accumulator.
         if (i > 0) {
 #pragma unroll
             for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
+#ifdef MMR_TILES_WITHIN_HEADS
+                const int h = headOf[8 * nt];
+                const float* cum = cums + (h < 0 ? 0 : h) * padded;
+                const float first = __expf(cum[t0 + g] - cum[t0 - 1]);
+                const float second = __expf(cum[t0 + g + 8] - cum[t0 - 1]);
+                acc[nt][0] *= first;
+                acc[nt][1] *= first;
+                acc[nt][2] *= second;
+                acc[nt][3] *= second;
+#else
 #pragma unroll
                 for (int v = 0; v < 4; v++) {
                     const int h = headOf[8 * nt + 2 * q + (v & 1)];
                     const float* cum = cums + (h < 0 ? 0 : h) * padded;
                     acc[nt][v] *= __expf(cum[t0 + g + 8 * (v >> 1)] - cum[t0 - 1]);
                 }
+#endif
             }
         }
         // The diagonal span, per head: CB[t][s] exp(cum_t - cum_s) for s <= t, times step_s xc_s of its channels.

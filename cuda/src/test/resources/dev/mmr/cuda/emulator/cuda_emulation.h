@@ -44,6 +44,11 @@ void copy_async_wait();
 [[noreturn]] void fail(const char* what);
 }  // namespace emu
 
+// CUDA's vector type of two floats, 8-byte aligned as on the GPU.
+struct alignas(8) float2 {
+    float x, y;
+};
+
 inline unsigned int __float_as_uint(float v) {
     unsigned int u;
     memcpy(&u, &v, sizeof u);

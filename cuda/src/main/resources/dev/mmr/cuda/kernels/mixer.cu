@@ -673,8 +673,9 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         }
         copy_async_wait();
         __syncwarp();
-        // Not unrolled: unrolled, nvcc's TF32 build at N 256 spilled 4 bytes.
-#pragma unroll 1
+        // Two tokens at a time, so that one token's loads, convolution and SiLU overlap the other's (one at a time each
+        // waited for the last; wholly unrolled, nvcc's builds at N 256 spill 8 to 16 bytes).
+#pragma unroll 2
         for (int t = t0; t < t1; t++) {
             const float x = t < tokens ? act_value(staged[t * MMR_TENSOR_CHANNELS + c]) : 0.0f;
             const float xc = silu(conv_step(window, weight, bias, x));

@@ -650,8 +650,8 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         for (int t = t0 + lane() / (32 / MMR_X_COPY); t < copied; t += MMR_X_COPY) {
             copy_async((XUnit*) (staged + t * MMR_TENSOR_CHANNELS + copyChannel),
                        (const XUnit*) (from + (long long) t * inStride), copyLive);
-            // The same word of z, which the epilogue gates these tokens with, fetched into L2 meanwhile, so that the
-            // epilogue's loads find it there rather than waiting for DRAM.
+            // The same word of z (a head's z columns are the headdim before its x), which the epilogue gates these
+            // tokens with, fetched into L2 meanwhile, so that the epilogue's loads find it there rather than in DRAM.
             if (copyLive) {
                 prefetch_l2(from + ((long long) t * inStride - headdim));
             }
@@ -772,7 +772,8 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         const float spanEnd = cum[s0 + 15];
         float b[4];
 #ifdef MMR_TILES_WITHIN_HEADS
-        const float factor = step[s0 + reader % 16] * __expf(spanEnd - cum[s0 + reader % 16]);
+        const int s = s0 + reader % 16;
+        const float factor = step[s] * __expf(spanEnd - cum[s]);
 #pragma unroll
         for (int e = 0; e < 4; e++) {
             const int offset = span_offset(e, reader % 4);

@@ -55,7 +55,7 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
     static final int TENSOR_TILE = 8;
     /** Consecutive tokens of an image one conv_bc_dt thread covers. */
     static final int CONV_TOKENS = 8;
-    /** The widest residual row the row kernels hold in registers (embed.cu: 32 lanes x MMR_ROW_PER_LANE). */
+    /** The widest residual row the row kernels hold in registers (embed.cu: 32 lanes x MMR_ROW_QUADS quads of 4). */
     static final int MAX_D_MODEL = 1024;
 
     static KernelBuild of(ModelConfig config, int arch, Precision precision) {
@@ -63,6 +63,7 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
             throw new IllegalArgumentException("the cuda backend's row kernels hold a residual row in registers: d_model at"
                     + " most " + MAX_D_MODEL + ", this model has " + config.dModel());
         }
+        // Also what the row kernels' 16-byte quads rely on (embed.cu): d_model a multiple of 4.
         if (config.headdim() % 2 != 0) {
             throw new IllegalArgumentException("the cuda backend loads each head's z and x as pairs of channels: headdim"
                     + " (d_model / 32) must be even, d_model a multiple of 64; this model has d_model " + config.dModel());

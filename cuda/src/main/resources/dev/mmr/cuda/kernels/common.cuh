@@ -34,6 +34,12 @@ __device__ __forceinline__ float tanh_approx(float v) {
 }
 #endif
 
+// Four floats as one 16-byte word (four state rows' B or C values, four columns of a row): one load or store where it is
+// 16-byte aligned. Own types, so the sources need no CUDA headers under NVRTC.
+struct alignas(16) Floats4 {
+    float x, y, z, w;
+};
+
 template <typename T> __device__ __forceinline__ T from_float(float v);
 template <> __device__ __forceinline__ float from_float<float>(float v) {
     return v;

@@ -44,37 +44,69 @@ extern "C" __global__ void embed_tokens(const float* __restrict__ projected, con
     residual[i] = v + pos[(long long) tok * d + c];
 }
 
-// Values of a row each lane keeps in registers: lane l holds row[l + 32 k], k < MMR_ROW_PER_LANE, so rows are at
-// most 32 * MMR_ROW_PER_LANE wide (KernelBuild refuses wider models).
-#define MMR_ROW_PER_LANE 32
+// Values of a row each lane keeps in registers: lane l holds the four columns from 4 (l + 32 k), k < MMR_ROW_QUADS,
+// read and written as 16-byte words (d_model is a multiple of 64, KernelBuild, so every row and quad is 16-byte
+// aligned), so rows are at most 128 * MMR_ROW_QUADS wide (KernelBuild refuses wider models). Loads of 16 bytes keep
+// more of a row in flight per instruction than a lane's one float a load, for these kernels that only move memory.
+#define MMR_ROW_QUADS 8
+
+// The first column of a lane's k-th quad.
+__device__ __forceinline__ int quad_column(int k) {
+    return 4 * (lane() + 32 * k);
+}
+
+__device__ __forceinline__ Floats4 load_quad(const float* p) {
+    return *(const Floats4*) p;
+}
+
+// a * f + b, a column at a time.
+__device__ __forceinline__ Floats4 fma_quad(const Floats4& a, float f, const Floats4& b) {
+    return Floats4{fmaf(a.x, f, b.x), fmaf(a.y, f, b.y), fmaf(a.z, f, b.z), fmaf(a.w, f, b.w)};
+}
+
+// A quad of LayerNorm outputs, as one 16-byte word of floats or one 8-byte word of bfloat16 pairs.
+__device__ __forceinline__ void store_quad(float* at, const Floats4& v) {
+    *(Floats4*) at = v;
+}
+
+struct alignas(8) Bf16Quad {
+    unsigned int lo, hi;
+};
+
+__device__ __forceinline__ void store_quad(unsigned short* at, const Floats4& v) {
+    *(Bf16Quad*) at = Bf16Quad{pack_bf16(v.x, v.y), pack_bf16(v.z, v.w)};
+}
 
 // LayerNorm of a row of width d whose values the warp holds in registers (v, as above), written to `out` (float or
-// act_t). Each lane sums its values in index order, as a loop over the row in memory would.
+// act_t). Each lane sums its values in column order.
 template <typename T>
-__device__ __forceinline__ void layer_norm_row(const float (&v)[MMR_ROW_PER_LANE], T* out, const float* gain,
+__device__ __forceinline__ void layer_norm_row(const Floats4 (&v)[MMR_ROW_QUADS], T* out, const float* gain,
                                                const float* bias, int d, float eps) {
     float sum = 0.0f;
 #pragma unroll
-    for (int k = 0; k < MMR_ROW_PER_LANE; k++) {
-        if (lane() + 32 * k < d) {
-            sum += v[k];
+    for (int k = 0; k < MMR_ROW_QUADS; k++) {
+        if (quad_column(k) < d) {
+            sum += v[k].x + v[k].y + v[k].z + v[k].w;
         }
     }
-    float mean = warp_sum(sum) / d;
+    const float mean = warp_sum(sum) / d;
     float var = 0.0f;
 #pragma unroll
-    for (int k = 0; k < MMR_ROW_PER_LANE; k++) {
-        if (lane() + 32 * k < d) {
-            float x = v[k] - mean;
-            var += x * x;
+    for (int k = 0; k < MMR_ROW_QUADS; k++) {
+        if (quad_column(k) < d) {
+            const float x = v[k].x - mean, y = v[k].y - mean, z = v[k].z - mean, w = v[k].w - mean;
+            var += x * x + y * y + z * z + w * w;
         }
     }
-    float inv = 1.0f / sqrtf(warp_sum(var) / d + eps);
+    const float inv = 1.0f / sqrtf(warp_sum(var) / d + eps);
 #pragma unroll
-    for (int k = 0; k < MMR_ROW_PER_LANE; k++) {
-        int c = lane() + 32 * k;
+    for (int k = 0; k < MMR_ROW_QUADS; k++) {
+        const int c = quad_column(k);
         if (c < d) {
-            out[c] = from_float<T>((v[k] - mean) * inv * gain[c] + bias[c]);
+            const Floats4 g = load_quad(gain + c);
+            const Floats4 b = load_quad(bias + c);
+            store_quad(out + c, Floats4{(v[k].x - mean) * inv * g.x + b.x, (v[k].y - mean) * inv * g.y + b.y,
+                                        (v[k].z - mean) * inv * g.z + b.z, (v[k].w - mean) * inv * g.w + b.w});
         }
     }
 }
@@ -104,17 +136,16 @@ extern "C" __global__ void add_layer_norm(float* __restrict__ residual, const fl
     float* r = residual + row * d;
     const float* h = hidden + row * d;
     const float factor = first ? 0.0f : gate_norm(squares + row * squaresStride, groups, di, gateEps);
-    float v[MMR_ROW_PER_LANE];
+    Floats4 v[MMR_ROW_QUADS];
 #pragma unroll
-    for (int k = 0; k < MMR_ROW_PER_LANE; k++) {
-        int c = lane() + 32 * k;
+    for (int k = 0; k < MMR_ROW_QUADS; k++) {
+        const int c = quad_column(k);
         if (c < d) {
-            float x = r[c];
+            v[k] = load_quad(r + c);
             if (!first) {
-                x = fmaf(h[c], factor, x);
-                r[c] = x;
+                v[k] = fma_quad(load_quad(h + c), factor, v[k]);
+                store_quad(r + c, v[k]);
             }
-            v[k] = x;
         }
     }
     layer_norm_row(v, u + row * d, gain, bias, d, eps);
@@ -134,13 +165,13 @@ extern "C" __global__ void final_norm(const float* __restrict__ residual, const 
     long long row = (b + 1) * tokens - 1;
     float factor = gate_norm(squares + row * squaresStride, groups, di, gateEps);
     float* s = sum + b * d;
-    float v[MMR_ROW_PER_LANE];
+    Floats4 v[MMR_ROW_QUADS];
 #pragma unroll
-    for (int k = 0; k < MMR_ROW_PER_LANE; k++) {
-        int c = lane() + 32 * k;
+    for (int k = 0; k < MMR_ROW_QUADS; k++) {
+        const int c = quad_column(k);
         if (c < d) {
-            v[k] = fmaf(hidden[row * d + c], factor, residual[row * d + c]);
-            s[c] = v[k];
+            v[k] = fma_quad(load_quad(hidden + row * d + c), factor, load_quad(residual + row * d + c));
+            store_quad(s + c, v[k]);
         }
     }
     layer_norm_row(v, features + b * d, gain, bias, d, eps);

@@ -43,11 +43,6 @@
 // The scan keeps state / (product of the decays since it last folded them in); below this product it folds.
 #define MMR_FOLD_BELOW 1e-6f
 
-// Four state rows' B or C values, one 16-byte load (own types, so the source needs no CUDA headers under NVRTC).
-struct alignas(16) Rows4 {
-    float x, y, z, w;
-};
-
 // A head's step and decay for one token, as conv_bc_dt writes them.
 struct alignas(8) StepDecay {
     float step, decay;
@@ -169,7 +164,7 @@ extern "C" __global__ void ssm_scan(const act_t* __restrict__ in, int inStride, 
                                     const float* __restrict__ convBias, const float* __restrict__ skip,
                                     act_t* __restrict__ gated, float* __restrict__ squares, int squaresStride,
                                     int tokens, int di, int headdim) {
-    __shared__ Rows4 stage[2][2][MMR_STATE_PAD / 4];
+    __shared__ Floats4 stage[2][2][MMR_STATE_PAD / 4];
     const int blocksPerImage = (di + MMR_CHANNELS_PER_BLOCK - 1) / MMR_CHANNELS_PER_BLOCK;
     const int image = (int) (blockIdx.x / blocksPerImage);
     const int group = (int) (blockIdx.x % blocksPerImage) * MMR_SCAN_WARPS + (int) (threadIdx.x / 32);
@@ -260,13 +255,13 @@ extern "C" __global__ void ssm_scan(const act_t* __restrict__ in, int inStride, 
             scale = 1.0f;
         }
         const float u = __fdividef(xc * step, scale);
-        const Rows4* bRows = stage[t & 1][0];
-        const Rows4* cRows = stage[t & 1][1];
+        const Floats4* bRows = stage[t & 1][0];
+        const Floats4* cRows = stage[t & 1][1];
         float y0 = 0.0f, y1 = 0.0f, y2 = 0.0f, y3 = 0.0f;
 #pragma unroll
         for (int g = 0; g < MMR_STATE_PER_LANE / 4; g++) {
-            const Rows4 bv = bRows[g * MMR_STATE_SPLIT + part];
-            const Rows4 cv = cRows[g * MMR_STATE_SPLIT + part];
+            const Floats4 bv = bRows[g * MMR_STATE_SPLIT + part];
+            const Floats4 cv = cRows[g * MMR_STATE_SPLIT + part];
             state[4 * g] = fmaf(u, bv.x, state[4 * g]);
             state[4 * g + 1] = fmaf(u, bv.y, state[4 * g + 1]);
             state[4 * g + 2] = fmaf(u, bv.z, state[4 * g + 2]);
@@ -323,8 +318,8 @@ __device__ __forceinline__ void mma_tf32_m16n8k8(float (&d)[4], unsigned int a0,
 // the word holds whatever its registers held, which the caller must not let reach a stored result. A predicated
 // ld.global.nc.v4 rather than a conditional load in C++, whose zeros, written before the load, cost the TF32 build of
 // ssd_tensor spills.
-__device__ __forceinline__ Rows4 load_rows4_if(bool load, const float* p) {
-    Rows4 w;
+__device__ __forceinline__ Floats4 load_rows4_if(bool load, const float* p) {
+    Floats4 w;
     asm("{\n\t.reg .pred p;\n\tsetp.ne.b32 p, %4, 0;\n\t@p ld.global.nc.v4.f32 {%0, %1, %2, %3}, [%5];\n\t}"
         : "=f"(w.x), "=f"(w.y), "=f"(w.z), "=f"(w.w)
         : "r"((int) load), "l"(p));
@@ -361,7 +356,7 @@ __device__ __forceinline__ void prefetch_l2(const void* p) {
 
 // The block's dynamic shared memory (as many bytes as the launch gives), 16-byte aligned.
 __device__ __forceinline__ float* dynamic_shared() {
-    extern __shared__ Rows4 dynamicShared[];
+    extern __shared__ Floats4 dynamicShared[];
     return (float*) dynamicShared;
 }
 #endif
@@ -496,7 +491,7 @@ __device__ __forceinline__ void load_cb_span(float (&a)[2][4], const float* __re
 #pragma unroll
     for (int r = 0; r < 2; r++) {
         const int t = t0 + g + 8 * r;
-        const Rows4 w = load_rows4_if(t < tokens && s < tokens, cb + (long long) t * cbStride + s);
+        const Floats4 w = load_rows4_if(t < tokens && s < tokens, cb + (long long) t * cbStride + s);
         a[r][0] = w.x;
         a[r][1] = w.y;
         a[r][2] = w.z;

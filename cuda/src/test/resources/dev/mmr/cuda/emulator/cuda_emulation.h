@@ -165,13 +165,13 @@ inline void prefetch_l2(const void* p) {
     (void) *(const volatile unsigned char*) p;
 }
 
-// mixer.cu's 16-byte word of four floats (x, y, z, w), complete where a kernel calls load_rows4_if.
-struct Rows4;
+// common.cuh's 16-byte word of four floats (x, y, z, w), complete where a kernel calls load_rows4_if.
+struct Floats4;
 
 // The predicated 16-byte load (@p ld.global.nc.v4.f32): the four floats at p, which must be 16-byte aligned, where
 // `load`; else nothing is read and the word holds NaNs (a GPU leaves whatever its registers held), so a kernel whose
 // stored results depend on such values fails its comparisons.
-template <typename Word = Rows4> inline Word load_rows4_if(bool load, const float* p) {
+template <typename Word = Floats4> inline Word load_rows4_if(bool load, const float* p) {
     Word w;
     if (load) {
         if ((uintptr_t) p % 16 != 0) {

@@ -78,7 +78,7 @@ __device__ __forceinline__ void store_quad(unsigned short* at, const Floats4& v)
 }
 
 // LayerNorm of a row of width d whose values the warp holds in registers (v, as above), written to `out` (float or
-// act_t). Each lane sums its values in column order.
+// act_t). Each lane sums its quads in order, each quad's four columns first.
 template <typename T>
 __device__ __forceinline__ void layer_norm_row(const Floats4 (&v)[MMR_ROW_QUADS], T* out, const float* gain,
                                                const float* bias, int d, float eps) {

@@ -40,13 +40,10 @@ struct alignas(16) Floats4 {
     float x, y, z, w;
 };
 
-template <typename T> __device__ __forceinline__ T from_float(float v);
-template <> __device__ __forceinline__ float from_float<float>(float v) {
-    return v;
-}
-template <> __device__ __forceinline__ unsigned short from_float<unsigned short>(float v) {
-    return bf16_bits(v);
-}
+// Two 32-bit words as one 8-byte word (four bfloat16 values): one store where it is 8-byte aligned.
+struct alignas(8) Words2 {
+    unsigned int lo, hi;
+};
 
 #ifdef MMR_BF16
 typedef unsigned short act_t;
@@ -55,7 +52,11 @@ typedef float act_t;
 #endif
 
 __device__ __forceinline__ act_t to_act(float v) {
-    return from_float<act_t>(v);
+#ifdef MMR_BF16
+    return bf16_bits(v);
+#else
+    return v;
+#endif
 }
 
 // An activation as float32: a bfloat16's bits widened (exact), or the float itself.

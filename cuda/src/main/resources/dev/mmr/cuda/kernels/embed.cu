@@ -69,12 +69,8 @@ __device__ __forceinline__ void store_quad(float* at, const Floats4& v) {
     *(Floats4*) at = v;
 }
 
-struct alignas(8) Bf16Quad {
-    unsigned int lo, hi;
-};
-
 __device__ __forceinline__ void store_quad(unsigned short* at, const Floats4& v) {
-    *(Bf16Quad*) at = Bf16Quad{pack_bf16(v.x, v.y), pack_bf16(v.z, v.w)};
+    *(Words2*) at = Words2{pack_bf16(v.x, v.y), pack_bf16(v.z, v.w)};
 }
 
 // LayerNorm of a row of width d whose values the warp holds in registers (v, as above), written to `out` (float or

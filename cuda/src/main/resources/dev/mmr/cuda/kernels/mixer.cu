@@ -505,12 +505,6 @@ __device__ __forceinline__ void load_cb_span(float (&a)[2][4], const float* __re
 // 4k .. 4k + 3 of the first tile, lane 2k + 1 the same of the second, and each stores them as one 8-byte word, so a
 // warp's store fills whole 32-byte sectors where pairs filled half of each. Where di is not a multiple of 4 (rows not
 // 8-byte aligned) the two words go one at a time. In the other builds a pair is 8 bytes, four lanes a sector already.
-#ifdef MMR_BF16
-struct alignas(8) Words2 {
-    unsigned int lo, hi;
-};
-#endif
-
 template <int TILES>
 __device__ __forceinline__ void store_gate_tiles(act_t* __restrict__ gatedRow, const float (&acc)[MMR_TENSOR_TILES][4],
                                                  int nt0, int half, bool liveRow, int c0, int di, int q) {

@@ -1,6 +1,7 @@
 """A run stopped and resumed (twice, once mid-epoch) ends bit-identical to the same run uninterrupted, on the CPU:
 weights, AdamW state, EMA weights, every random generator, and the exported model. Damaged checkpoints and a
-changed recipe are refused; a run whose weights turn NaN stops without overwriting its last finite checkpoint.
+changed recipe are refused; a run whose weights turn NaN stops without overwriting its last finite checkpoint; a
+GPU's checkpoint resumes on the CPU, saying that its augmentation stream starts anew.
 Checkpoint parts of the shipped model's shape stay under the 16 MiB a file may have."""
 import contextlib
 import io
@@ -83,6 +84,8 @@ class ResumeTest(unittest.TestCase):
         self.assertEqual(self.run_trainer("split", "--resume", ckpt), "finished")
         self.assertTrue(checkpoint.read_manifest(ckpt)["finished"])
         self.assert_same_run("whole", "split")
+        with open(os.path.join(self.tmp, "split", "train_log.txt")) as log:
+            self.assertNotIn("another kind of device", log.read())
         (tensors, meta) = self.checkpoint_of("whole")
         self.assertIn("ema.head.weight", tensors)
         self.assertFalse(torch.equal(tensors["ema.head.weight"], tensors["model.head.weight"]))
@@ -164,6 +167,20 @@ class ResumeTest(unittest.TestCase):
         manifest = checkpoint.read_manifest(os.path.join(out, "checkpoint"))
         self.assertFalse(manifest["finished"])
         self.assertGreaterEqual(manifest["step"], 5)
+
+    def test_a_checkpoint_from_a_gpu_resumes_on_the_cpu_with_a_new_augmentation_stream(self):
+        self.run_trainer("crossed", "--epochs", "2", "--stop-at-step", "3")
+        ckpt = os.path.join(self.tmp, "crossed", "checkpoint")
+        tensors, meta = checkpoint.read(ckpt)
+        philox = torch.tensor([7, 0], dtype=torch.int64).view(torch.uint8)  # what a CUDA generator's get_state() holds
+        checkpoint.write(ckpt, {**tensors, "rng.augment": philox}, meta)
+        self.assertEqual(self.run_trainer("crossed", "--resume", ckpt), "finished")
+        with open(os.path.join(self.tmp, "crossed", "train_log.txt")) as log:
+            resumed = [line for line in log if "resumed from" in line]
+        self.assertEqual(len(resumed), 1)
+        self.assertIn("another kind of device's (16 bytes of state)", resumed[0])
+        self.assertIn("not bit for bit", resumed[0])
+        self.assertTrue(checkpoint.read_manifest(ckpt)["finished"])
 
     def test_resume_refuses_a_changed_recipe_or_epoch_count(self):
         self.run_trainer("changed", "--epochs", "3", "--stop-at-step", "2")

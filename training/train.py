@@ -183,8 +183,8 @@ def main(argv=None):
     model = MatMambaVision.from_config(config).to(device)
     trainer = Trainer(model, args, device, train_x, train_y, log)
     if resumed:
-        training_state.restore(trainer, *resumed)
-        log(f"resumed from {args.resume} at step {trainer.step} of {trainer.total_steps}")
+        note = training_state.restore(trainer, *resumed)
+        log(f"resumed from {args.resume} at step {trainer.step} of {trainer.total_steps}" + (f": {note}" if note else ""))
     log(f"model {trainer.params / 1e6:.2f}M params, levels {trainer.levels}, device {device}, {len(train_x)} training images, "
         f"{args.epochs or f'(a count chosen to train {args.train_within:.0f} s)'} epochs of {trainer.steps_per_epoch} steps, recipe {json.dumps(recipe)}")
     def training_left():

@@ -1,7 +1,11 @@
 """The full state of a training run as (tensors, JSON-able meta) for checkpoint.py, and its restoration: weights,
 AdamW state, EMA weights, the step (which fixes the schedule position and the epoch order), the epoch count, and
 every random generator a step draws from (python, numpy global and the mixup / CutMix generator, torch CPU, CUDA
-and the augmentation generator). Nothing is pickled: tensors go to safetensors, the rest to JSON."""
+and the augmentation generator). Nothing is pickled: tensors go to safetensors, the rest to JSON. A checkpoint
+written on a GPU resumes on the CPU and the other way round: all of it carries over but the augmentation generator,
+whose state belongs to its kind of device; that stream restarts from a seed drawn from the saved state, and restore
+says so."""
+import hashlib
 import random
 
 import numpy as np
@@ -33,6 +37,7 @@ def capture(trainer, recipe, finished):
 
 
 def restore(trainer, tensors, meta):
+    """Puts the saved state into `trainer`; returns a note for the log when the run cannot continue bit for bit."""
     device = trainer.device
     trainer.model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
     if trainer.ema:
@@ -48,7 +53,7 @@ def restore(trainer, tensors, meta):
     cuda = [tensors[f"rng.cuda.{i}"] for i in range(torch.cuda.device_count()) if f"rng.cuda.{i}" in tensors]
     if cuda:
         torch.cuda.set_rng_state_all(cuda)
-    trainer.aug_gen.set_state(tensors["rng.augment"])
+    note = restore_augment_generator(trainer.aug_gen, tensors["rng.augment"])
     py_version, py_state, py_gauss = meta["rng_python"]
     random.setstate((py_version, tuple(py_state), py_gauss))
     np_name, np_keys, np_pos, np_has_gauss, np_gauss = meta["rng_numpy"]
@@ -57,3 +62,16 @@ def restore(trainer, tensors, meta):
     trainer.epoch_loss = tensors["epoch_loss"].to(device)
     trainer.step = meta["step"]
     trainer.train_seconds = meta["train_seconds"]
+    return note
+
+
+def restore_augment_generator(generator, saved):
+    """The CPU generator's state (Mersenne Twister, 5056 bytes) and a CUDA one's (Philox seed and offset, 16 bytes)
+    do not convert: a state from the other kind of device seeds this one instead."""
+    if saved.numel() == generator.get_state().numel():
+        generator.set_state(saved)
+        return None
+    generator.manual_seed(int.from_bytes(hashlib.sha256(saved.numpy().tobytes()).digest()[:8], "little") >> 1)
+    return (f"the checkpoint's augmentation generator is another kind of device's ({saved.numel()} bytes of state); "
+            f"its stream restarts here from a seed drawn from that state, so the run goes on as a different draw of "
+            f"the same recipe, not bit for bit")

@@ -348,12 +348,6 @@ __device__ __forceinline__ void copy_async_wait() {
     asm volatile("cp.async.wait_all;" ::: "memory");
 }
 
-// Asks for the 32-byte sector of global memory at p (read-only for the kernel's run, inside an allocation) to be
-// fetched into L2, holding no register and waiting for nothing.
-__device__ __forceinline__ void prefetch_l2(const void* p) {
-    asm volatile("prefetch.global.L2 [%0];" : : "l"(p));
-}
-
 // The block's dynamic shared memory (as many bytes as the launch gives), 16-byte aligned.
 __device__ __forceinline__ float* dynamic_shared() {
     extern __shared__ Floats4 dynamicShared[];
@@ -639,11 +633,6 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         for (int t = t0 + lane() / (32 / MMR_X_COPY); t < copied; t += MMR_X_COPY) {
             copy_async((XUnit*) (staged + t * MMR_TENSOR_CHANNELS + copyChannel),
                        (const XUnit*) (from + (long long) t * inStride), copyLive);
-            // The same word of z (a head's z columns are the headdim before its x), which the epilogue gates these
-            // tokens with, fetched into L2 meanwhile, so that the epilogue's loads find it there rather than in DRAM.
-            if (copyLive) {
-                prefetch_l2(from + ((long long) t * inStride - headdim));
-            }
         }
         float weight[MMR_D_CONV];
         float window[MMR_D_CONV - 1];

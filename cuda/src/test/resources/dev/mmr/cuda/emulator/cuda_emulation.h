@@ -159,12 +159,6 @@ inline void copy_async_wait() {
     emu::copy_async_wait();
 }
 
-// prefetch.global.L2: nothing to fetch on the CPU, but the address is read, so that one outside every allocation
-// stops the run at its guard page as a load would.
-inline void prefetch_l2(const void* p) {
-    (void) *(const volatile unsigned char*) p;
-}
-
 // common.cuh's 16-byte word of four floats (x, y, z, w), complete where a kernel calls load_rows4_if.
 struct Floats4;
 

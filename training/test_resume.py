@@ -1,10 +1,12 @@
 """A run stopped and resumed (twice, once mid-epoch) ends bit-identical to the same run uninterrupted, on the CPU:
 weights, AdamW state, EMA weights, every random generator, and the exported model. Damaged checkpoints and a
 changed recipe are refused; a run whose weights turn NaN stops without overwriting its last finite checkpoint; a
-GPU's checkpoint resumes on the CPU, saying that its augmentation stream starts anew.
+GPU's checkpoint resumes on the CPU, saying that its augmentation stream starts anew; --export-now exports a paused
+run's weights and leaves its checkpoint as it was.
 Checkpoint parts of the shipped model's shape stay under the 16 MiB a file may have."""
 import contextlib
 import io
+import json
 import os
 import shutil
 import signal
@@ -181,6 +183,20 @@ class ResumeTest(unittest.TestCase):
         self.assertIn("another kind of device's (16 bytes of state)", resumed[0])
         self.assertIn("not bit for bit", resumed[0])
         self.assertTrue(checkpoint.read_manifest(ckpt)["finished"])
+
+    def test_export_now_exports_a_paused_run_and_leaves_its_checkpoint_to_finish_as_before(self):
+        self.run_trainer("early-whole", "--epochs", "2")
+        self.run_trainer("early", "--epochs", "2", "--stop-at-step", "3")
+        ckpt = os.path.join(self.tmp, "early", "checkpoint")
+        self.assertEqual(self.run_trainer("early", "--resume", ckpt, "--export-now"), "exported")
+        with open(os.path.join(self.tmp, "early", "metrics.json")) as f:
+            metrics = json.load(f)
+        self.assertEqual((metrics["steps"], metrics["total_steps"]), (3, 10))
+        self.assertEqual((checkpoint.read_manifest(ckpt)["step"], checkpoint.read_manifest(ckpt)["finished"]), (3, False))
+        self.assertEqual(self.run_trainer("early", "--resume", ckpt), "finished")
+        self.assert_same_run("early-whole", "early")
+        with self.assertRaises(SystemExit):
+            train.parse(["--data", "-", "--out", "-", "--epochs", "1", "--export-now"])
 
     def test_resume_refuses_a_changed_recipe_or_epoch_count(self):
         self.run_trainer("changed", "--epochs", "3", "--stop-at-step", "2")

@@ -107,7 +107,13 @@ def parse(argv):
                    help="seconds from start-up after which the run checkpoints and stops (leaving --stop-reserve for that)")
     r.add_argument("--stop-reserve", type=float, default=20.0, help="seconds kept for the checkpoint (and the export, when the last step is done)")
     r.add_argument("--stop-at-step", type=int, default=None, help="checkpoint and stop before this step (tests)")
+    r.add_argument("--export-now", action="store_true",
+                   help="with --resume: export the checkpoint's weights as they are, training no further (a run seen part-way, "
+                   "or one whose last steps need more memory than this machine has); metrics.json's steps and total_steps "
+                   "say how far it got, and the checkpoint is left as it was")
     args = ap.parse_args(argv)
+    if args.export_now and not args.resume:
+        ap.error("--export-now: for --resume (it exports a checkpoint's weights)")
     if args.resume and args.train_within is not None:
         ap.error("--train-within: a resumed run keeps its checkpoint's schedule")
     if not args.resume and (args.epochs is None) == (args.train_within is None):
@@ -184,11 +190,11 @@ def main(argv=None):
     trainer = Trainer(model, args, device, train_x, train_y, log)
     if resumed:
         note = training_state.restore(trainer, *resumed)
-        log(f"resumed from {args.resume} at step {trainer.step} of {trainer.total_steps}" + (f": {note}" if note else ""))
+        log(f"resumed from {args.resume} at step {trainer.step} of {trainer.total_steps}" + (f": {note}" if note and not args.export_now else ""))
     log(f"model {trainer.params / 1e6:.2f}M params, levels {trainer.levels}, device {device}, {len(train_x)} training images, "
         f"{args.epochs or f'(a count chosen to train {args.train_within:.0f} s)'} epochs of {trainer.steps_per_epoch} steps, recipe {json.dumps(recipe)}")
     def training_left():
-        return trainer.total_steps is None or trainer.step < trainer.total_steps
+        return not args.export_now and (trainer.total_steps is None or trainer.step < trainer.total_steps)
     if device.type == "cuda" and training_left() and args.compile == "scan":
         fast.choose_scan(model, trainer.levels, args.batch, log)
     if device.type == "cuda" and training_left() and args.compile == "model":
@@ -227,7 +233,7 @@ def main(argv=None):
                     trainer.choose_epochs(args.train_within)
                 if epoch % args.checkpoint_every == 0 and training_left():
                     save(False)
-        if not (resumed and resumed[1]["finished"]):
+        if not args.export_now and not (resumed and resumed[1]["finished"]):
             save(True)
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
@@ -235,6 +241,7 @@ def main(argv=None):
     model.eval()
     facts = {"params": trainer.params, "levels_trained": trainer.levels, "epochs": args.epochs,
              "epochs_chosen_to_train_seconds": args.train_within, "steps": trainer.step,
+             "total_steps": trainer.total_steps,
              "batch": args.batch, "train_seconds": round(trainer.train_seconds, 1), "recipe": recipe,
              "exported_weights": "ema" if trainer.ema else "raw",
              "peak_gpu_mib": round(torch.cuda.max_memory_allocated() / 2**20) if device.type == "cuda" else None}
@@ -242,7 +249,7 @@ def main(argv=None):
                      trainer.levels, device, args.reference_images, facts)
     log(json.dumps(metrics))
     log_file.close()
-    return "finished"
+    return "exported" if args.export_now else "finished"
 
 
 if __name__ == "__main__":

@@ -75,8 +75,8 @@ record LaunchGeometry(int grid, int block, int shared) {
      * up to 16 and H = {@link #spanHeads} heads, three tables of the channels (their heads, z columns and skips), xc
      * (channels x (P + TENSOR_ROW_PAD)), then a region that holds x as in_proj wrote it (tokens x channels
      * activations, 2 or 4 bytes) while it is convolved and then the prologue's tables, whichever is larger: the B
-     * operands of the P / 16 - 1 spans before the last (TENSOR_CHANNELS / 8 n-tiles x 32 lanes x 2 words in bf16
-     * builds, 4 in TF32 ones), two tables of H x P, one of P / 16 x channels and one of H x ceil(P / 32) (the decay
+     * operands of the P / 16 - 1 spans before the last, and of the last too in bf16 builds whose heads are whole
+     * n-tiles (TENSOR_CHANNELS / 8 n-tiles x 32 lanes x 2 words in bf16 builds, 4 in TF32 ones), two tables of H x P, one of P / 16 x channels and one of H x ceil(P / 32) (the decay
      * sums' round totals). Refused where two blocks would not fit an SM.
      */
     static int tensorShared(int tokens, int headdim, boolean bf16) {
@@ -111,7 +111,9 @@ record LaunchGeometry(int grid, int block, int shared) {
         long padded = Math.ceilDiv(tokens, 16) * 16L;
         long spans = padded / 16;
         long heads = spanHeads(headdim);
-        long operands = (spans - 1) * (TENSOR_CHANNELS / 8) * WARP * (bf16 ? 2 : 4);
+        // bf16 builds whose n-tiles lie within heads pack the last span's operands too (mixer.cu, MMR_PACKED_DIAGONAL)
+        long packed = bf16 && headdim % KernelBuild.TENSOR_TILE == 0 ? spans : spans - 1;
+        long operands = packed * (TENSOR_CHANNELS / 8) * WARP * (bf16 ? 2 : 4);
         long tables = operands + 2 * heads * padded + spans * TENSOR_CHANNELS + heads * Math.ceilDiv(padded, 32);
         long staged = Math.ceilDiv((long) tokens * TENSOR_CHANNELS * (bf16 ? Short.BYTES : Float.BYTES), Float.BYTES);
         return (3 * TENSOR_CHANNELS + TENSOR_CHANNELS * (padded + TENSOR_ROW_PAD) + Math.max(tables, staged)) * Float.BYTES;

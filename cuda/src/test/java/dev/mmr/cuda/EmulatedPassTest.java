@@ -27,6 +27,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The cuda backend's forward pass without a GPU: the plan ({@link PassPlan}) over the weights' layout
@@ -167,17 +168,47 @@ class EmulatedPassTest {
 
     private static void assertAgreesWithTheRecurrence(ScanForm scan, Precision precision, int imageSize, int dModel,
                                                       int dState, int[] widths, double tolerance) throws Exception {
-        assumeEmulator("EmulatedPassTest " + scan.label() + " " + precision + " d_model " + dModel + " N " + dState);
+        assertAgreesWithTheRecurrence(scan, precision, imageSize, dModel, dState, widths, tolerance, 0f);
+    }
+
+    /**
+     * The bf16 tensor scan (heads of 16 channels: whole n-tiles, so the diagonal span goes through its packed B where
+     * the span's decay allows) against the recurrence with every head's A_log moved by {@code shift}: the random
+     * weights' steps of about 0.7 and |A| of 1 to 16 decay by 11 to 180 over a span of 16 tokens, so some heads take
+     * the packed form and some the per-element one; shifted by -3 (|A| 0.05 to 0.8) every span takes the packed form,
+     * by +3 (|A| 20 to 320) most take the per-element one. Mutations: the limit lifted, the +3 case turns NaN; mu_i
+     * left out, both fail.
+     */
+    @ParameterizedTest(name = "A_log shifted by {0}")
+    @ValueSource(floats = {-3f, 3f})
+    void tensorScanAgreesWithTheRecurrenceWhereHeadsDecaySlowlyOrFast(float shift) throws Exception {
+        assertAgreesWithTheRecurrence(ScanForm.TENSOR, Precision.BF16, 144, 512, 128, new int[] {512, 256}, 1e-2, shift);
+    }
+
+    private static void assertAgreesWithTheRecurrence(ScanForm scan, Precision precision, int imageSize, int dModel,
+                                                      int dState, int[] widths, double tolerance, float aLogShift)
+            throws Exception {
+        assumeEmulator("EmulatedPassTest " + scan.label() + " " + precision + " d_model " + dModel + " N " + dState
+                + (aLogShift == 0 ? "" : " A_log shifted by " + aLogShift));
         ModelConfig config = new ModelConfig(dModel, widths.length, 1000, 16, imageSize, dState, 4, 2, 1e-5);
         KernelBuild build = KernelBuild.of(config, HOPPER, precision);
-        WeightSource weights = BenchmarkModels.randomWeights(config);
+        WeightSource random = BenchmarkModels.randomWeights(config);
+        WeightSource weights = name -> {
+            float[] data = random.tensor(name);
+            if (name.endsWith("A_log")) {
+                for (int i = 0; i < data.length; i++) {
+                    data[i] += aLogShift;
+                }
+            }
+            return data;
+        };
         int batch = 2;
         float[] pixels = randomPixels(config, batch);
         NetworkOutput expected = forward(config, weights, precision, build, ScanForm.RECURRENT, pixels, batch, widths);
         NetworkOutput actual = forward(config, weights, precision, build, scan, pixels, batch, widths);
         assertClose("d_model " + dModel + " N " + dState + ", " + config.nTokens() + " tokens, " + scan.label()
-                + " scan " + precision + " (against the recurrence)", actual, expected.features(), expected.logits(),
-                tolerance);
+                + " scan " + precision + (aLogShift == 0 ? "" : ", A_log shifted by " + aLogShift)
+                + " (against the recurrence)", actual, expected.features(), expected.logits(), tolerance);
     }
 
     /**

@@ -44,19 +44,22 @@ class LaunchGeometryTest {
     @Test
     void tensorScanStartsABlockPerImageAndChannelGroupWithRoomForTwoAnSm() {
         // 35M at full width: di 1024 in 16 groups of 64; 197 tokens padded to 208 (13 spans), heads of 16 (4 a group):
-        // three tables of the 64 channels, xc 64 x 213, then the B operands of 12 spans (8 n-tiles x 32 lanes x 2
-        // words in bf16, 4 in TF32), two tables of 4 x 208, 13 x 64 span factors and the 4 heads' totals of 7 rounds
-        // of 32 tokens (more than the 197 x 64 staged activations: 6,304 words in bf16, 12,608 in TF32), 4 bytes each.
+        // three tables of the 64 channels, xc 64 x 213, then the B operands of 13 spans in bf16 (the last's for the
+        // packed diagonal) and 12 in TF32 (8 n-tiles x 32 lanes x 2 words in bf16, 4 in TF32), two tables of 4 x 208,
+        // 13 x 64 span factors and the 4 heads' totals of 7 rounds of 32 tokens (more than the 197 x 64 staged
+        // activations: 6,304 words in bf16, 12,608 in TF32), 4 bytes each.
         LaunchGeometry m35 = LaunchGeometry.tensor(256, 197, 1024, 16, true);
         assertEquals(256 * 16, m35.grid());
         assertEquals(LaunchGeometry.TENSOR_BLOCK, m35.block());
-        assertEquals((3 * 64 + 64 * 213 + 12 * 8 * 32 * 2 + 2 * 4 * 208 + 13 * 64 + 4 * 7) * 4, m35.shared());
+        assertEquals((3 * 64 + 64 * 213 + 13 * 8 * 32 * 2 + 2 * 4 * 208 + 13 * 64 + 4 * 7) * 4, m35.shared());
         int m35Tf32 = LaunchGeometry.tensor(256, 197, 1024, 16, false).shared();
         assertEquals((3 * 64 + 64 * 213 + 12 * 8 * 32 * 4 + 2 * 4 * 208 + 13 * 64 + 4 * 7) * 4, m35Tf32);
-        // Where the prologue's tables are smaller than the staged activations (16 tokens, one span: no B operands),
-        // the last region is the staged ones': 16 x 64 bfloat16 values, 512 words.
-        assertEquals((3 * 64 + 64 * (16 + 5) + 512) * 4, LaunchGeometry.tensorShared(16, 16, true));
-        assertTrue(2 * 4 * 16 + 64 + 4 < 512);
+        // Where the prologue's tables are smaller than the staged activations (16 tokens, one span: in TF32 no B
+        // operands), the last region is the staged ones': 16 x 64 float32 values, 1,024 words; in bf16 the one span's
+        // packed operands make the tables the larger.
+        assertEquals((3 * 64 + 64 * (16 + 5) + 1024) * 4, LaunchGeometry.tensorShared(16, 16, false));
+        assertTrue(2 * 4 * 16 + 64 + 4 < 1024);
+        assertEquals((3 * 64 + 64 * (16 + 5) + 8 * 32 * 2 + 2 * 4 * 16 + 64 + 4) * 4, LaunchGeometry.tensorShared(16, 16, true));
         // Two such blocks an SM, each with the 1 KB the system keeps a block: with the fifth head's tables (the bound
         // of a headdim that does not divide the group) the TF32 block took 116,096 bytes and one block an SM ran.
         assertTrue(2 * (m35Tf32 + 1024) <= 228 * 1024, m35Tf32 + " bytes a block");

@@ -473,6 +473,16 @@ __device__ __forceinline__ void mma_span(float (&d)[4], const MmaA& a, const Mma
 #endif
 }
 
+// An n-tile's rows t and t + 8 (the lane's two) scaled by exp(cum_row - reference).
+__device__ __forceinline__ void scale_rows(float (&d)[4], const float* cum, int t, float reference) {
+    const float first = __expf(cum[t] - reference);
+    const float second = __expf(cum[t + 8] - reference);
+    d[0] *= first;
+    d[1] *= first;
+    d[2] *= second;
+    d[3] *= second;
+}
+
 // A lane's A values of CB's rows t0 + g and t0 + g + 8 at the columns s0 + 4q .. s0 + 4q + 3 of the span from s0
 // (span_offset's order): one 16-byte word a row, CB's rows being cbStride floats, a multiple of 4. A row past the
 // tokens, or a word wholly past them, is not loaded; a word that straddles the last token ends inside the row's
@@ -544,6 +554,17 @@ __device__ __forceinline__ int span_heads(int headdim) {
     return (MMR_TENSOR_CHANNELS - 1) / headdim + 1 + (MMR_TENSOR_CHANNELS % headdim != 0);
 }
 
+// bf16 builds whose n-tiles lie within heads take the diagonal span through its own packed B operand (ssd_tensor), so
+// they pack the last span's too; a head whose log decay over a span exceeds MMR_DIAGONAL_DECAY takes the per-element
+// form there, since that path's row factor exp(cum_t - cum_(e_i)) grows to exp of the span's decay.
+#if defined(MMR_BF16) && defined(MMR_TILES_WITHIN_HEADS)
+#define MMR_PACKED_DIAGONAL
+#define MMR_PACKED_SPANS(spans) (spans)
+#define MMR_DIAGONAL_DECAY 60.0f
+#else
+#define MMR_PACKED_SPANS(spans) ((spans) - 1)
+#endif
+
 // The scan in the chunk form on tensor cores, an image's tokens one chunk: per channel c of head h,
 //   y_t = sum over s <= t of CB[t][s] exp(cum_t - cum_s) step_s xc_s + skip_h xc_t,  gated_t = y_t SiLU(z_t),
 // with CB (per image, tokens rows of cbStride floats, a multiple of 4 no less than tokens; row t the output token,
@@ -566,15 +587,17 @@ __device__ __forceinline__ int span_heads(int headdim) {
 // the products and the mu scaling.
 // The diagonal span multiplies, per head, CB[t][s] exp(cum_t - cum_s) (0 for s > t) by step_s xc_s of that head's
 // channels. A factor that underflows does so only where the true weight, its product with factors <= 1, is smaller
-// still. Shared memory (dynamic, 4-byte words; LaunchGeometry.tensor sizes it; H = span_heads(headdim), the most
+// still. With MMR_PACKED_DIAGONAL the diagonal span is split as the spans before it are, at its own end e_i:
+// CB masked to s <= t times the span's packed B, the sums so far first scaled by mu_i, then each row by
+// exp(cum_t - cum_(e_i)), the one factor whose exponent is positive (at most the span's decay, MMR_DIAGONAL_DECAY). Shared memory (dynamic, 4-byte words; LaunchGeometry.tensor sizes it; H = span_heads(headdim), the most
 // heads a group touches):
 //   heads [channels] (int): each channel's head less the group's first (-1 past di);  zColumns [channels] (int): each
 //   channel's z column in an in_proj row (0 past di);  skips [channels]: each channel's skip D_h (0 past di);
 //   xs [channels][P + MMR_TENSOR_ROW_PAD]: xc (0 past the tokens or di);
 // then a region (16-byte aligned) that holds x while it is convolved and then the prologue's tables, the larger of:
 //   staged [tokens][channels] (act_t): x as in_proj wrote it (0 past di), until xc is computed;
-//   bs [P / 16 - 1][channels / 8][32 lanes][MMR_B_WORDS]: the B operands of the spans before the last, as each lane
-//   takes them;  cums, steps [H][P]: cum_s and step_s (past the tokens the last token's cum and step 0; past the
+//   bs [P / 16 - 1, or P / 16 with MMR_PACKED_DIAGONAL][channels / 8][32 lanes][MMR_B_WORDS]: the spans' B operands
+//   (the last's only for the packed diagonal), as each lane takes them;  cums, steps [H][P]: cum_s and step_s (past the tokens the last token's cum and step 0; past the
 //   model's heads both 0), summed in the prologue;  mus [P / 16][channels]: mu_j of each channel's head;
 //   totals [H][ceil(P / 32)]: each head row's sums of step_s A_h over its rounds of 32 tokens, which the decay sums
 //   carry from round to round.
@@ -599,7 +622,7 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
     float* xs = skips + MMR_TENSOR_CHANNELS;
     act_t* staged = (act_t*) (xs + MMR_TENSOR_CHANNELS * xStride);
     MmaB* bs = (MmaB*) staged;
-    float* cums = (float*) (bs + (spans - 1) * MMR_TENSOR_TILES * 32);
+    float* cums = (float*) (bs + MMR_PACKED_SPANS(spans) * MMR_TENSOR_TILES * 32);
     float* steps = cums + spanHeads * padded;
     float* mus = steps + spanHeads * padded;
     float* totals = mus + spans * MMR_TENSOR_CHANNELS;
@@ -729,18 +752,20 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         }
     }
     __syncthreads();
-    // mu_j of each channel's head, from the cums in shared memory (spans before the last lie within the tokens).
+    // mu_j of each channel's head, from the cums in shared memory (past the tokens, in the last span, cum is the last
+    // token's).
     for (int e = threadIdx.x; e < spans * MMR_TENSOR_CHANNELS; e += blockDim.x) {
         const int j = e / MMR_TENSOR_CHANNELS;
         const int head = headOf[e % MMR_TENSOR_CHANNELS];
         const float* cum = cums + (head < 0 ? 0 : head) * padded;
-        mus[e] = j > 0 && j < spans - 1 && head >= 0 ? __expf(cum[16 * j + 15] - cum[16 * j - 1]) : 1.0f;
+        mus[e] = j > 0 && head >= 0 ? __expf(cum[16 * j + 15] - cum[16 * j - 1]) : 1.0f;
     }
-    // The spans before the last: B = step_s xc_s exp(cum_(e_j) - cum_s) at each lane's span offsets, packed once. A
+    // The spans before the last (and the last, MMR_PACKED_DIAGONAL): B = step_s xc_s exp(cum_(e_j) - cum_s) at each
+    // lane's span offsets, packed once. A
     // warp packs one n-tile of one span (blockDim is whole warps). Where a tile's 8 channels are one head's, its 16
     // tokens' factors step_s exp(cum_(e_j) - cum_s) are the same for all of them: lane l computes token l % 16's, and
     // each lane takes its four from those lanes.
-    for (int f = threadIdx.x; f < (spans - 1) * MMR_TENSOR_TILES * 32; f += blockDim.x) {
+    for (int f = threadIdx.x; f < MMR_PACKED_SPANS(spans) * MMR_TENSOR_TILES * 32; f += blockDim.x) {
         const int reader = f % 32;
         const int c = 8 * (f / 32 % MMR_TENSOR_TILES) + reader / 4;
         const int s0 = 16 * (f / (32 * MMR_TENSOR_TILES));
@@ -812,6 +837,39 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
                 mma_span(acc[nt], frag, b[32 * nt]);
             }
         }
+#ifdef MMR_PACKED_DIAGONAL
+        // The diagonal span through its own packed B, a tile at a time (a tile's channels are one head's): the sums so
+        // far scaled by mu_i, plus CB masked to s <= t times B, then each row by exp(cum_t - cum_(e_i)). A head whose
+        // log decay over the span exceeds MMR_DIAGONAL_DECAY has its rows scaled by exp(cum_t - cum_(e_(i-1))) instead
+        // and takes the per-element form below.
+        // (CB masked in place: the per-element form below takes 0 above the diagonal too.)
+#pragma unroll
+        for (int r = 0; r < 2; r++) {
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                cbNext[r][e] = span_offset(e, q) <= g + 8 * r ? cbNext[r][e] : 0.0f;
+            }
+        }
+        const MmaA diagonal = pack_a(cbNext);
+        const MmaB* own = bs + i * MMR_TENSOR_TILES * 32 + lane();
+#pragma unroll
+        for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
+            const int h = headOf[8 * nt];
+            const float* cum = cums + (h < 0 ? 0 : h) * padded;
+            const float end = cum[t0 + 15];
+            if (cum[t0] - end <= MMR_DIAGONAL_DECAY) {
+                const float mu = mus[i * MMR_TENSOR_CHANNELS + 8 * nt];
+#pragma unroll
+                for (int v = 0; v < 4; v++) {
+                    acc[nt][v] *= mu;
+                }
+                mma_span(acc[nt], diagonal, own[32 * nt]);
+                scale_rows(acc[nt], cum, t0 + g, end);
+            } else if (i > 0) {
+                scale_rows(acc[nt], cum, t0 + g, cum[t0 - 1]);
+            }
+        }
+#else
         // Each row's exp(cum_t - cum_(e_(i-1))), the factor the spans before still lack: where a tile's channels are
         // one head's, two a tile (the lane's two rows), else one an accumulator.
         if (i > 0) {
@@ -820,12 +878,7 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
 #ifdef MMR_TILES_WITHIN_HEADS
                 const int h = headOf[8 * nt];
                 const float* cum = cums + (h < 0 ? 0 : h) * padded;
-                const float first = __expf(cum[t0 + g] - cum[t0 - 1]);
-                const float second = __expf(cum[t0 + g + 8] - cum[t0 - 1]);
-                acc[nt][0] *= first;
-                acc[nt][1] *= first;
-                acc[nt][2] *= second;
-                acc[nt][3] *= second;
+                scale_rows(acc[nt], cum, t0 + g, cum[t0 - 1]);
 #else
 #pragma unroll
                 for (int v = 0; v < 4; v++) {
@@ -836,9 +889,16 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
 #endif
             }
         }
-        // The diagonal span, per head: CB[t][s] exp(cum_t - cum_s) for s <= t, times step_s xc_s of its channels.
+#endif
+        // The diagonal span, per head: CB[t][s] exp(cum_t - cum_s) for s <= t, times step_s xc_s of its channels (with
+        // MMR_PACKED_DIAGONAL only a head that decays too fast over the span for the packed form).
         for (int h = 0; h < usedHeads; h++) {
             const float* cum = cums + h * padded;
+#ifdef MMR_PACKED_DIAGONAL
+            if (cum[t0] - cum[t0 + 15] <= MMR_DIAGONAL_DECAY) {
+                continue;
+            }
+#endif
             float a[2][4];
 #pragma unroll
             for (int r = 0; r < 2; r++) {

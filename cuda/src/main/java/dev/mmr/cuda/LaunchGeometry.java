@@ -76,8 +76,9 @@ record LaunchGeometry(int grid, int block, int shared) {
      * (channels x (P + TENSOR_ROW_PAD)), then a region that holds x as in_proj wrote it (tokens x channels
      * activations, 2 or 4 bytes) while it is convolved and then the prologue's tables, whichever is larger: the B
      * operands of the P / 16 - 1 spans before the last, and of the last too in bf16 builds whose heads are whole
-     * n-tiles (TENSOR_CHANNELS / 8 n-tiles x 32 lanes x 2 words in bf16 builds, 4 in TF32 ones), two tables of H x P, one of P / 16 x channels and one of H x ceil(P / 32) (the decay
-     * sums' round totals). Refused where two blocks would not fit an SM.
+     * n-tiles (TENSOR_CHANNELS / 8 n-tiles x 32 lanes x 2 words in bf16 builds, 4 in TF32 ones), two tables of H x P,
+     * one of P / 16 x channels and one of H x ceil(P / 32) (the decay sums' round totals). Refused where two blocks
+     * would not fit an SM.
      */
     static int tensorShared(int tokens, int headdim, boolean bf16) {
         long bytes = tensorSharedBytes(tokens, headdim, bf16);

@@ -59,7 +59,8 @@ class LaunchGeometryTest {
         // packed operands make the tables the larger.
         assertEquals((3 * 64 + 64 * (16 + 5) + 1024) * 4, LaunchGeometry.tensorShared(16, 16, false));
         assertTrue(2 * 4 * 16 + 64 + 4 < 1024);
-        assertEquals((3 * 64 + 64 * (16 + 5) + 8 * 32 * 2 + 2 * 4 * 16 + 64 + 4) * 4, LaunchGeometry.tensorShared(16, 16, true));
+        assertEquals((3 * 64 + 64 * (16 + 5) + 8 * 32 * 2 + 2 * 4 * 16 + 64 + 4) * 4,
+                LaunchGeometry.tensorShared(16, 16, true));
         // Two such blocks an SM, each with the 1 KB the system keeps a block: with the fifth head's tables (the bound
         // of a headdim that does not divide the group) the TF32 block took 116,096 bytes and one block an SM ran.
         assertTrue(2 * (m35Tf32 + 1024) <= 228 * 1024, m35Tf32 + " bytes a block");

@@ -589,16 +589,18 @@ __device__ __forceinline__ int span_heads(int headdim) {
 // channels. A factor that underflows does so only where the true weight, its product with factors <= 1, is smaller
 // still. With MMR_PACKED_DIAGONAL the diagonal span is split as the spans before it are, at its own end e_i:
 // CB masked to s <= t times the span's packed B, the sums so far first scaled by mu_i, then each row by
-// exp(cum_t - cum_(e_i)), the one factor whose exponent is positive (at most the span's decay, MMR_DIAGONAL_DECAY). Shared memory (dynamic, 4-byte words; LaunchGeometry.tensor sizes it; H = span_heads(headdim), the most
-// heads a group touches):
+// exp(cum_t - cum_(e_i)), the one factor whose exponent is positive (at most the span's decay, MMR_DIAGONAL_DECAY).
+// Shared memory (dynamic, 4-byte words; LaunchGeometry.tensor sizes it; H = span_heads(headdim), the most heads a
+// group touches):
 //   heads [channels] (int): each channel's head less the group's first (-1 past di);  zColumns [channels] (int): each
 //   channel's z column in an in_proj row (0 past di);  skips [channels]: each channel's skip D_h (0 past di);
 //   xs [channels][P + MMR_TENSOR_ROW_PAD]: xc (0 past the tokens or di);
 // then a region (16-byte aligned) that holds x while it is convolved and then the prologue's tables, the larger of:
 //   staged [tokens][channels] (act_t): x as in_proj wrote it (0 past di), until xc is computed;
 //   bs [P / 16 - 1, or P / 16 with MMR_PACKED_DIAGONAL][channels / 8][32 lanes][MMR_B_WORDS]: the spans' B operands
-//   (the last's only for the packed diagonal), as each lane takes them;  cums, steps [H][P]: cum_s and step_s (past the tokens the last token's cum and step 0; past the
-//   model's heads both 0), summed in the prologue;  mus [P / 16][channels]: mu_j of each channel's head;
+//   (the last's only for the packed diagonal), as each lane takes them;  cums, steps [H][P]: cum_s and step_s (past
+//   the tokens the last token's cum and step 0; past the model's heads both 0), summed in the prologue;
+//   mus [P / 16][channels]: mu_j of each channel's head;
 //   totals [H][ceil(P / 32)]: each head row's sums of step_s A_h over its rounds of 32 tokens, which the decay sums
 //   carry from round to round.
 extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(const act_t* __restrict__ in, int inStride, const float* __restrict__ cb,
@@ -761,10 +763,9 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         mus[e] = j > 0 && head >= 0 ? __expf(cum[16 * j + 15] - cum[16 * j - 1]) : 1.0f;
     }
     // The spans before the last (and the last, MMR_PACKED_DIAGONAL): B = step_s xc_s exp(cum_(e_j) - cum_s) at each
-    // lane's span offsets, packed once. A
-    // warp packs one n-tile of one span (blockDim is whole warps). Where a tile's 8 channels are one head's, its 16
-    // tokens' factors step_s exp(cum_(e_j) - cum_s) are the same for all of them: lane l computes token l % 16's, and
-    // each lane takes its four from those lanes.
+    // lane's span offsets, packed once. A warp packs one n-tile of one span (blockDim is whole warps). Where a tile's 8
+    // channels are one head's, its 16 tokens' factors step_s exp(cum_(e_j) - cum_s) are the same for all of them:
+    // lane l computes token l % 16's, and each lane takes its four from those lanes.
     for (int f = threadIdx.x; f < MMR_PACKED_SPANS(spans) * MMR_TENSOR_TILES * 32; f += blockDim.x) {
         const int reader = f % 32;
         const int c = 8 * (f / 32 % MMR_TENSOR_TILES) + reader / 4;

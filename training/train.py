@@ -190,7 +190,8 @@ def main(argv=None):
     trainer = Trainer(model, args, device, train_x, train_y, log)
     if resumed:
         note = training_state.restore(trainer, *resumed)
-        log(f"resumed from {args.resume} at step {trainer.step} of {trainer.total_steps}" + (f": {note}" if note and not args.export_now else ""))
+        said = f": {note}" if note and not args.export_now else ""  # the note speaks of the steps to come
+        log(f"resumed from {args.resume} at step {trainer.step} of {trainer.total_steps}{said}")
     log(f"model {trainer.params / 1e6:.2f}M params, levels {trainer.levels}, device {device}, {len(train_x)} training images, "
         f"{args.epochs or f'(a count chosen to train {args.train_within:.0f} s)'} epochs of {trainer.steps_per_epoch} steps, recipe {json.dumps(recipe)}")
     def training_left():

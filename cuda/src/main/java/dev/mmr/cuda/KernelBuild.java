@@ -75,7 +75,12 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
         }
         boolean bf16 = precision == Precision.BF16;
         return new KernelBuild(arch, n, config.dConv(), split, statePerLane(n, split), bf16, xCopy(n, config.headdim(), bf16),
-                config.headdim() % TENSOR_TILE == 0);
+                headsAreWholeTiles(config.headdim()));
+    }
+
+    /** Whether every n-tile of the tensor scan's products lies within one head: headdim a multiple of 8. */
+    static boolean headsAreWholeTiles(int headdim) {
+        return headdim % TENSOR_TILE == 0;
     }
 
     /**

@@ -113,7 +113,7 @@ record LaunchGeometry(int grid, int block, int shared) {
         long spans = padded / 16;
         long heads = spanHeads(headdim);
         // bf16 builds whose n-tiles lie within heads pack the last span's operands too (mixer.cu, MMR_PACKED_DIAGONAL)
-        long packed = bf16 && headdim % KernelBuild.TENSOR_TILE == 0 ? spans : spans - 1;
+        long packed = bf16 && KernelBuild.headsAreWholeTiles(headdim) ? spans : spans - 1;
         long operands = packed * (TENSOR_CHANNELS / 8) * WARP * (bf16 ? 2 : 4);
         long tables = operands + 2 * heads * padded + spans * TENSOR_CHANNELS + heads * Math.ceilDiv(padded, 32);
         long staged = Math.ceilDiv((long) tokens * TENSOR_CHANNELS * (bf16 ? Short.BYTES : Float.BYTES), Float.BYTES);

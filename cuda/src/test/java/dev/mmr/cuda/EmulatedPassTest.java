@@ -17,7 +17,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
@@ -122,7 +121,7 @@ class EmulatedPassTest {
                 released.xCopy(), released.tilesWithinHeads());
         WeightSource weights = BenchmarkModels.randomWeights(config);
         int batch = 2;
-        float[] pixels = randomPixels(config, batch);
+        float[] pixels = GpuTests.randomPixels(config, batch);
         ScanForm recurrent = ScanForm.RECURRENT;
         NetworkOutput expected = forward(config, weights, Precision.FP32, plain, recurrent, pixels, batch, widths);
         NetworkOutput actual = forward(config, weights, Precision.FP32, released, recurrent, pixels, batch, widths);
@@ -174,10 +173,10 @@ class EmulatedPassTest {
     /**
      * The bf16 tensor scan (heads of 16 channels: whole n-tiles, so the diagonal span goes through its packed B where
      * the span's decay allows) against the recurrence with every head's A_log moved by {@code shift}: the random
-     * weights' steps of about 0.7 and |A| of 1 to 16 decay by 11 to 180 over a span of 16 tokens, so some heads take
-     * the packed form and some the per-element one; shifted by -3 (|A| 0.05 to 0.8) every span takes the packed form,
-     * by +3 (|A| 20 to 320) most take the per-element one. Mutations: the limit lifted, the +3 case turns NaN; mu_i
-     * left out, both fail.
+     * weights' steps of 0.001 to 0.1 (the authors' initialisation) and |A| of 1 to 16 decay by at most about 26 over a
+     * span of 16 tokens, as trained heads do; shifted by -3 (|A| 0.05 to 0.8) every span takes the packed form, by +3
+     * (|A| 20 to 320, decays up to about 500) about a third of the heads take the per-element one. Mutations: the
+     * limit lifted, the +3 case turns NaN; mu_i left out, both fail.
      */
     @ParameterizedTest(name = "A_log shifted by {0}")
     @ValueSource(floats = {-3f, 3f})
@@ -192,18 +191,9 @@ class EmulatedPassTest {
                 + (aLogShift == 0 ? "" : " A_log shifted by " + aLogShift));
         ModelConfig config = new ModelConfig(dModel, widths.length, 1000, 16, imageSize, dState, 4, 2, 1e-5);
         KernelBuild build = KernelBuild.of(config, HOPPER, precision);
-        WeightSource random = BenchmarkModels.randomWeights(config);
-        WeightSource weights = name -> {
-            float[] data = random.tensor(name);
-            if (name.endsWith("A_log")) {
-                for (int i = 0; i < data.length; i++) {
-                    data[i] += aLogShift;
-                }
-            }
-            return data;
-        };
+        WeightSource weights = GpuTests.randomWeightsWithALogShifted(config, aLogShift);
         int batch = 2;
-        float[] pixels = randomPixels(config, batch);
+        float[] pixels = GpuTests.randomPixels(config, batch);
         NetworkOutput expected = forward(config, weights, precision, build, ScanForm.RECURRENT, pixels, batch, widths);
         NetworkOutput actual = forward(config, weights, precision, build, scan, pixels, batch, widths);
         assertClose("d_model " + dModel + " N " + dState + ", " + config.nTokens() + " tokens, " + scan.label()
@@ -224,7 +214,7 @@ class EmulatedPassTest {
         ModelConfig config = new ModelConfig(512, 2, 1000, 16, 64, 128, 4, 2, 1e-5);
         KernelBuild build = KernelBuild.of(config, HOPPER, Precision.BF16);
         WeightSource weights = BenchmarkModels.randomWeights(config);
-        float[] pixels = randomPixels(config, 2);
+        float[] pixels = GpuTests.randomPixels(config, 2);
         int[] widths = {512, 128};
         NetworkOutput inOrder = forward(config, weights, Precision.BF16, build, scan, pixels, 2, widths);
         for (float v : inOrder.features()) {
@@ -315,15 +305,6 @@ class EmulatedPassTest {
         System.out.printf("emulated %s: relative L2 features %.3g, logits %.3g%n", what, featureError, logitError);
         assertTrue(featureError < tolerance, what + " features: relative L2 " + featureError);
         assertTrue(logitError < tolerance, what + " logits: relative L2 " + logitError);
-    }
-
-    private static float[] randomPixels(ModelConfig config, int batch) {
-        SplittableRandom random = new SplittableRandom(7);
-        float[] pixels = new float[batch * 3 * config.imageSize() * config.imageSize()];
-        for (int i = 0; i < pixels.length; i++) {
-            pixels[i] = (float) random.nextGaussian();
-        }
-        return pixels;
     }
 
     private static synchronized Emulator emulator(KernelBuild build) throws Exception {

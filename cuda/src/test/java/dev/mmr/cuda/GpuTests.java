@@ -1,11 +1,13 @@
 package dev.mmr.cuda;
 
 import dev.mmr.encoder.BackendProvider;
+import dev.mmr.encoder.BenchmarkModels;
 import dev.mmr.encoder.Checkpoint;
 import dev.mmr.encoder.CheckpointException;
 import dev.mmr.encoder.EncoderBackend;
 import dev.mmr.encoder.ModelConfig;
 import dev.mmr.encoder.Precision;
+import dev.mmr.encoder.WeightSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -14,13 +16,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * What the GPU tests share: the skip (with its reason printed) where no usable GPU is present, the test data (under
- * the project root, or {@code -Dmmr.home} where a GPU run unpacked it), and opening a model through the seam's lookup.
+ * the project root, or {@code -Dmmr.home} where a GPU run unpacked it), opening a model through the seam's lookup, and
+ * the random inputs they share with the emulator's tests.
  */
 final class GpuTests {
     /** golden-tiny's layers and d_model. */
@@ -110,6 +114,30 @@ final class GpuTests {
     /** Tolerance of the parity targets: 1e-4 relative L2 in fp32, 1e-2 where products round (tf32, bf16). */
     static double tolerance(Precision precision) {
         return precision == Precision.FP32 ? 1e-4 : 1e-2;
+    }
+
+    /** The benchmark's random weights with every head's A_log moved by {@code shift} (its decays scaled by e^shift). */
+    static WeightSource randomWeightsWithALogShifted(ModelConfig config, float shift) {
+        WeightSource random = BenchmarkModels.randomWeights(config);
+        return name -> {
+            float[] data = random.tensor(name);
+            if (name.endsWith("A_log")) {
+                for (int i = 0; i < data.length; i++) {
+                    data[i] += shift;
+                }
+            }
+            return data;
+        };
+    }
+
+    /** {@code batch} images of unit Gaussian pixels, the same on every call. */
+    static float[] randomPixels(ModelConfig config, int batch) {
+        SplittableRandom random = new SplittableRandom(7);
+        float[] pixels = new float[batch * 3 * config.imageSize() * config.imageSize()];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (float) random.nextGaussian();
+        }
+        return pixels;
     }
 
     static int[] uniform(int layers, int width) {

@@ -72,10 +72,12 @@ def parse(argv):
                    help="joint training: N images of each batch also go through a Mix'n'Match submodel of their own, each "
                    "layer's width drawn from the trained levels' widths (computed at full width, the rest of each layer's "
                    "channels held at zero), as one more term of the mean")
-    o.add_argument("--mix-widths", choices=("levels", "heads"), default="levels",
-                   help="with --mix-samples, the widths a sample's layers are drawn from: the trained levels' (levels), or "
+    o.add_argument("--mix-widths", choices=("levels", "heads", "monotone"), default="levels",
+                   help="with --mix-samples, the widths a sample's layers are drawn from: the trained levels' (levels), "
                    "every width from the narrowest trained level's to the widest's in whole heads (heads: Mix'n'Match "
-                   "widths between the levels, such as the eval's pyramids, are then trained too)")
+                   "widths between the levels, such as the eval's pyramids, are then trained too), or the levels' with "
+                   "each sample's layers sorted, widest first or narrowest first (monotone: submodels shaped as the "
+                   "pyramids are, their width changing in one direction through the layers)")
     g = ap.add_argument_group("augmentation (after a random crop with 4 px reflect padding and a flip)")
     g.add_argument("--augment", choices=("none", "trivial", "rand"), default="trivial", help="TrivialAugment (wide) or RandAugment")
     g.add_argument("--rand-n", type=int, default=2, help="RandAugment: ops per image")

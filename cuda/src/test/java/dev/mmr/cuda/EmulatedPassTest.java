@@ -175,8 +175,9 @@ class EmulatedPassTest {
      * the span's decay allows) against the recurrence with every head's A_log moved by {@code shift}: the random
      * weights' steps of 0.001 to 0.1 (the authors' initialisation) and |A| of 1 to 16 decay by at most about 26 over a
      * span of 16 tokens, as trained heads do; shifted by -3 (|A| 0.05 to 0.8) every span takes the packed form, by +3
-     * (|A| 20 to 320, decays up to about 500) about a third of the heads take the per-element one. Mutations: the
-     * limit lifted, the +3 case turns NaN; mu_i left out, both fail.
+     * (|A| 20 to 320, decays up to about 500) about a third of the heads take the per-element one (both checked from
+     * the weights first: GpuTests.assertDiagonalFormsReached). Mutations: the limit lifted, the +3 case turns NaN;
+     * mu_i left out, both fail.
      */
     @ParameterizedTest(name = "A_log shifted by {0}")
     @ValueSource(floats = {-3f, 3f})
@@ -192,6 +193,9 @@ class EmulatedPassTest {
         ModelConfig config = new ModelConfig(dModel, widths.length, 1000, 16, imageSize, dState, 4, 2, 1e-5);
         KernelBuild build = KernelBuild.of(config, HOPPER, precision);
         WeightSource weights = GpuTests.randomWeightsWithALogShifted(config, aLogShift);
+        if (aLogShift != 0) {
+            GpuTests.assertDiagonalFormsReached(config, weights, aLogShift);
+        }
         int batch = 2;
         float[] pixels = GpuTests.randomPixels(config, batch);
         NetworkOutput expected = forward(config, weights, precision, build, ScanForm.RECURRENT, pixels, batch, widths);

@@ -1,5 +1,8 @@
 package dev.mmr.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.mmr.encoder.BackendProvider;
 import dev.mmr.encoder.BenchmarkModels;
 import dev.mmr.encoder.Checkpoint;
@@ -27,6 +30,9 @@ import org.junit.jupiter.params.provider.Arguments;
  * the random inputs they share with the emulator's tests.
  */
 final class GpuTests {
+    /** mixer.cu's MMR_DIAGONAL_DECAY: past this log decay over a span a head takes the per-element diagonal form. */
+    static final double DIAGONAL_DECAY = 60;
+
     /** golden-tiny's layers and d_model. */
     static final int GOLDEN_LAYERS = 4;
     static final int GOLDEN_D = 128;
@@ -128,6 +134,42 @@ final class GpuTests {
             }
             return data;
         };
+    }
+
+    /**
+     * That random weights whose A_log is moved by {@code shift} reach the tensor scan's diagonal forms a test of both
+     * means them to: by a negative shift the packed form alone (no head past the limit), by a positive one the
+     * per-element form too, for some heads but not most. Heads are counted by the step their bias gives; a token's
+     * own step adds its input's term.
+     */
+    static void assertDiagonalFormsReached(ModelConfig config, WeightSource weights, float shift) {
+        double fast = shareOfHeadsDecayingPast(config, weights, DIAGONAL_DECAY);
+        System.out.printf("A_log shifted by %s: %.0f%% of the heads decay by more than e^-%.0f over 16 tokens%n", shift,
+                100 * fast, DIAGONAL_DECAY);
+        if (shift < 0) {
+            assertEquals(0, fast, "A_log shifted by " + shift + ": the share of heads that decay fast");
+        } else {
+            assertTrue(fast > 0.1 && fast < 0.6, "A_log shifted by " + shift + ": " + fast + " of the heads decay fast");
+        }
+    }
+
+    /**
+     * The share of the model's heads whose log decay over a span of 16 tokens exceeds {@code limit} at the step their
+     * bias gives, {@code 16 softplus(dt_bias) exp(A_log)}.
+     */
+    private static double shareOfHeadsDecayingPast(ModelConfig config, WeightSource weights, double limit) {
+        int fast = 0;
+        int all = 0;
+        for (int layer = 0; layer < config.nLayer(); layer++) {
+            float[] aLog = weights.tensor("layers." + layer + ".mixer.A_log");
+            float[] dtBias = weights.tensor("layers." + layer + ".mixer.dt_bias");
+            for (int h = 0; h < aLog.length; h++) {
+                double step = Math.log1p(Math.exp(dtBias[h]));
+                fast += 16 * step * Math.exp(aLog[h]) > limit ? 1 : 0;
+                all++;
+            }
+        }
+        return (double) fast / all;
     }
 
     /** {@code batch} images of unit Gaussian pixels, the same on every call. */

@@ -36,8 +36,8 @@ class Trainer:
         self.model, self.args, self.device, self.log = model, args, device, log
         self.levels = [int(v) for v in args.levels.split(",")]
         self.widths = [model.level_widths(k) for k in sorted(self.levels)]  # the widest first
-        # the widths a Mix'n'Match sample's layers are drawn from: the trained levels' (--mix-widths levels or
-        # monotone), or (heads) every width from the narrowest level's to the widest's whose 2w channels are whole heads
+        # the widths a Mix'n'Match sample's layers are drawn from: the trained levels', or (--mix-widths heads) every
+        # width from the narrowest level's to the widest's whose 2w channels are whole heads
         drawn = [w[0] for w in self.widths]
         if args.mix_widths == "heads":
             headdim = model.layers[0].mixer.headdim
@@ -109,12 +109,12 @@ class Trainer:
 
     def draw_mix(self, generator):
         """--mix-samples width lists: each layer's width drawn uniformly from --mix-widths' (None when off); with
-        --mix-widths monotone each list then sorted, widest layer first or (half of them, drawn) narrowest first."""
+        --mix-order monotone each list then sorted, widest layer first or (half of them, drawn) narrowest first."""
         if not self.args.mix_samples:
             return None
         shape = (self.args.mix_samples, self.model.n_layer)
         widths = self.layer_widths[torch.randint(len(self.layer_widths), shape, device=self.device, generator=generator)]
-        if self.args.mix_widths == "monotone":
+        if self.args.mix_order == "monotone":
             widths = widths.sort(dim=1, descending=True).values
             narrowest_first = torch.rand((shape[0], 1), device=self.device, generator=generator) < 0.5
             widths = torch.where(narrowest_first, widths.flip(1), widths)

@@ -112,9 +112,9 @@ class MixNMatchSamplesTest(unittest.TestCase):
         with self.assertRaises(SystemExit):
             train.parse(["--data", "-", "--out", "-", "--epochs", "1", "--mix-widths", "heads"])
 
-    def test_with_mix_widths_monotone_each_sample_narrows_or_widens_through_the_layers(self):
+    def test_with_mix_order_monotone_each_sample_narrows_or_widens_through_the_layers(self):
         # D 32, 4 layers: the levels' widths 32, 8, 4, each list sorted one way or the other
-        trainer = trainer_for("--levels", "1,4,8", "--mix-samples", "4", "--mix-widths", "monotone", "--n-layer", "4")
+        trainer = trainer_for("--levels", "1,4,8", "--mix-samples", "4", "--mix-order", "monotone", "--n-layer", "4")
         g = torch.Generator().manual_seed(0)
         mix = torch.cat([trainer.draw_mix(g) for _ in range(16)])
         self.assertEqual(tuple(mix.shape), (64, 4))
@@ -126,6 +126,8 @@ class MixNMatchSamplesTest(unittest.TestCase):
         changing = (mix != mix[:, :1]).any(dim=1)
         self.assertTrue(bool((narrowing & changing).any()) and bool((widening & changing).any()),
                         "both directions are drawn")
+        with self.assertRaises(SystemExit):
+            train.parse(["--data", "-", "--out", "-", "--epochs", "1", "--mix-order", "monotone"])
 
     def test_the_mixed_images_add_one_term_alike(self):
         trainer = trainer_for("--levels", "1,8", "--mix-samples", "3", "--align", "0.5")

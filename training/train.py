@@ -33,7 +33,8 @@ from steps import Trainer  # noqa: E402
 
 RECIPE = ("levels", "seed", "d_model", "n_layer", "d_state", "patch", "batch", "lr", "weight_decay", "label_smoothing",
           "warmup_epochs", "augment", "rand_n", "rand_m", "mixup", "cutmix", "cutmix_prob", "erase", "ema_decay",
-          "drop_path", "align", "distill", "mix_samples", "mix_widths", "limit")
+          "drop_path", "align", "distill", "mix_samples", "mix_widths", "mix_order",
+          "limit")
 
 
 def parse(argv):
@@ -72,12 +73,14 @@ def parse(argv):
                    help="joint training: N images of each batch also go through a Mix'n'Match submodel of their own, each "
                    "layer's width drawn from the trained levels' widths (computed at full width, the rest of each layer's "
                    "channels held at zero), as one more term of the mean")
-    o.add_argument("--mix-widths", choices=("levels", "heads", "monotone"), default="levels",
-                   help="with --mix-samples, the widths a sample's layers are drawn from: the trained levels' (levels), "
+    o.add_argument("--mix-widths", choices=("levels", "heads"), default="levels",
+                   help="with --mix-samples, the widths a sample's layers are drawn from: the trained levels' (levels), or "
                    "every width from the narrowest trained level's to the widest's in whole heads (heads: Mix'n'Match "
-                   "widths between the levels, such as the eval's pyramids, are then trained too), or the levels' with "
-                   "each sample's layers sorted, widest first or narrowest first (monotone: submodels shaped as the "
-                   "pyramids are, their width changing in one direction through the layers)")
+                   "widths between the levels, such as the eval's pyramids, are then trained too)")
+    o.add_argument("--mix-order", choices=("independent", "monotone"), default="independent",
+                   help="with --mix-samples, how a sample's layer widths are ordered: each drawn on its own "
+                   "(independent), or sorted, widest layer first or, for half the samples, narrowest first (monotone: "
+                   "submodels shaped as the eval's pyramids are, their width changing in one direction)")
     g = ap.add_argument_group("augmentation (after a random crop with 4 px reflect padding and a flip)")
     g.add_argument("--augment", choices=("none", "trivial", "rand"), default="trivial", help="TrivialAugment (wide) or RandAugment")
     g.add_argument("--rand-n", type=int, default=2, help="RandAugment: ops per image")
@@ -124,6 +127,8 @@ def parse(argv):
         ap.error("--mix-samples: a joint run (two levels or more) and at most --batch images")
     if args.mix_widths != "levels" and not args.mix_samples:
         ap.error("--mix-widths: for --mix-samples")
+    if args.mix_order != "independent" and not args.mix_samples:
+        ap.error("--mix-order: for --mix-samples")
     if args.distill and not (0 < args.distill <= 1 and len(args.levels.split(",")) >= 2):
         ap.error("--distill: a weight in (0, 1], for a joint run (two levels or more)")
     if args.train_within is not None and args.train_within <= 0:

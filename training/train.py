@@ -33,8 +33,7 @@ from steps import Trainer  # noqa: E402
 
 RECIPE = ("levels", "seed", "d_model", "n_layer", "d_state", "patch", "batch", "lr", "weight_decay", "label_smoothing",
           "warmup_epochs", "augment", "rand_n", "rand_m", "mixup", "cutmix", "cutmix_prob", "erase", "ema_decay",
-          "drop_path", "align", "distill", "mix_samples", "mix_widths", "mix_order",
-          "limit")
+          "drop_path", "align", "distill", "mix_samples", "mix_widths", "mix_order", "limit")
 
 
 def parse(argv):

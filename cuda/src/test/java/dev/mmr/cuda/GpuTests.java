@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.provider.Arguments;
@@ -30,9 +32,6 @@ import org.junit.jupiter.params.provider.Arguments;
  * the random inputs they share with the emulator's tests.
  */
 final class GpuTests {
-    /** mixer.cu's MMR_DIAGONAL_DECAY: past this log decay over a span a head takes the per-element diagonal form. */
-    static final double DIAGONAL_DECAY = 60;
-
     /** golden-tiny's layers and d_model. */
     static final int GOLDEN_LAYERS = 4;
     static final int GOLDEN_D = 128;
@@ -143,14 +142,24 @@ final class GpuTests {
      * own step adds its input's term.
      */
     static void assertDiagonalFormsReached(ModelConfig config, WeightSource weights, float shift) {
-        double fast = shareOfHeadsDecayingPast(config, weights, DIAGONAL_DECAY);
+        double limit = diagonalDecay();
+        double fast = shareOfHeadsDecayingPast(config, weights, limit);
         System.out.printf("A_log shifted by %s: %.0f%% of the heads decay by more than e^-%.0f over 16 tokens%n", shift,
-                100 * fast, DIAGONAL_DECAY);
+                100 * fast, limit);
         if (shift < 0) {
             assertEquals(0, fast, "A_log shifted by " + shift + ": the share of heads that decay fast");
         } else {
             assertTrue(fast > 0.1 && fast < 0.6, "A_log shifted by " + shift + ": " + fast + " of the heads decay fast");
         }
+    }
+
+    /** mixer.cu's MMR_DIAGONAL_DECAY: past this log decay over a span a head takes the per-element diagonal form. */
+    private static double diagonalDecay() {
+        Matcher m = Pattern.compile("#define MMR_DIAGONAL_DECAY ([0-9.]+)f").matcher(KernelBuild.source("mixer.cu"));
+        if (!m.find()) {
+            throw new IllegalStateException("mixer.cu defines no MMR_DIAGONAL_DECAY");
+        }
+        return Double.parseDouble(m.group(1));
     }
 
     /**

@@ -561,6 +561,11 @@ __device__ __forceinline__ int span_heads(int headdim) {
 #define MMR_PACKED_DIAGONAL
 #define MMR_PACKED_SPANS(spans) (spans)
 #define MMR_DIAGONAL_DECAY 60.0f
+
+// Whether a head (its cums) decays slowly enough over the span from t0 for the packed form.
+__device__ __forceinline__ bool packs_diagonal(const float* cum, int t0) {
+    return cum[t0] - cum[t0 + 15] <= MMR_DIAGONAL_DECAY;
+}
 #else
 #define MMR_PACKED_SPANS(spans) ((spans) - 1)
 #endif
@@ -857,15 +862,14 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
             const int h = headOf[8 * nt];
             const float* cum = cums + (h < 0 ? 0 : h) * padded;
-            const float end = cum[t0 + 15];
-            if (cum[t0] - end <= MMR_DIAGONAL_DECAY) {
+            if (packs_diagonal(cum, t0)) {
                 const float mu = mus[i * MMR_TENSOR_CHANNELS + 8 * nt];
 #pragma unroll
                 for (int v = 0; v < 4; v++) {
                     acc[nt][v] *= mu;
                 }
                 mma_span(acc[nt], diagonal, own[32 * nt]);
-                scale_rows(acc[nt], cum, t0 + g, end);
+                scale_rows(acc[nt], cum, t0 + g, cum[t0 + 15]);
             } else if (i > 0) {
                 scale_rows(acc[nt], cum, t0 + g, cum[t0 - 1]);
             }
@@ -896,7 +900,7 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         for (int h = 0; h < usedHeads; h++) {
             const float* cum = cums + h * padded;
 #ifdef MMR_PACKED_DIAGONAL
-            if (cum[t0] - cum[t0 + 15] <= MMR_DIAGONAL_DECAY) {
+            if (packs_diagonal(cum, t0)) {
                 continue;
             }
 #endif

@@ -131,7 +131,8 @@ record KernelBuild(int arch, int dState, int dConv, int stateSplit, int statePer
                 "-DMMR_D_STATE=" + dState, "-DMMR_D_CONV=" + dConv, "-DMMR_STATE_SPLIT=" + stateSplit,
                 "-DMMR_STATE_PER_LANE=" + statePerLane, "-DMMR_SCAN_WARPS=" + LaunchGeometry.SCAN_BLOCK / LaunchGeometry.WARP,
                 "-DMMR_CONV_TOKENS=" + CONV_TOKENS, "-DMMR_TENSOR_CHANNELS=" + LaunchGeometry.TENSOR_CHANNELS,
-                "-DMMR_TENSOR_THREADS=" + LaunchGeometry.TENSOR_BLOCK, "-DMMR_TENSOR_ROW_PAD=" + LaunchGeometry.TENSOR_ROW_PAD, "-DMMR_DT_GROUP=" + LayerProducts.DT_GROUP,
+                "-DMMR_TENSOR_THREADS=" + LaunchGeometry.TENSOR_BLOCK, "-DMMR_TENSOR_ROW_PAD=" + LaunchGeometry.TENSOR_ROW_PAD,
+                "-DMMR_TENSOR_Z_PAD=" + LaunchGeometry.TENSOR_Z_PAD, "-DMMR_DT_GROUP=" + LayerProducts.DT_GROUP,
                 "-DMMR_X_COPY=" + xCopy));
         if (bf16) {
             options.add("-DMMR_BF16");

@@ -25,6 +25,12 @@ record LaunchGeometry(int grid, int block, int shared) {
      * two to a bank as well, where 1, 15, 17 or 31 would make them four.
      */
     static final int TENSOR_ROW_PAD = 5;
+    /**
+     * Channels a bf16 tensor scan block's staged z rows (each warp's 16 tokens) hold past the group's. The epilogue's
+     * lane (g, q) reads row g at channels 8 nt + 2q, 2q + 1 (one 4-byte word): with rows of 64 + 8 bfloat16 (36 words)
+     * the eight rows start 4 banks apart and the 32 lanes meet 32 banks; rows of 64 would put all eight in one.
+     */
+    static final int TENSOR_Z_PAD = 8;
     /** Dynamic shared memory a block may have on Hopper (227 KB). */
     static final int MAX_SHARED = 227 * 1024;
     /**
@@ -77,7 +83,8 @@ record LaunchGeometry(int grid, int block, int shared) {
      * activations, 2 or 4 bytes) while it is convolved and then the prologue's tables, whichever is larger: the B
      * operands of the P / 16 - 1 spans before the last, and of the last too in bf16 builds whose heads are whole
      * n-tiles (TENSOR_CHANNELS / 8 n-tiles x 32 lanes x 2 words in bf16 builds, 4 in TF32 ones), two tables of H x P,
-     * one of P / 16 x channels and one of H x ceil(P / 32) (the decay sums' round totals). Refused where two blocks
+     * one of P / 16 x channels and one of H x ceil(P / 32) (the decay sums' round totals); in bf16 builds, between xc
+     * and that region, each warp's z for 16 tokens (16 x (channels + TENSOR_Z_PAD) bfloat16). Refused where two blocks
      * would not fit an SM.
      */
     static int tensorShared(int tokens, int headdim, boolean bf16) {
@@ -117,7 +124,9 @@ record LaunchGeometry(int grid, int block, int shared) {
         long operands = packed * (TENSOR_CHANNELS / 8) * WARP * (bf16 ? 2 : 4);
         long tables = operands + 2 * heads * padded + spans * TENSOR_CHANNELS + heads * Math.ceilDiv(padded, 32);
         long staged = Math.ceilDiv((long) tokens * TENSOR_CHANNELS * (bf16 ? Short.BYTES : Float.BYTES), Float.BYTES);
-        return (3 * TENSOR_CHANNELS + TENSOR_CHANNELS * (padded + TENSOR_ROW_PAD) + Math.max(tables, staged)) * Float.BYTES;
+        long zs = bf16 ? TENSOR_BLOCK / WARP * 16 * (TENSOR_CHANNELS + TENSOR_Z_PAD) * Short.BYTES / Float.BYTES : 0;
+        return (3 * TENSOR_CHANNELS + TENSOR_CHANNELS * (padded + TENSOR_ROW_PAD) + zs + Math.max(tables, staged))
+                * Float.BYTES;
     }
 
     /** Warps the launch starts: what a warp-per-item kernel covers. */

@@ -23,7 +23,7 @@ class KernelBuildTest {
         assertEquals(64, m35.squareGroups(1024));
         assertEquals(List.of("--gpu-architecture=sm_90", "-std=c++17", "-lineinfo", "-DMMR_D_STATE=128", "-DMMR_D_CONV=4",
                 "-DMMR_STATE_SPLIT=2", "-DMMR_STATE_PER_LANE=64", "-DMMR_SCAN_WARPS=4", "-DMMR_CONV_TOKENS=8",
-                "-DMMR_TENSOR_CHANNELS=64", "-DMMR_TENSOR_THREADS=256", "-DMMR_TENSOR_ROW_PAD=5", "-DMMR_DT_GROUP=8",
+                "-DMMR_TENSOR_CHANNELS=64", "-DMMR_TENSOR_THREADS=256", "-DMMR_TENSOR_ROW_PAD=5", "-DMMR_TENSOR_Z_PAD=8", "-DMMR_DT_GROUP=8",
                 "-DMMR_X_COPY=4", "-DMMR_TILES_WITHIN_HEADS"), m35.options());
         assertTrue(m135.options().contains("-DMMR_BF16"));
         assertFalse(m35.options().contains("-DMMR_BF16"));

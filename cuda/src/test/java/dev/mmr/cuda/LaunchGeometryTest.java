@@ -51,7 +51,9 @@ class LaunchGeometryTest {
         LaunchGeometry m35 = LaunchGeometry.tensor(256, 197, 1024, 16, true);
         assertEquals(256 * 16, m35.grid());
         assertEquals(LaunchGeometry.TENSOR_BLOCK, m35.block());
-        assertEquals((3 * 64 + 64 * 213 + 13 * 8 * 32 * 2 + 2 * 4 * 208 + 13 * 64 + 4 * 7) * 4, m35.shared());
+        // bf16 builds also stage each of the 8 warps' z for 16 tokens: rows of 64 + 8 bfloat16, 4,608 words.
+        assertEquals((3 * 64 + 64 * 213 + 8 * 16 * 72 / 2 + 13 * 8 * 32 * 2 + 2 * 4 * 208 + 13 * 64 + 4 * 7) * 4,
+                m35.shared());
         int m35Tf32 = LaunchGeometry.tensor(256, 197, 1024, 16, false).shared();
         assertEquals((3 * 64 + 64 * 213 + 12 * 8 * 32 * 4 + 2 * 4 * 208 + 13 * 64 + 4 * 7) * 4, m35Tf32);
         // Where the prologue's tables are smaller than the staged activations (16 tokens, one span: in TF32 no B
@@ -59,7 +61,7 @@ class LaunchGeometryTest {
         // packed operands make the tables the larger.
         assertEquals((3 * 64 + 64 * (16 + 5) + 1024) * 4, LaunchGeometry.tensorShared(16, 16, false));
         assertTrue(2 * 4 * 16 + 64 + 4 < 1024);
-        assertEquals((3 * 64 + 64 * (16 + 5) + 8 * 32 * 2 + 2 * 4 * 16 + 64 + 4) * 4,
+        assertEquals((3 * 64 + 64 * (16 + 5) + 8 * 16 * 72 / 2 + 8 * 32 * 2 + 2 * 4 * 16 + 64 + 4) * 4,
                 LaunchGeometry.tensorShared(16, 16, true));
         // Two such blocks an SM, each with the 1 KB the system keeps a block: with the fifth head's tables (the bound
         // of a headdim that does not divide the group) the TF32 block took 116,096 bytes and one block an SM ran.
@@ -72,11 +74,14 @@ class LaunchGeometryTest {
                 assertTrue(2 * (LaunchGeometry.tensorShared(197, headdim, bf16) + 1024) <= 228 * 1024, "headdim " + headdim);
             }
         }
-        // heads of 4 channels at 197 tokens: 16 heads' tables; room in bf16, not with TF32's operands
-        assertTrue(2 * (LaunchGeometry.tensorShared(197, 4, true) + 1024) <= 228 * 1024);
-        assertTrue(LaunchGeometry.tensorFits(197, 4, true));
-        assertFalse(LaunchGeometry.tensorFits(197, 4, false));
-        assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.tensorShared(197, 4, false));
+        // heads of 12 channels at 197 tokens (tiles straddle heads: 7 heads' tables, 12 spans' operands): room in bf16
+        // with its staged z, not for TF32's operands; heads of 4 (16 heads' tables): room in neither
+        assertTrue(2 * (LaunchGeometry.tensorShared(197, 12, true) + 1024) <= 228 * 1024);
+        assertTrue(LaunchGeometry.tensorFits(197, 12, true));
+        assertFalse(LaunchGeometry.tensorFits(197, 12, false));
+        assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.tensorShared(197, 12, false));
+        assertFalse(LaunchGeometry.tensorFits(197, 4, true));
+        assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.tensorShared(197, 4, true));
         assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.tensorShared(1000, 16, true));
     }
 

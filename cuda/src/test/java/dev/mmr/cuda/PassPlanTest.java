@@ -147,9 +147,9 @@ class PassPlanTest {
         assertEquals(ScanForm.TENSOR, ScanForm.AUTO.forLayer(ScanForm.TENSOR_FROM_CHANNELS, 197, 32, true));
         assertEquals(ScanForm.RECURRENT, ScanForm.AUTO.forLayer(ScanForm.TENSOR_FROM_CHANNELS - 1, 197, 32, true));
         assertEquals(ScanForm.RECURRENT, ScanForm.AUTO.forLayer(2048, 4097, 32, true), "4,097 tokens do not fit the tensor scan");
-        // heads of 4 channels at 197 tokens: room for the bf16 build's operands, not for the TF32 build's
-        assertEquals(ScanForm.TENSOR, ScanForm.AUTO.forLayer(256, 197, 4, true));
-        assertEquals(ScanForm.RECURRENT, ScanForm.AUTO.forLayer(256, 197, 4, false));
+        // heads of 12 channels at 197 tokens: room for the bf16 build's operands and staged z, not for the TF32 build's
+        assertEquals(ScanForm.TENSOR, ScanForm.AUTO.forLayer(384, 197, 12, true));
+        assertEquals(ScanForm.RECURRENT, ScanForm.AUTO.forLayer(384, 197, 12, false));
         assertEquals(ScanForm.RECURRENT, ScanForm.RECURRENT.forLayer(2048, 197, 32, true));
         assertEquals(ScanForm.TENSOR, ScanForm.TENSOR.forLayer(32, 197, 32, false));
     }

@@ -20,13 +20,15 @@
 // MMR_SCAN_WARPS (warps per scan block), MMR_CONV_TOKENS (consecutive tokens of an image one conv_bc_dt thread
 // covers, so that each input is read once for them rather than once per tap), MMR_TENSOR_CHANNELS and
 // MMR_TENSOR_THREADS (an ssd_tensor block's channels and threads: at most 128 registers a thread, so that two blocks
-// fit an SM), MMR_TENSOR_ROW_PAD (words past the padded tokens in each of its xc rows: LaunchGeometry says why).
+// fit an SM), MMR_TENSOR_ROW_PAD (words past the padded tokens in each of its xc rows: LaunchGeometry says why),
+// MMR_TENSOR_Z_PAD (channels past the group's in each row of a bf16 build's staged z: LaunchGeometry says why).
 #include "common.cuh"
 
 #if !defined(MMR_D_STATE) || !defined(MMR_D_CONV) || !defined(MMR_STATE_SPLIT) || !defined(MMR_STATE_PER_LANE) \
-    || !defined(MMR_SCAN_WARPS) || !defined(MMR_CONV_TOKENS) || !defined(MMR_TENSOR_CHANNELS) || !defined(MMR_TENSOR_THREADS)
+    || !defined(MMR_SCAN_WARPS) || !defined(MMR_CONV_TOKENS) || !defined(MMR_TENSOR_CHANNELS) || !defined(MMR_TENSOR_THREADS) \
+    || !defined(MMR_TENSOR_Z_PAD)
 #error "compile with -DMMR_D_STATE, -DMMR_D_CONV, -DMMR_STATE_SPLIT, -DMMR_STATE_PER_LANE, -DMMR_SCAN_WARPS, \
--DMMR_CONV_TOKENS, -DMMR_TENSOR_CHANNELS and -DMMR_TENSOR_THREADS"
+-DMMR_CONV_TOKENS, -DMMR_TENSOR_CHANNELS, -DMMR_TENSOR_THREADS and -DMMR_TENSOR_Z_PAD"
 #endif
 #if MMR_STATE_PER_LANE % 4 != 0 || MMR_STATE_PER_LANE * MMR_STATE_SPLIT < MMR_D_STATE || 32 % MMR_STATE_SPLIT != 0 \
     || MMR_D_CONV < 2
@@ -373,6 +375,13 @@ struct alignas(MMR_X_COPY * sizeof(act_t)) XUnit {
     act_t v[MMR_X_COPY];
 };
 #define MMR_X_RUNS (MMR_TENSOR_THREADS / MMR_TENSOR_CHANNELS)
+// bf16 builds stage each warp's z for its span of 16 tokens in shared memory (zs), by the same words as x, when the
+// warp starts the span: the copies are in flight while it sums the spans before, where the epilogue's loads from
+// global memory waited (about a tenth of the kernel's sampled stalls on an H100, and prefetching z into L2 did not
+// shorten them). A row holds the group's channels and MMR_TENSOR_Z_PAD more, so that the epilogue's reads (lane (g, q):
+// row g, channels 2q and 2q + 1 of an n-tile) fall in 32 different banks.
+#define MMR_Z_STRIDE (MMR_TENSOR_CHANNELS + MMR_TENSOR_Z_PAD)
+#define MMR_Z_SPAN (16 * MMR_Z_STRIDE)
 #if MMR_TENSOR_CHANNELS % 32 != 0 || 32 % MMR_X_COPY != 0 || MMR_TENSOR_THREADS % MMR_TENSOR_CHANNELS != 0
 #error "ssd_tensor's warps must copy whole words of MMR_X_COPY channels of 32 channels each"
 #endif
@@ -600,6 +609,8 @@ __device__ __forceinline__ bool packs_diagonal(const float* cum, int t0) {
 //   heads [channels] (int): each channel's head less the group's first (-1 past di);  zColumns [channels] (int): each
 //   channel's z column in an in_proj row (0 past di);  skips [channels]: each channel's skip D_h (0 past di);
 //   xs [channels][P + MMR_TENSOR_ROW_PAD]: xc (0 past the tokens or di);
+//   in bf16 builds, zs [warps][16][channels + MMR_TENSOR_Z_PAD] (act_t): each warp's z of its span's 16 tokens, copied
+//   when the warp starts the span and read by its epilogue (0 past the tokens or di);
 // then a region (16-byte aligned) that holds x while it is convolved and then the prologue's tables, the larger of:
 //   staged [tokens][channels] (act_t): x as in_proj wrote it (0 past di), until xc is computed;
 //   bs [P / 16 - 1, or P / 16 with MMR_PACKED_DIAGONAL][channels / 8][32 lanes][MMR_B_WORDS]: the spans' B operands
@@ -627,7 +638,12 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
     int* zColumns = headOf + MMR_TENSOR_CHANNELS;
     float* skips = (float*) (zColumns + MMR_TENSOR_CHANNELS);
     float* xs = skips + MMR_TENSOR_CHANNELS;
+#ifdef MMR_BF16
+    act_t* zs = (act_t*) (xs + MMR_TENSOR_CHANNELS * xStride);
+    act_t* staged = zs + MMR_TENSOR_THREADS / 32 * MMR_Z_SPAN;
+#else
     act_t* staged = (act_t*) (xs + MMR_TENSOR_CHANNELS * xStride);
+#endif
     MmaB* bs = (MmaB*) staged;
     float* cums = (float*) (bs + MMR_PACKED_SPANS(spans) * MMR_TENSOR_TILES * 32);
     float* steps = cums + spanHeads * padded;
@@ -811,6 +827,19 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
             break;
         }
         const int t0 = 16 * i;
+#ifdef MMR_BF16
+        // The span's z, MMR_X_COPY channels of one head a copy (zColumns: 0 past di, where nothing is read). The warp's
+        // lanes have all read the span before's (its epilogue) before any copy overwrites it.
+        act_t* zSpan = zs + warp * MMR_Z_SPAN;
+        __syncwarp();
+        for (int w = lane(); w < 16 * (MMR_TENSOR_CHANNELS / MMR_X_COPY); w += 32) {
+            const int r = w / (MMR_TENSOR_CHANNELS / MMR_X_COPY);
+            const int c = w % (MMR_TENSOR_CHANNELS / MMR_X_COPY) * MMR_X_COPY;
+            const bool live = t0 + r < tokens && c0 + c < di;
+            copy_async((XUnit*) (zSpan + r * MMR_Z_STRIDE + c),
+                       (const XUnit*) (in + (live ? (long long) (t0 + r) * inStride + zColumns[c] : 0)), live);
+        }
+#endif
         float acc[MMR_TENSOR_TILES][4];
 #pragma unroll
         for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
@@ -934,22 +963,34 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
             }
         }
         // The skip, the gate, and each scan warp's sum of squares over its channels (whole n-tiles, or lanes of one).
+#ifdef MMR_BF16
+        copy_async_wait();
+        __syncwarp();
+#endif
 #pragma unroll
         for (int half = 0; half < 2; half++) {
             const int t = t0 + g + 8 * half;
             const long long row = firstRow + t;
+#ifdef MMR_BF16
+            const act_t* zRow = zSpan + (g + 8 * half) * MMR_Z_STRIDE;
+#else
             // The row's z values of MMR_GATE_TILES n-tiles are loaded before any is used, so that their loads are in
             // flight together (loaded one pair at a time beside their use, their wait was a third of the kernel's
             // stalls). Past the tokens the loads read the last token's row, and past di (zColumns 0) its first column:
             // in bounds, and not used (loaded only where used, nvcc's TF32 build with N = 256 spilled 8 bytes).
             const act_t* zRow = in + (long long) (t < tokens ? t : tokens - 1) * inStride;
+#endif
 #pragma unroll
             for (int nt0 = 0; nt0 < MMR_TENSOR_TILES; nt0 += MMR_GATE_TILES) {
                 float z[MMR_GATE_TILES][2];
 #pragma unroll
                 for (int u = 0; u < MMR_GATE_TILES; u++) {
                     // A lane's two channels (2q, 2q + 1) of one head: adjacent z columns, the first even.
+#ifdef MMR_BF16
+                    load_act_pair(zRow + 8 * (nt0 + u) + 2 * q, z[u][0], z[u][1]);
+#else
                     load_act_pair(zRow + zColumns[8 * (nt0 + u) + 2 * q], z[u][0], z[u][1]);
+#endif
                 }
 #pragma unroll
                 for (int u = 0; u < MMR_GATE_TILES; u++) {

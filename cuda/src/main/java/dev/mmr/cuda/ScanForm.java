@@ -24,15 +24,15 @@ public enum ScanForm {
     TENSOR,
     /**
      * Chosen per layer by its inner width: {@link #TENSOR} from {@link #TENSOR_FROM_CHANNELS} channels up (and where
-     * an image's tokens fit its shared memory), {@link #RECURRENT} below, where the recurrence was measured faster
-     * (an H200's table, docs/gpu.md: at the 35M shape's level 8, 128 channels, the recurrence gave 16,007 images/s
-     * in tf32 against 14,143; from 256 channels the tensor form won or tied in every cell). In fp32 mode, as
-     * {@link #TENSOR}, the recurrence everywhere.
+     * an image's tokens fit its shared memory), {@link #RECURRENT} below, whose widths no benchmark row has (an H100's
+     * table, docs/gpu.md: at the 35M shape's level 8, 128 channels, the tensor form gave 30,102 images/s in bf16
+     * against the recurrence's 23,170, and 22,670 against 21,097 in tf32; from 256 channels it won or tied in every
+     * cell). In fp32 mode, as {@link #TENSOR}, the recurrence everywhere.
      */
     AUTO;
 
     /** The inner width (channels) from which {@link #AUTO} runs a layer's scan on tensor cores. */
-    static final int TENSOR_FROM_CHANNELS = 256;
+    static final int TENSOR_FROM_CHANNELS = 128;
 
     /** The form that runs for this one in {@code precision}: {@link #TENSOR} and {@link #AUTO} run {@link #RECURRENT} in fp32 mode. */
     public ScanForm in(Precision precision) {

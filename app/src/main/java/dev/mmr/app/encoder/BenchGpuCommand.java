@@ -29,7 +29,7 @@ public final class BenchGpuCommand implements Callable<Integer>, MmrCommand {
     List<Precision> precisions;
 
     @Option(names = "--scan", split = ",", defaultValue = "auto", converter = ScanFormConverter.class,
-            description = "auto (the backend's default: per layer, tensor from 256 channels, else recurrent), recurrent (the"
+            description = "auto (the backend's default: per layer, tensor from 128 channels, else recurrent), recurrent (the"
                     + " fused recurrence) and/or tensor (the SSD chunk form on tensor cores); tensor and auto run the"
                     + " recurrence in fp32; default ${DEFAULT-VALUE}")
     List<ScanForm> scans;

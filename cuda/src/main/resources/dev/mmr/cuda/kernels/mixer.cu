@@ -887,20 +887,35 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         }
         const MmaA diagonal = pack_a(cbNext);
         const MmaB* own = bs + i * MMR_TENSOR_TILES * 32 + lane();
+        // A head's form and factors serve all its tiles, which lie next to each other: they are worked out where a
+        // tile's head is not the tile before's (once a group at headdim 64, twice at 32), not once a tile.
+        int factorsOf = -2;
+        bool packed = false;
+        float mu = 1.0f, first = 1.0f, second = 1.0f;
 #pragma unroll
         for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
             const int h = headOf[8 * nt];
-            const float* cum = cums + (h < 0 ? 0 : h) * padded;
-            if (packs_diagonal(cum, t0)) {
-                const float mu = mus[i * MMR_TENSOR_CHANNELS + 8 * nt];
+            if (h != factorsOf) {
+                factorsOf = h;
+                const float* cum = cums + (h < 0 ? 0 : h) * padded;
+                packed = packs_diagonal(cum, t0);
+                mu = mus[i * MMR_TENSOR_CHANNELS + 8 * nt];
+                const float reference = packed ? cum[t0 + 15] : cum[i > 0 ? t0 - 1 : 0];
+                first = __expf(cum[t0 + g] - reference);
+                second = __expf(cum[t0 + g + 8] - reference);
+            }
+            if (packed) {
 #pragma unroll
                 for (int v = 0; v < 4; v++) {
                     acc[nt][v] *= mu;
                 }
                 mma_span(acc[nt], diagonal, own[32 * nt]);
-                scale_rows(acc[nt], cum, t0 + g, cum[t0 + 15]);
-            } else if (i > 0) {
-                scale_rows(acc[nt], cum, t0 + g, cum[t0 - 1]);
+            }
+            if (packed || i > 0) {
+                acc[nt][0] *= first;
+                acc[nt][1] *= first;
+                acc[nt][2] *= second;
+                acc[nt][3] *= second;
             }
         }
 #else

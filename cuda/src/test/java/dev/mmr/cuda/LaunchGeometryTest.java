@@ -124,6 +124,25 @@ class LaunchGeometryTest {
     }
 
     @Test
+    void stagedZRowsSpreadTheEpiloguesReadsOverTheBanks() {
+        // bf16 builds: a warp's z rows of TENSOR_CHANNELS + TENSOR_Z_PAD bfloat16 (2 a 4-byte word); the epilogue's lane
+        // (g, q) reads one word, row g at channels 8 nt + 2q and 2q + 1, for each n-tile nt
+        int rowWords = (LaunchGeometry.TENSOR_CHANNELS + LaunchGeometry.TENSOR_Z_PAD) / 2;
+        assertEquals(0, (LaunchGeometry.TENSOR_CHANNELS + LaunchGeometry.TENSOR_Z_PAD) * Short.BYTES % 16,
+                "rows of whole 16-byte copies");
+        for (int nt = 0; nt < LaunchGeometry.TENSOR_CHANNELS / 8; nt++) {
+            int[] banks = new int[32];
+            for (int g = 0; g < 8; g++) {
+                for (int q = 0; q < 4; q++) {
+                    banks[(g * rowWords + 4 * nt + q) % 32]++;
+                }
+            }
+            int tile = nt;
+            assertEquals(1, Arrays.stream(banks).max().getAsInt(), () -> "n-tile " + tile);
+        }
+    }
+
+    @Test
     void emptyAndOversizedLaunchesAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.perElement(0));
         assertThrows(IllegalArgumentException.class, () -> LaunchGeometry.perElement(1L << 40));

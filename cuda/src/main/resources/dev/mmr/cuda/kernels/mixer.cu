@@ -920,7 +920,8 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         }
 #else
         // Each row's exp(cum_t - cum_(e_(i-1))), the factor the spans before still lack: where a tile's channels are
-        // one head's, two a tile (the lane's two rows), else one an accumulator.
+        // one head's, two a tile (the lane's two rows), else one an accumulator. (Worked out once a head, as the packed
+        // diagonal above does, they made the TF32 build at N 256 spill 20 bytes: KernelCompileTest.)
         if (i > 0) {
 #pragma unroll
             for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {

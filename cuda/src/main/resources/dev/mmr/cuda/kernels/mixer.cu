@@ -849,12 +849,30 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
             }
         }
         // The spans before: the plain CB times step_s xc_s exp(cum_(e_j) - cum_s), the sums so far scaled by mu_j. Each
-        // span's CB values are loaded while the span before is multiplied (the diagonal span's during the last).
+        // span's CB values are loaded while the span before is multiplied (the diagonal span's during the last); in
+        // bf16 builds two spans ahead, while the two before are (their waits for CB were an eighth of the kernel's
+        // stalls; the TF32 builds, with twice the A registers, would spill).
         float cbNext[2][4];
         load_cb_span(cbNext, cb, cbStride, tokens, t0, 0, g, q);
+#ifdef MMR_BF16
+        float cbAfter[2][4];
+        load_cb_span(cbAfter, cb, cbStride, i > 0 ? tokens : 0, t0, 16, g, q);
+#endif
         for (int j = 0; j < i; j++) {
             const MmaA frag = pack_a(cbNext);
+#ifdef MMR_BF16
+#pragma unroll
+            for (int r = 0; r < 2; r++) {
+#pragma unroll
+                for (int e = 0; e < 4; e++) {
+                    cbNext[r][e] = cbAfter[r][e];
+                }
+            }
+            // (Up to the diagonal span: past it, tokens 0 loads nothing.)
+            load_cb_span(cbAfter, cb, cbStride, j + 2 <= i ? tokens : 0, t0, 16 * (j + 2), g, q);
+#else
             load_cb_span(cbNext, cb, cbStride, tokens, t0, 16 * (j + 1), g, q);
+#endif
             if (j > 0) {
 #pragma unroll
                 for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {

@@ -113,7 +113,10 @@ public final class CudaBackend implements EncoderBackend {
         }
     }
 
-    /** One forward call with each step timed on the device: milliseconds per kernel name, and "gemm" for products. */
+    /**
+     * One forward call with each step timed on the device: milliseconds per kernel name, and per "gemm" and role for
+     * products (ForwardPass).
+     */
     Map<String, Double> profile(float[] pixels, int batch, int[] widths) {
         Map<String, Double> millis = new TreeMap<>();
         Slot slot = take();

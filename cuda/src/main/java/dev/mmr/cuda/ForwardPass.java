@@ -75,9 +75,9 @@ final class ForwardPass {
 
     /**
      * The pass; when {@code stepMillis} is given, each step is timed with CUDA events and its milliseconds added to
-     * the entry of its kernel's name (or "gemm", or "gemm_batched" for the tensor scan's strided batched product), and
-     * the copy in (pixels into pinned memory and on to the device, waited for before the pass starts) under
-     * {@link #COPY_IN}.
+     * the entry of its kernel's name (or "gemm" and the product's role, such as "gemm in_proj", or "gemm_batched" for
+     * the tensor scan's strided batched product), and the copy in (pixels into pinned memory and on to the device,
+     * waited for before the pass starts) under {@link #COPY_IN}.
      */
     NetworkOutput run(Slot s, float[] pixels, int batch, int[] widths, Map<String, Double> stepMillis) {
         s.reserve(batch);
@@ -122,7 +122,7 @@ final class ForwardPass {
                 Cuda.check(cudaEventElapsedTime(ms, marks[i], marks[i + 1]), "cudaEventElapsedTime");
                 String name = switch (steps.get(i)) {
                     case PassPlan.Launch l -> l.kernel().symbol;
-                    case PassPlan.Product p -> "gemm";
+                    case PassPlan.Product p -> "gemm " + p.role();
                     case PassPlan.BatchedProduct p -> "gemm_batched";
                 };
                 stepMillis.merge(name, (double) ms[0], Double::sum);

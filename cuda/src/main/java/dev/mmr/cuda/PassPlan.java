@@ -24,13 +24,15 @@ final class PassPlan {
     }
 
     /**
-     * A product {@code c = op(a) . op(b)}: {@code a} a weight, {@code b} activations. When {@code productPrecision},
+     * A product {@code c = op(a) . op(b)}, named by its {@code role} (the weight's: patch, in_proj, out_proj, head):
+     * {@code a} a weight, {@code b} activations. When {@code productPrecision},
      * a and b are in the product precision (float32 or bfloat16) and use its compute mode; otherwise (the classifier)
      * everything is float32. {@code c} is float32, or with {@code activationOutput} in the activations' type
      * (bfloat16 in bf16 mode: in_proj's output, which the kernels after it read as such, half the bytes to write and
      * read).
      */
-    record Product(Gemm gemm, long a, long b, long c, boolean productPrecision, boolean activationOutput) implements Step {
+    record Product(String role, Gemm gemm, long a, long b, long c, boolean productPrecision, boolean activationOutput)
+            implements Step {
         /** Whether a and b are bfloat16 under {@code precision} (else float32). */
         boolean bf16Operands(Precision precision) {
             return productPrecision && precision == Precision.BF16;
@@ -102,8 +104,8 @@ final class PassPlan {
         steps.add(launch(Kernel.IM2COL, LaunchGeometry.perElement((long) batch * patches * k),
                 Arg.ptr(at.applyAsLong(Buffer.PIXELS)), Arg.ptr(at.applyAsLong(Buffer.PATCHES)), Arg.i32(batch),
                 Arg.i32(c.imageSize()), Arg.i32(c.patchSize())));
-        steps.add(new Product(Gemm.linear(batch * patches, d, k, 0, k), w.patchWeight(), at.applyAsLong(Buffer.PATCHES),
-                at.applyAsLong(Buffer.PROJECTED), true, false));
+        steps.add(new Product("patch", Gemm.linear(batch * patches, d, k, 0, k), w.patchWeight(),
+                at.applyAsLong(Buffer.PATCHES), at.applyAsLong(Buffer.PROJECTED), true, false));
         steps.add(launch(Kernel.EMBED_TOKENS, LaunchGeometry.perElement((long) rows * d), Arg.ptr(at.applyAsLong(Buffer.PROJECTED)),
                 Arg.ptr(w.patchBias()), Arg.ptr(w.clsToken()), Arg.ptr(w.posEmbed()), Arg.ptr(at.applyAsLong(Buffer.RESIDUAL)),
                 Arg.i32(batch), Arg.i32(patches), Arg.i32(d)));
@@ -126,8 +128,8 @@ final class PassPlan {
                 Arg.ptr(at.applyAsLong(Buffer.FEATURES)), Arg.ptr(w.finalNormWeight()), Arg.ptr(w.finalNormBias()),
                 Arg.i32(batch), Arg.i32(tokens), Arg.i32(d), Arg.f32(eps), Arg.f32(GATED_NORM_EPS)));
         int classes = c.nClasses();
-        steps.add(new Product(Gemm.linear(batch, classes, d, 0, d), w.headWeight(), at.applyAsLong(Buffer.FEATURES),
-                at.applyAsLong(Buffer.LOGITS), false, false));
+        steps.add(new Product("head", Gemm.linear(batch, classes, d, 0, d), w.headWeight(),
+                at.applyAsLong(Buffer.FEATURES), at.applyAsLong(Buffer.LOGITS), false, false));
         steps.add(launch(Kernel.ADD_BIAS, LaunchGeometry.perElement((long) batch * classes),
                 Arg.ptr(at.applyAsLong(Buffer.LOGITS)), Arg.ptr(w.headBias()), Arg.i32(batch), Arg.i32(classes)));
         return steps;
@@ -143,7 +145,7 @@ final class PassPlan {
         int tokens = c.nTokens();
         int di = p.di();
         long in = at.applyAsLong(Buffer.IN_PROJ);
-        steps.add(new Product(p.in(), layer.inProj(), at.applyAsLong(Buffer.U), in, true, true));
+        steps.add(new Product("in_proj", p.in(), layer.inProj(), at.applyAsLong(Buffer.U), in, true, true));
         long convTiles = (long) batch * Math.ceilDiv(tokens, KernelBuild.CONV_TOKENS);
         steps.add(launch(Kernel.CONV_BC_DT, LaunchGeometry.perElement(convTiles * (2L * c.dState() + p.heads())),
                 Arg.ptr(in), Arg.i32(p.inWidth()), Arg.ptr(at.applyAsLong(Buffer.BC)), Arg.ptr(at.applyAsLong(Buffer.DT)),
@@ -159,8 +161,8 @@ final class PassPlan {
             case TENSOR -> tensorScan(steps, c, build, layer, p, at, batch);
             case AUTO -> throw new AssertionError("forLayer resolves AUTO");
         }
-        steps.add(new Product(p.out(), layer.outProj(), at.applyAsLong(Buffer.GATED), at.applyAsLong(Buffer.HIDDEN), true,
-                false));
+        steps.add(new Product("out_proj", p.out(), layer.outProj(), at.applyAsLong(Buffer.GATED),
+                at.applyAsLong(Buffer.HIDDEN), true, false));
     }
 
     /**

@@ -50,6 +50,9 @@ struct alignas(8) StepDecay {
     float step, decay;
 };
 
+// The inputs before a token that a causal depthwise convolution's window holds (a constant for #pragma unroll).
+constexpr int CONV_WINDOW = MMR_D_CONV - 1;
+
 // One token of a causal depthwise convolution: bias + the taps over the window (the channel's last d_conv - 1
 // inputs, oldest first) and x, summed in tap order; x then joins the window.
 __device__ __forceinline__ float conv_step(float (&window)[MMR_D_CONV - 1], const float (&weight)[MMR_D_CONV],
@@ -697,9 +700,11 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         }
         copy_async_wait();
         __syncwarp();
-        // Two tokens at a time, so that one token's loads, convolution and SiLU overlap the other's (one at a time each
-        // waited for the last; wholly unrolled, nvcc's builds at N 256 spill 8 to 16 bytes).
-#pragma unroll 2
+        // d_conv - 1 tokens at a time, so that one token's loads, convolution and SiLU overlap the others' (one at a
+        // time each waited for the last), and after each such round the window's values are back in the registers they
+        // started in, which the compiler can do without moves (two at a time leave them shifted; wholly unrolled,
+        // nvcc's builds at N 256 spill 8 to 16 bytes).
+#pragma unroll (CONV_WINDOW)
         for (int t = t0; t < t1; t++) {
             const float x = t < tokens ? act_value(staged[t * MMR_TENSOR_CHANNELS + c]) : 0.0f;
             const float xc = silu(conv_step(window, weight, bias, x));

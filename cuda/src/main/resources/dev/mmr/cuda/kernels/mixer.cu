@@ -515,6 +515,33 @@ __device__ __forceinline__ void load_cb_span(float (&a)[2][4], const float* __re
     }
 }
 
+// Adds span j, one before the output span i, to a warp's sums (acc, its n-tiles): A from the CB values of span j that
+// `cbSpan` holds, into which span j + ahead's are then loaded, so that the load is in flight while this span and those
+// between are multiplied (up to the diagonal span i: past it, tokens 0 loads nothing); the sums so far scaled by mu_j
+// (mus: each channel's, span by span); then the products with the span's packed B operands (bs).
+__device__ __forceinline__ void add_span(float (&acc)[MMR_TENSOR_TILES][4], float (&cbSpan)[2][4], int j, int ahead,
+                                         int i, const float* __restrict__ cb, int cbStride, int tokens, int t0, int g,
+                                         int q, const float* mus, const MmaB* bs) {
+    const MmaA frag = pack_a(cbSpan);
+    load_cb_span(cbSpan, cb, cbStride, j + ahead <= i ? tokens : 0, t0, 16 * (j + ahead), g, q);
+    if (j > 0) {
+#pragma unroll
+        for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
+            // The lane's two channels' factors, adjacent and 8-byte aligned: one load.
+            const float2 m = *(const float2*) (mus + j * MMR_TENSOR_CHANNELS + 8 * nt + 2 * q);
+            acc[nt][0] *= m.x;
+            acc[nt][1] *= m.y;
+            acc[nt][2] *= m.x;
+            acc[nt][3] *= m.y;
+        }
+    }
+    const MmaB* b = bs + j * MMR_TENSOR_TILES * 32 + lane();
+#pragma unroll
+    for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
+        mma_span(acc[nt], frag, b[32 * nt]);
+    }
+}
+
 // Stores row g + 8 * half of the gated outputs in n-tiles nt0 .. nt0 + TILES - 1 (acc holds them; 0 past di), into
 // the row `gatedRow` of di activations. In bf16 builds a lane holds two adjacent channels (2q, 2q + 1: 4 bytes) of
 // each tile, so of each two tiles the neighbouring lanes 2k and 2k + 1 swap one pair: lane 2k then holds channels
@@ -853,48 +880,30 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
                 acc[nt][v] = 0.0f;
             }
         }
-        // The spans before: the plain CB times step_s xc_s exp(cum_(e_j) - cum_s), the sums so far scaled by mu_j. Each
-        // span's CB values are loaded while the span before is multiplied (the diagonal span's during the last); in
-        // bf16 builds two spans ahead, while the two before are (their waits for CB were an eighth of the kernel's
-        // stalls; the TF32 builds, with twice the A registers, would spill).
+        // The spans before: the plain CB times step_s xc_s exp(cum_(e_j) - cum_s), the sums so far scaled by mu_j
+        // (add_span). Each span's CB values are loaded while the span before is multiplied (the diagonal span's during
+        // the last), and cbNext ends holding the diagonal span's. In bf16 builds two spans ahead, into two sets of
+        // registers taken in turn: cbNext for the spans an even number before the diagonal one, cbOther for the rest,
+        // span 0 alone first where i is odd (one set passed on to the other would wait for its load at the move; the
+        // TF32 builds, with twice the A registers, would spill).
         float cbNext[2][4];
-        load_cb_span(cbNext, cb, cbStride, tokens, t0, 0, g, q);
 #ifdef MMR_BF16
-        float cbAfter[2][4];
-        load_cb_span(cbAfter, cb, cbStride, i > 0 ? tokens : 0, t0, 16, g, q);
-#endif
-        for (int j = 0; j < i; j++) {
-            const MmaA frag = pack_a(cbNext);
-#ifdef MMR_BF16
-#pragma unroll
-            for (int r = 0; r < 2; r++) {
-#pragma unroll
-                for (int e = 0; e < 4; e++) {
-                    cbNext[r][e] = cbAfter[r][e];
-                }
-            }
-            // (Up to the diagonal span: past it, tokens 0 loads nothing.)
-            load_cb_span(cbAfter, cb, cbStride, j + 2 <= i ? tokens : 0, t0, 16 * (j + 2), g, q);
-#else
-            load_cb_span(cbNext, cb, cbStride, tokens, t0, 16 * (j + 1), g, q);
-#endif
-            if (j > 0) {
-#pragma unroll
-                for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
-                    // The lane's two channels' factors, adjacent and 8-byte aligned: one load.
-                    const float2 m = *(const float2*) (mus + j * MMR_TENSOR_CHANNELS + 8 * nt + 2 * q);
-                    acc[nt][0] *= m.x;
-                    acc[nt][1] *= m.y;
-                    acc[nt][2] *= m.x;
-                    acc[nt][3] *= m.y;
-                }
-            }
-            const MmaB* b = bs + j * MMR_TENSOR_TILES * 32 + lane();
-#pragma unroll
-            for (int nt = 0; nt < MMR_TENSOR_TILES; nt++) {
-                mma_span(acc[nt], frag, b[32 * nt]);
-            }
+        float cbOther[2][4];
+        load_cb_span(cbNext, cb, cbStride, tokens, t0, 16 * (i % 2), g, q);
+        load_cb_span(cbOther, cb, cbStride, i > 0 ? tokens : 0, t0, 16 * (1 - i % 2), g, q);
+        if (i % 2 == 1) {
+            add_span(acc, cbOther, 0, 2, i, cb, cbStride, tokens, t0, g, q, mus, bs);
         }
+        for (int j = i % 2; j < i; j += 2) {
+            add_span(acc, cbNext, j, 2, i, cb, cbStride, tokens, t0, g, q, mus, bs);
+            add_span(acc, cbOther, j + 1, 2, i, cb, cbStride, tokens, t0, g, q, mus, bs);
+        }
+#else
+        load_cb_span(cbNext, cb, cbStride, tokens, t0, 0, g, q);
+        for (int j = 0; j < i; j++) {
+            add_span(acc, cbNext, j, 1, i, cb, cbStride, tokens, t0, g, q, mus, bs);
+        }
+#endif
 #ifdef MMR_PACKED_DIAGONAL
         // The diagonal span through its own packed B, a tile at a time (a tile's channels are one head's): the sums so
         // far scaled by mu_i, plus CB masked to s <= t times B, then each row by exp(cum_t - cum_(e_i)). A head whose

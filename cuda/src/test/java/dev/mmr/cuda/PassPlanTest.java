@@ -131,6 +131,23 @@ class PassPlanTest {
     }
 
     /**
+     * Each product is named by the weight it multiplies (the benchmark's per-step times go by these names): the patch
+     * embedding first, in_proj and out_proj once a layer each, the head last, and nothing else.
+     */
+    @Test
+    void productsAreNamedByTheirWeights() {
+        WorkspaceLayout layout = new WorkspaceLayout(GOLDEN, BF16_GOLDEN, 2, ScanForm.AUTO);
+        List<String> roles = mixedWidthsPlan(layout).stream().filter(s -> s instanceof PassPlan.Product)
+                .map(s -> ((PassPlan.Product) s).role()).toList();
+        List<String> expected = new ArrayList<>(List.of("patch"));
+        for (int layer = 0; layer < GOLDEN.nLayer(); layer++) {
+            expected.addAll(List.of("in_proj", "out_proj"));
+        }
+        expected.add("head");
+        assertEquals(expected, roles);
+    }
+
+    /**
      * The auto form picks each layer's scan by its inner width: the tensor scan from 128 channels, the recurrence
      * below, within one Mix'n'Match pass; in fp32 mode the recurrence everywhere; and the recurrence where an image's
      * tokens do not fit the tensor scan's shared memory.

@@ -84,10 +84,17 @@ record LaunchGeometry(int grid, int block, int shared) {
      * operands of the P / 16 - 1 spans before the last, and of the last too in bf16 builds whose heads are whole
      * n-tiles (TENSOR_CHANNELS / 8 n-tiles x 32 lanes x 2 words in bf16 builds, 4 in TF32 ones), two tables of H x P,
      * one of P / 16 x channels and one of H x ceil(P / 32) (the decay sums' round totals); in bf16 builds, between xc
-     * and that region, each warp's z for 16 tokens (16 x (channels + TENSOR_Z_PAD) bfloat16). Refused where two blocks
-     * would not fit an SM.
+     * and that region, each warp's z for 16 tokens (16 x (channels + TENSOR_Z_PAD) bfloat16), room that holds the B
+     * operands' factors (H x P words) before the spans start. Refused where two blocks would not fit an SM, or the
+     * factors would not fit that room.
      */
     static int tensorShared(int tokens, int headdim, boolean bf16) {
+        if (!factorsFit(tokens, headdim, bf16)) {
+            throw new IllegalArgumentException("the tensor scan's bf16 build keeps its B factors in the staged z's room: "
+                    + spanHeads(headdim) + " heads of " + headdim + " channels over " + tokens + " tokens need "
+                    + spanHeads(headdim) * Math.ceilDiv(tokens, 16) * 16L + " words, more than its "
+                    + stagedZWords(true));
+        }
         long bytes = tensorSharedBytes(tokens, headdim, bf16);
         if (!fitsTwoBlocks(bytes)) {
             throw new IllegalArgumentException("the tensor scan holds an image's tokens in shared memory: " + tokens
@@ -99,7 +106,17 @@ record LaunchGeometry(int grid, int block, int shared) {
 
     /** Whether the tensor scan can run {@code tokens} tokens with heads of {@code headdim} channels ({@link #tensorShared}). */
     static boolean tensorFits(int tokens, int headdim, boolean bf16) {
-        return fitsTwoBlocks(tensorSharedBytes(tokens, headdim, bf16));
+        return factorsFit(tokens, headdim, bf16) && fitsTwoBlocks(tensorSharedBytes(tokens, headdim, bf16));
+    }
+
+    /** Words of the warps' staged z in bf16 builds (16 tokens x (channels + TENSOR_Z_PAD) bfloat16 each), else 0. */
+    private static long stagedZWords(boolean bf16) {
+        return bf16 ? TENSOR_BLOCK / WARP * 16 * (TENSOR_CHANNELS + TENSOR_Z_PAD) * Short.BYTES / Float.BYTES : 0;
+    }
+
+    /** Whether a bf16 build's B factors (H x P words, mixer.cu's spanFactors) fit the staged z's room. */
+    private static boolean factorsFit(int tokens, int headdim, boolean bf16) {
+        return !bf16 || spanHeads(headdim) * (Math.ceilDiv(tokens, 16) * 16L) <= stagedZWords(true);
     }
 
     private static boolean fitsTwoBlocks(long sharedBytes) {
@@ -124,7 +141,7 @@ record LaunchGeometry(int grid, int block, int shared) {
         long operands = packed * (TENSOR_CHANNELS / 8) * WARP * (bf16 ? 2 : 4);
         long tables = operands + 2 * heads * padded + spans * TENSOR_CHANNELS + heads * Math.ceilDiv(padded, 32);
         long staged = Math.ceilDiv((long) tokens * TENSOR_CHANNELS * (bf16 ? Short.BYTES : Float.BYTES), Float.BYTES);
-        long zs = bf16 ? TENSOR_BLOCK / WARP * 16 * (TENSOR_CHANNELS + TENSOR_Z_PAD) * Short.BYTES / Float.BYTES : 0;
+        long zs = stagedZWords(bf16);
         return (3 * TENSOR_CHANNELS + TENSOR_CHANNELS * (padded + TENSOR_ROW_PAD) + zs + Math.max(tables, staged))
                 * Float.BYTES;
     }

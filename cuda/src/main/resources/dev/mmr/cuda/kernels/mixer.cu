@@ -640,7 +640,8 @@ __device__ __forceinline__ bool packs_diagonal(const float* cum, int t0) {
 //   channel's z column in an in_proj row (0 past di);  skips [channels]: each channel's skip D_h (0 past di);
 //   xs [channels][P + MMR_TENSOR_ROW_PAD]: xc (0 past the tokens or di);
 //   in bf16 builds, zs [warps][16][channels + MMR_TENSOR_Z_PAD] (act_t): each warp's z of its span's 16 tokens, copied
-//   when the warp starts the span and read by its epilogue (0 past the tokens or di);
+//   when the warp starts the span and read by its epilogue (0 past the tokens or di); before the spans start, the
+//   same room holds spanFactors [H][P]: step_s exp(cum_(e_j) - cum_s) (LaunchGeometry refuses shapes where it could not);
 // then a region (16-byte aligned) that holds x while it is convolved and then the prologue's tables, the larger of:
 //   staged [tokens][channels] (act_t): x as in_proj wrote it (0 past di), until xc is computed;
 //   bs [P / 16 - 1, or P / 16 with MMR_PACKED_DIAGONAL][channels / 8][32 lanes][MMR_B_WORDS]: the spans' B operands
@@ -815,19 +816,39 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         const float* cum = cums + (head < 0 ? 0 : head) * padded;
         mus[e] = j > 0 && head >= 0 ? __expf(cum[16 * j + 15] - cum[16 * j - 1]) : 1.0f;
     }
+#ifdef MMR_BF16
+    // bf16 builds: each head row's B factors step_s exp(cum_(e_j) - cum_s) (s in span j), once a token, into the staged
+    // z's room (unused until the spans start; LaunchGeometry refuses shapes whose factors it cannot hold), where every n-tile of the
+    // head's channels takes them as it packs its B operands: four adjacent tokens' as one 16-byte word (rows of P
+    // words from a 16-byte aligned start, P a multiple of 16).
+    float* spanFactors = (float*) zs;
+    for (int e = threadIdx.x; e < spanHeads * padded; e += blockDim.x) {
+        spanFactors[e] = steps[e] * __expf(cums[e - e % 16 + 15] - cums[e]);
+    }
+    __syncthreads();
+#endif
     // The spans before the last (and the last, MMR_PACKED_DIAGONAL): B = step_s xc_s exp(cum_(e_j) - cum_s) at each
-    // lane's span offsets, packed once. A warp packs one n-tile of one span (blockDim is whole warps). Where a tile's 8
-    // channels are one head's, its 16 tokens' factors step_s exp(cum_(e_j) - cum_s) are the same for all of them:
-    // lane l computes token l % 16's, and each lane takes its four from those lanes.
+    // lane's span offsets, packed once. A warp packs one n-tile of one span (blockDim is whole warps). In TF32 builds,
+    // where a tile's 8 channels are one head's, its 16 tokens' factors step_s exp(cum_(e_j) - cum_s) are the same for
+    // all of them: lane l computes token l % 16's, and each lane takes its four from those lanes.
     for (int f = threadIdx.x; f < MMR_PACKED_SPANS(spans) * MMR_TENSOR_TILES * 32; f += blockDim.x) {
         const int reader = f % 32;
         const int c = 8 * (f / 32 % MMR_TENSOR_TILES) + reader / 4;
         const int s0 = 16 * (f / (32 * MMR_TENSOR_TILES));
         const int head = headOf[c];  // -1 past di, where xc is 0
+        float b[4];
+#ifdef MMR_BF16
+        // The lane's four tokens, span_offset(0..3): adjacent, the first a multiple of 4.
+        const int s = s0 + span_offset(0, reader % 4);
+        const Floats4 factor = *(const Floats4*) (spanFactors + (head < 0 ? 0 : head) * padded + s);
+        b[0] = xs[c * xStride + s] * factor.x;
+        b[1] = xs[c * xStride + s + 1] * factor.y;
+        b[2] = xs[c * xStride + s + 2] * factor.z;
+        b[3] = xs[c * xStride + s + 3] * factor.w;
+#else
         const float* cum = cums + (head < 0 ? 0 : head) * padded;
         const float* step = steps + (head < 0 ? 0 : head) * padded;
         const float spanEnd = cum[s0 + 15];
-        float b[4];
 #ifdef MMR_TILES_WITHIN_HEADS
         const int s = s0 + reader % 16;
         const float factor = step[s] * __expf(spanEnd - cum[s]);
@@ -842,6 +863,7 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
             const int s = s0 + span_offset(e, reader % 4);
             b[e] = xs[c * xStride + s] * (step[s] * __expf(spanEnd - cum[s]));
         }
+#endif
 #endif
         bs[f] = pack_b(b);
     }

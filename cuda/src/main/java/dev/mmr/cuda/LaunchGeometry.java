@@ -90,8 +90,8 @@ record LaunchGeometry(int grid, int block, int shared) {
      */
     static int tensorShared(int tokens, int headdim, boolean bf16) {
         if (!factorsFit(tokens, headdim, bf16)) {
-            throw new IllegalArgumentException("the tensor scan's bf16 build keeps its B factors in the staged z's room: "
-                    + spanHeads(headdim) + " heads of " + headdim + " channels over " + tokens + " tokens need "
+            throw new IllegalArgumentException("the tensor scan's bf16 build keeps its B factors in the staged z's "
+                    + "room: " + spanHeads(headdim) + " heads of " + headdim + " channels over " + tokens + " tokens need "
                     + spanHeads(headdim) * Math.ceilDiv(tokens, 16) * 16L + " words, more than its "
                     + stagedZWords(true));
         }

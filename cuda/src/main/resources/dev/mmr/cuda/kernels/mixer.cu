@@ -641,7 +641,8 @@ __device__ __forceinline__ bool packs_diagonal(const float* cum, int t0) {
 //   xs [channels][P + MMR_TENSOR_ROW_PAD]: xc (0 past the tokens or di);
 //   in bf16 builds, zs [warps][16][channels + MMR_TENSOR_Z_PAD] (act_t): each warp's z of its span's 16 tokens, copied
 //   when the warp starts the span and read by its epilogue (0 past the tokens or di); before the spans start, the
-//   same room holds spanFactors [H][P]: step_s exp(cum_(e_j) - cum_s) (LaunchGeometry refuses shapes where it could not);
+//   same room holds spanFactors [H][P]: step_s exp(cum_(e_j) - cum_s) (LaunchGeometry refuses shapes where they would
+//   not fit);
 // then a region (16-byte aligned) that holds x while it is convolved and then the prologue's tables, the larger of:
 //   staged [tokens][channels] (act_t): x as in_proj wrote it (0 past di), until xc is computed;
 //   bs [P / 16 - 1, or P / 16 with MMR_PACKED_DIAGONAL][channels / 8][32 lanes][MMR_B_WORDS]: the spans' B operands
@@ -818,9 +819,9 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
     }
 #ifdef MMR_BF16
     // bf16 builds: each head row's B factors step_s exp(cum_(e_j) - cum_s) (s in span j), once a token, into the staged
-    // z's room (unused until the spans start; LaunchGeometry refuses shapes whose factors it cannot hold), where every n-tile of the
-    // head's channels takes them as it packs its B operands: four adjacent tokens' as one 16-byte word (rows of P
-    // words from a 16-byte aligned start, P a multiple of 16).
+    // z's room (unused until the spans start; LaunchGeometry refuses shapes whose factors it cannot hold), where every
+    // n-tile of the head's channels takes them as it packs its B operands: four adjacent tokens' as one 16-byte word
+    // (rows of P words from a 16-byte aligned start, P a multiple of 16).
     float* spanFactors = (float*) zs;
     for (int e = threadIdx.x; e < spanHeads * padded; e += blockDim.x) {
         spanFactors[e] = steps[e] * __expf(cums[e - e % 16 + 15] - cums[e]);

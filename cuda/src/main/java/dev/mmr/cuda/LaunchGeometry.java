@@ -92,8 +92,7 @@ record LaunchGeometry(int grid, int block, int shared) {
         if (!factorsFit(tokens, headdim, bf16)) {
             throw new IllegalArgumentException("the tensor scan's bf16 build keeps its B factors in the staged z's "
                     + "room: " + spanHeads(headdim) + " heads of " + headdim + " channels over " + tokens + " tokens need "
-                    + spanHeads(headdim) * Math.ceilDiv(tokens, 16) * 16L + " words, more than its "
-                    + stagedZWords(true));
+                    + factorWords(tokens, headdim) + " words, more than its " + stagedZWords(true));
         }
         long bytes = tensorSharedBytes(tokens, headdim, bf16);
         if (!fitsTwoBlocks(bytes)) {
@@ -114,9 +113,14 @@ record LaunchGeometry(int grid, int block, int shared) {
         return bf16 ? TENSOR_BLOCK / WARP * 16 * (TENSOR_CHANNELS + TENSOR_Z_PAD) * Short.BYTES / Float.BYTES : 0;
     }
 
-    /** Whether a bf16 build's B factors (H x P words, mixer.cu's spanFactors) fit the staged z's room. */
+    /** Words of a bf16 build's B factors (mixer.cu's spanFactors): H span heads x P padded tokens. */
+    private static long factorWords(int tokens, int headdim) {
+        return spanHeads(headdim) * (Math.ceilDiv(tokens, 16) * 16L);
+    }
+
+    /** Whether a bf16 build's B factors fit the staged z's room. */
     private static boolean factorsFit(int tokens, int headdim, boolean bf16) {
-        return !bf16 || spanHeads(headdim) * (Math.ceilDiv(tokens, 16) * 16L) <= stagedZWords(true);
+        return !bf16 || factorWords(tokens, headdim) <= stagedZWords(true);
     }
 
     private static boolean fitsTwoBlocks(long sharedBytes) {

@@ -55,19 +55,19 @@ constexpr int CONV_WINDOW = MMR_D_CONV - 1;
 
 // One token of a causal depthwise convolution: bias + the taps over the window (the channel's last d_conv - 1
 // inputs, oldest first) and x, summed in tap order; x then joins the window.
-__device__ __forceinline__ float conv_step(float (&window)[MMR_D_CONV - 1], const float (&weight)[MMR_D_CONV],
+__device__ __forceinline__ float conv_step(float (&window)[CONV_WINDOW], const float (&weight)[MMR_D_CONV],
                                            float bias, float x) {
     float acc = bias;
 #pragma unroll
-    for (int k = 0; k < MMR_D_CONV - 1; k++) {
+    for (int k = 0; k < CONV_WINDOW; k++) {
         acc = fmaf(window[k], weight[k], acc);
     }
-    acc = fmaf(x, weight[MMR_D_CONV - 1], acc);
+    acc = fmaf(x, weight[CONV_WINDOW], acc);
 #pragma unroll
-    for (int k = 0; k < MMR_D_CONV - 2; k++) {
+    for (int k = 0; k < CONV_WINDOW - 1; k++) {
         window[k] = window[k + 1];
     }
-    window[MMR_D_CONV - 2] = x;
+    window[CONV_WINDOW - 1] = x;
     return acc;
 }
 
@@ -116,10 +116,10 @@ extern "C" __global__ void conv_bc_dt(const act_t* __restrict__ in, int inStride
         }
         const float bias = convBias[convCol + col];
         // x[k]: the input of token t0 - (d_conv - 1) + k (zero before the image's first token and past the tile).
-        float x[MMR_D_CONV - 1 + MMR_CONV_TOKENS];
+        float x[CONV_WINDOW + MMR_CONV_TOKENS];
 #pragma unroll
-        for (int k = 0; k < MMR_D_CONV - 1 + MMR_CONV_TOKENS; k++) {
-            const int t = t0 - (MMR_D_CONV - 1) + k;
+        for (int k = 0; k < CONV_WINDOW + MMR_CONV_TOKENS; k++) {
+            const int t = t0 - CONV_WINDOW + k;
             x[k] = t >= 0 && t < t1 ? act_value(in[(first + t) * inStride + col]) : 0.0f;
         }
 #pragma unroll
@@ -181,13 +181,13 @@ extern "C" __global__ void ssm_scan(const act_t* __restrict__ in, int inStride, 
     const int heads = di / headdim;
     const long long zColumn = active ? z_column(c, headdim) : 0;
     float weight[MMR_D_CONV];
-    float window[MMR_D_CONV - 1];
+    float window[CONV_WINDOW];
 #pragma unroll
     for (int k = 0; k < MMR_D_CONV; k++) {
         weight[k] = active ? convWeight[(long long) c * MMR_D_CONV + k] : 0.0f;
     }
 #pragma unroll
-    for (int k = 0; k < MMR_D_CONV - 1; k++) {
+    for (int k = 0; k < CONV_WINDOW; k++) {
         window[k] = 0.0f;
     }
     const float bias = active ? convBias[c] : 0.0f;
@@ -713,7 +713,7 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
                        (const XUnit*) (from + (long long) t * inStride), copyLive);
         }
         float weight[MMR_D_CONV];
-        float window[MMR_D_CONV - 1];
+        float window[CONV_WINDOW];
         const bool live = channel < di;
         const long long xColumn = live ? z_column(channel, headdim) + headdim : 0;
 #pragma unroll
@@ -723,8 +723,8 @@ extern "C" __global__ void __launch_bounds__(MMR_TENSOR_THREADS, 2) ssd_tensor(c
         const float bias = live ? convBias[channel] : 0.0f;
         // The inputs before the run, which the run before copies: read here from in_proj's output.
 #pragma unroll
-        for (int k = 0; k < MMR_D_CONV - 1; k++) {
-            const int t = t0 - (MMR_D_CONV - 1) + k;
+        for (int k = 0; k < CONV_WINDOW; k++) {
+            const int t = t0 - CONV_WINDOW + k;
             window[k] = live && t >= 0 && t < tokens ? act_value(in[(long long) t * inStride + xColumn]) : 0.0f;
         }
         copy_async_wait();

@@ -1,5 +1,7 @@
 """What a finished run leaves in its model directory: F16 weights, config, preprocessing, reference outputs for the
-Java parity test, and metrics.json, whose figures are all computed from the exported (rounded) weights in float32."""
+Java parity test, and metrics.json, whose figures are all computed from the exported (rounded) weights in float32;
+and the way back: a model directory's weights loaded into a model of its shape (a fine-tune's start, train.py --init)."""
+import hashlib
 import json
 import os
 
@@ -30,6 +32,45 @@ def nn1_top1(db, db_y, q, q_y):
         nearest = (q[i:i + 2000] @ db.t()).argmax(1)
         hits += int((db_y[nearest] == q_y[i:i + 2000]).sum())
     return hits / len(q)
+
+
+# config keys that only training reads: a model directory of another drop rate still has this model's shape
+TRAINING_ONLY = ("drop_rate", "drop_path_rate")
+
+
+def load_exported(model, config, directory):
+    """Loads `directory`'s model.safetensors into `model` (built from `config`); returns the file's sha256. Refuses,
+    changing nothing, a directory whose config.json has another shape or whose weights do not match the model's
+    names and shapes one for one, or are not finite."""
+    def refuse(why):
+        raise SystemExit(f"--init {directory}: {why}")
+    try:
+        with open(os.path.join(directory, "config.json")) as f:
+            theirs = json.load(f)
+        with open(os.path.join(directory, "model.safetensors"), "rb") as f:
+            blob = f.read()
+    except (OSError, ValueError) as e:
+        refuse(f"not a model directory ({e})")
+    if not isinstance(theirs, dict):
+        refuse("config.json is not a JSON object")
+    differ = {k: (theirs.get(k), v) for k, v in config.items() if k not in TRAINING_ONLY and theirs.get(k) != v}
+    if differ:
+        refuse(f"its shape differs from this run's (its config, this run's): {differ}")
+    try:
+        tensors, _ = safetensors_io.loads(blob, os.path.join(directory, "model.safetensors"))
+    except ValueError as e:
+        refuse(str(e))
+    own = model.state_dict()
+    if sorted(tensors) != sorted(own):
+        refuse(f"its tensors are not this model's: missing {sorted(set(own) - set(tensors))[:5]}, "
+               f"unknown {sorted(set(tensors) - set(own))[:5]}")
+    for name, v in tensors.items():
+        if tuple(v.shape) != tuple(own[name].shape):
+            refuse(f"{name} has shape {tuple(v.shape)}, this model's {tuple(own[name].shape)}")
+        if not bool(torch.isfinite(v).all()):
+            refuse(f"{name} holds values that are not finite")
+    model.load_state_dict({k: v.to(own[k].dtype) for k, v in tensors.items()})
+    return hashlib.sha256(blob).hexdigest()
 
 
 def export(state, config, out, train, test, levels, device, reference_images, facts):

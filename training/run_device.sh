@@ -13,7 +13,8 @@
 # training/device_files.sh can put returned checkpoints back there). Into OUT it packs at most 8 files of at most
 # 15 MB (the device's limits): logs.txt, one tar per finished model folder, baseline.json once all baselines are
 # done, then the checkpoint parts of unfinished runs while room is left (OUT/ckpt-NAME/).
-# RUNS picks models (default all five); TRAIN_ARGS adds trainer options to new runs, RESUME_ARGS to resumed ones (speed
+# RUNS picks models (default all five); INIT_FROM=DIR starts each new run from the weights of its namesake in DIR (a
+# fine-tune: INIT_FROM=models trains on from the shipped models); TRAIN_ARGS adds trainer options to new runs, RESUME_ARGS to resumed ones (speed
 # options only, e.g. --profile-steps 10: the recipe is the checkpoint's); GPUS overrides the GPU count;
 # DATA the archive. A CPU smoke test: MODE=start EPOCHS=2 OUT=/tmp/o STATE=/tmp/s PYTHON=/usr/bin/python3 \
 #   TRAIN_ARGS="--d-model 32 --n-layer 2 --d-state 8 --patch 8 --batch 64 --limit 320" bash training/run_device.sh 60
@@ -51,7 +52,8 @@ for name in "${runs[@]}"; do
   fi
   read -r levels seed <<<"$(levels_of "$name")"
   if [[ $mode == start ]]; then
-    args=(--levels "$levels" --seed "$seed" ${EPOCHS:+--epochs "$EPOCHS"} ${TRAIN_WITHIN:+--train-within "$TRAIN_WITHIN"} ${TRAIN_ARGS:-})
+    args=(--levels "$levels" --seed "$seed" ${EPOCHS:+--epochs "$EPOCHS"} ${TRAIN_WITHIN:+--train-within "$TRAIN_WITHIN"}
+      ${INIT_FROM:+--init "$INIT_FROM/$name"} ${TRAIN_ARGS:-})
   else
     args=(--resume "$state/$name/checkpoint" ${RESUME_ARGS:-})
   fi

@@ -27,12 +27,17 @@ def loads(blob, source="safetensors data"):
     (n,) = struct.unpack("<Q", blob[:8])
     if n > len(blob) - 8:
         raise ValueError(f"{source}: header length {n} runs past the end of the file")
-    header = json.loads(blob[8:8 + n])
+    header = json.loads(blob[8:8 + n])  # a JSONDecodeError is a ValueError
+    if not isinstance(header, dict):
+        raise ValueError(f"{source}: the header is not a JSON object")
     data = memoryview(blob)[8 + n:]
     out = {}
     for name, meta in header.items():
         if name == "__metadata__":
             continue
+        if not (isinstance(meta, dict) and meta.get("dtype") in (*_DTYPES, "BF16") and isinstance(meta.get("shape"), list)
+                and isinstance(meta.get("data_offsets"), list) and len(meta["data_offsets"]) == 2):
+            raise ValueError(f"{source}: tensor {name} has no valid dtype, shape and data_offsets: {str(meta)[:200]}")
         lo, hi = meta["data_offsets"]
         if not 0 <= lo <= hi <= len(data):
             raise ValueError(f"{source}: tensor {name} lies outside the data ({lo}..{hi} of {len(data)} bytes)")

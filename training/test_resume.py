@@ -2,9 +2,11 @@
 weights, AdamW state, EMA weights, every random generator, and the exported model. Damaged checkpoints and a
 changed recipe are refused; a run whose weights turn NaN stops without overwriting its last finite checkpoint; a
 GPU's checkpoint resumes on the CPU, saying that its augmentation stream starts anew; --export-now exports a paused
-run's weights and leaves its checkpoint as it was.
+run's weights and leaves its checkpoint as it was. --init starts a run from an exported model's weights (and resumes
+as any run does); a model directory of another shape, or damaged, is refused before any work.
 Checkpoint parts of the shipped model's shape stay under the 16 MiB a file may have."""
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -21,6 +23,7 @@ import numpy as np
 import torch
 
 import checkpoint
+import safetensors_io
 import train
 from data import CLASSES
 from matmamba import MatMambaVision
@@ -197,6 +200,62 @@ class ResumeTest(unittest.TestCase):
         self.assert_same_run("early-whole", "early")
         with self.assertRaises(SystemExit):
             train.parse(["--data", "-", "--out", "-", "--epochs", "1", "--export-now"])
+
+    def test_init_starts_from_an_exported_models_weights_and_resumes_as_any_run(self):
+        self.assertEqual(self.run_trainer("init-base", "--epochs", "1"), "finished")
+        base = os.path.join(self.tmp, "init-base")
+        exported = safetensors_io.load(os.path.join(base, "model.safetensors"))
+        self.assertEqual(self.run_trainer("init-step0", "--epochs", "2", "--init", base, "--stop-at-step", "0"), "paused")
+        tensors, meta = self.checkpoint_of("init-step0")
+        for name, v in exported.items():  # the model and its EMA both start at the exported (F16) weights
+            self.assertTrue(torch.equal(tensors[f"model.{name}"], v.float()), name)
+            self.assertTrue(torch.equal(tensors[f"ema.{name}"], v.float()), name)
+        with open(os.path.join(base, "model.safetensors"), "rb") as f:
+            sha256 = hashlib.sha256(f.read()).hexdigest()
+        self.assertEqual((meta["recipe"]["init"], meta["recipe"]["init_sha256"]), (base, sha256))
+        # stopped and resumed, a fine-tune ends as it would uninterrupted (the resumed process takes the checkpoint's
+        # weights, not the model directory's), and its metrics name the weights it started from
+        self.assert_split_at_step_3_equals_whole("init", ["--epochs", "2", "--init", base])
+        with open(os.path.join(self.tmp, "init-split", "metrics.json")) as f:
+            self.assertEqual(json.load(f)["recipe"]["init_sha256"], sha256)
+        self.assertFalse(torch.equal(exported["head.weight"].float(), self.checkpoint_of("init-whole")[0]["model.head.weight"]),
+                         "the fine-tune trained")
+
+    def test_init_refuses_another_shape_or_a_damaged_model_directory_before_any_work(self):
+        self.assertEqual(self.run_trainer("init-ok", "--epochs", "1"), "finished")
+        good = os.path.join(self.tmp, "init-ok")
+
+        def variant(name, edit):
+            d = os.path.join(self.tmp, name)
+            shutil.copytree(good, d, ignore=shutil.ignore_patterns("checkpoint"))
+            edit(d)
+            return d
+
+        def truncate(d):
+            with open(os.path.join(d, "model.safetensors"), "r+b") as f:
+                f.truncate(1000)
+
+        def rename_a_tensor(d):
+            weights = safetensors_io.load(os.path.join(d, "model.safetensors"))
+            weights["head.renamed"] = weights.pop("head.weight")
+            safetensors_io.save(weights, os.path.join(d, "model.safetensors"))
+
+        def poison(d):
+            weights = safetensors_io.load(os.path.join(d, "model.safetensors"))
+            weights["head.weight"][0, 0] = float("inf")
+            safetensors_io.save(weights, os.path.join(d, "model.safetensors"))
+        cases = {"its shape differs": variant("init-wide", lambda d: None),  # this run asks for --d-model 48
+                 "runs past the end": variant("init-cut", truncate),
+                 "not this model's": variant("init-renamed", rename_a_tensor),
+                 "not finite": variant("init-inf", poison),
+                 "not a model directory": os.path.join(self.tmp, "no-such-model")}
+        for why, directory in cases.items():
+            shape = ["--d-model", "48"] if why == "its shape differs" else []
+            with self.subTest(why), self.assertRaises(SystemExit) as refused:
+                self.run_trainer(f"refused-{why}", "--epochs", "1", "--init", directory, *shape)
+            self.assertIn(f"--init {directory}", str(refused.exception))
+            self.assertIn(why, str(refused.exception))
+            self.assertFalse(os.path.exists(os.path.join(self.tmp, f"refused-{why}")), "a refused --init writes nothing")
 
     def test_resume_refuses_a_changed_recipe_or_epoch_count(self):
         self.run_trainer("changed", "--epochs", "3", "--stop-at-step", "2")

@@ -9,6 +9,13 @@ A run can span several processes: it writes a full checkpoint (training_state.py
 epochs, when --stop-after seconds are nearly spent, at --stop-at-step, and on SIGTERM; `--resume DIR` continues
 from one exactly where it stopped (same batches, augmentations and schedule), with the checkpoint's recipe and
 epoch count (giving a different value is refused). Only a finished run exports.
+
+`--init MODEL_DIR` starts a new run from an exported model's weights instead of random ones (a fine-tune: its own
+optimiser, warm-up + cosine schedule and EMA, which starts at those weights), e.g. the shipped joint model trained on
+with the Mix'n'Match options at a quarter of the learning rate:
+
+    python3 training/train.py --data data/cifar10.tar.xz --out runs/cifar10-tuned --init models/cifar10 --epochs 80 \
+        --lr 5e-4 --warmup-epochs 2 --distill 0.5 --mix-samples 512 --mix-order monotone
 """
 import argparse
 import json
@@ -26,14 +33,14 @@ import checkpoint  # noqa: E402
 import fast  # noqa: E402
 import training_state  # noqa: E402
 from data import load_cifar  # noqa: E402
-from export import export  # noqa: E402
+from export import export, load_exported  # noqa: E402
 import matmamba  # noqa: E402
 from matmamba import MatMambaVision  # noqa: E402
 from steps import Trainer  # noqa: E402
 
 RECIPE = ("levels", "seed", "d_model", "n_layer", "d_state", "patch", "batch", "lr", "weight_decay", "label_smoothing",
           "warmup_epochs", "augment", "rand_n", "rand_m", "mixup", "cutmix", "cutmix_prob", "erase", "ema_decay",
-          "drop_path", "align", "distill", "mix_samples", "mix_widths", "mix_order", "limit")
+          "drop_path", "align", "distill", "mix_samples", "mix_widths", "mix_order", "limit", "init")
 
 
 def parse(argv):
@@ -48,6 +55,8 @@ def parse(argv):
     a("--train-within", type=float, default=None, metavar="SECONDS",
       help="instead of --epochs: the schedule's length is chosen during the warm-up (at the second epoch's end) so that "
       "training, over all the run's processes, ends within SECONDS at that epoch's pace")
+    a("--init", default=None, metavar="MODEL_DIR",
+      help="start from this exported model directory's weights (of this run's shape) instead of random ones: a fine-tune")
     a("--limit", type=int, default=None, help="use only this many training images, and a fifth as many test images (smoke tests)")
     a("--reference-images", type=int, default=8, help="test images whose outputs are exported for parity tests")
     m = ap.add_argument_group("model")
@@ -157,15 +166,6 @@ def main(argv=None):
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
-    os.makedirs(args.out, exist_ok=True)
-    ckpt_dir = args.checkpoint_dir or os.path.join(args.out, "checkpoint")
-    log_file = open(os.path.join(args.out, "train_log.txt"), "a" if args.resume else "w")
-
-    def log(msg):
-        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
-        print(f"{os.path.basename(os.path.normpath(args.out))}: {line}", flush=True)
-        log_file.write(line + "\n")
-        log_file.flush()
 
     resumed = None
     if args.resume:
@@ -179,6 +179,24 @@ def main(argv=None):
         vars(args).update(recipe)
         args.epochs, args.train_within, resumed = meta["epochs"], meta["train_within"], (tensors, meta)
 
+    config = make_config(args)
+    matmamba.scan = {"quadratic": matmamba.quadratic_scan, "chunked": matmamba.chunked_scan,
+                     "auto": matmamba.auto_scan}[args.scan]
+    model = MatMambaVision.from_config(config)
+    if args.init and not resumed:  # before anything is written, so a bad directory stops at once, changing nothing; the
+        # recipe keeps the weights' hash, so that the metrics of a run resumed and exported later still name them
+        recipe["init_sha256"] = load_exported(model, config, args.init)
+
+    os.makedirs(args.out, exist_ok=True)
+    ckpt_dir = args.checkpoint_dir or os.path.join(args.out, "checkpoint")
+    log_file = open(os.path.join(args.out, "train_log.txt"), "a" if args.resume else "w")
+
+    def log(msg):
+        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
+        print(f"{os.path.basename(os.path.normpath(args.out))}: {line}", flush=True)
+        log_file.write(line + "\n")
+        log_file.flush()
+
     data = load_cifar(args.data, args.cache or os.path.dirname(os.path.abspath(args.out)), workers=min(8, os.cpu_count()))
     train_x, train_y, _ = data["train"]
     test_x, test_y, test_names = data["test"]
@@ -189,10 +207,7 @@ def main(argv=None):
         keep = np.sort(rng.permutation(len(test_x))[:max(args.reference_images, args.limit // 5)])
         test_x, test_y, test_names = test_x[keep], test_y[keep], test_names[keep]
 
-    config = make_config(args)
-    matmamba.scan = {"quadratic": matmamba.quadratic_scan, "chunked": matmamba.chunked_scan,
-                     "auto": matmamba.auto_scan}[args.scan]
-    model = MatMambaVision.from_config(config).to(device)
+    model.to(device)
     trainer = Trainer(model, args, device, train_x, train_y, log)
     if resumed:
         note = training_state.restore(trainer, *resumed)

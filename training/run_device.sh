@@ -14,9 +14,9 @@
 # 15 MB (the device's limits): logs.txt, one tar per finished model folder, baseline.json once all baselines are
 # done, then the checkpoint parts of unfinished runs while room is left (OUT/ckpt-NAME/).
 # RUNS picks models (default all five); INIT_FROM=DIR starts each new run from the weights of its namesake in DIR (a
-# fine-tune: INIT_FROM=models trains on from the shipped models); TRAIN_ARGS adds trainer options to new runs, RESUME_ARGS to resumed ones (speed
-# options only, e.g. --profile-steps 10: the recipe is the checkpoint's); GPUS overrides the GPU count;
-# DATA the archive. A CPU smoke test: MODE=start EPOCHS=2 OUT=/tmp/o STATE=/tmp/s PYTHON=/usr/bin/python3 \
+# fine-tune: INIT_FROM=models trains on from the shipped models); TRAIN_ARGS adds trainer options to new runs,
+# RESUME_ARGS to resumed ones (speed options only, e.g. --profile-steps 10: the recipe is the checkpoint's); GPUS
+# overrides the GPU count; DATA the archive. A CPU smoke test: MODE=start EPOCHS=2 OUT=/tmp/o STATE=/tmp/s PYTHON=/usr/bin/python3 \
 #   TRAIN_ARGS="--d-model 32 --n-layer 2 --d-state 8 --patch 8 --batch 64 --limit 320" bash training/run_device.sh 60
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

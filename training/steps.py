@@ -13,6 +13,25 @@ import augment
 from data import epoch_order, standardise, to_unit
 
 
+def parse_level_weights(spec, levels):
+    """--level-weights' K=W pairs as {level: weight} for the trained levels (those not named weigh 1)."""
+    if len(levels) < 2:
+        raise ValueError("for a joint run (two levels or more)")
+    weights = dict.fromkeys(levels, 1.0)
+    for pair in filter(None, spec.split(",")):
+        level, sep, weight = pair.partition("=")
+        if not sep or not level.strip().isdigit() or int(level) not in weights:
+            raise ValueError(f"'{pair}' is not K=W for a trained level K of {levels}")
+        try:
+            w = float(weight)
+        except ValueError:
+            raise ValueError(f"'{pair}': the weight is not a number") from None
+        if not (w > 0 and math.isfinite(w)):
+            raise ValueError(f"'{pair}': the weight must be a number above 0")
+        weights[int(level)] = w
+    return weights
+
+
 class Ema:
     """Exponential moving average of the weights (float32), decay warmed up as min(decay, (1 + t) / (10 + t))."""
 
@@ -36,6 +55,8 @@ class Trainer:
         self.model, self.args, self.device, self.log = model, args, device, log
         self.levels = [int(v) for v in args.levels.split(",")]
         self.widths = [model.level_widths(k) for k in sorted(self.levels)]  # the widest first
+        weights = parse_level_weights(args.level_weights, sorted(self.levels)) if args.level_weights else {}
+        self.level_weights = [weights.get(k, 1.0) for k in sorted(self.levels)]  # each width's, in self.widths' order
         # the widths a Mix'n'Match sample's layers are drawn from: the trained levels', or (--mix-widths heads) every
         # width from the narrowest level's to the widest's whose 2w channels are whole heads
         drawn = [w[0] for w in self.widths]
@@ -77,11 +98,11 @@ class Trainer:
         self.last_epoch_seconds = None  # a whole epoch's seconds at the last epoch's pace
 
     def joint_loss(self, x, targets, mix=None, depth=None):
-        """Mean over the trained levels of the soft-target cross-entropy (targets carry smoothing and mixing), each
-        narrower level's plus --align times the mean cosine distance of its features to the widest level's (detached:
-        the narrow levels move towards the full-width space, which the database is encoded in, not the reverse), and
-        with --distill W each narrower level's targets a blend, (1 - W) x the batch's + W x the widest level's softmax
-        (detached: in-place distillation, the full width teaching its submodels).
+        """Mean over the trained levels, weighted by --level-weights, of the soft-target cross-entropy (targets carry
+        smoothing and mixing), each narrower level's plus --align times the mean cosine distance of its features to the
+        widest level's (detached: the narrow levels move towards the full-width space, which the database is encoded
+        in, not the reverse), and with --distill W each narrower level's targets a blend, (1 - W) x the batch's + W x
+        the widest level's softmax (detached: in-place distillation, the full width teaching its submodels).
         mix: None, or the width lists (n, layers) of the batch's first n images' Mix'n'Match submodels: one more
         term, alike. depth: None, or stochastic depth's draws for each of those forward passes (the levels', then the
         Mix'n'Match samples', of which its first n columns count)."""
@@ -93,19 +114,19 @@ class Trainer:
 
         with torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=self.autocast):
             total, widest, narrow_targets = 0, None, targets
-            for i, w in enumerate(self.widths):
+            for i, (w, weight) in enumerate(zip(self.widths, self.level_weights)):
                 features, logits = self.model(x, w, depth_keep=None if depth is None else depth[i])
-                total = total + term(features, logits, targets if widest is None else narrow_targets, widest)
+                total = total + weight * term(features, logits, targets if widest is None else narrow_targets, widest)
                 if widest is None:
                     widest = features.detach().float()
                     if self.args.distill > 0:
                         teacher = F.softmax(logits.detach().float(), dim=-1)
                         narrow_targets = (1 - self.args.distill) * targets + self.args.distill * teacher
             if mix is None:
-                return total / len(self.widths)
+                return total / sum(self.level_weights)
             n = mix.shape[0]
             features, logits = self.model(x[:n], sample_widths=mix, depth_keep=None if depth is None else depth[-1, :, :n])
-            return (total + term(features, logits, narrow_targets[:n], widest[:n])) / (len(self.widths) + 1)
+            return (total + term(features, logits, narrow_targets[:n], widest[:n])) / (sum(self.level_weights) + 1)
 
     def draw_mix(self, generator):
         """--mix-samples width lists: each layer's width drawn uniformly from --mix-widths' (None when off); with

@@ -80,6 +80,25 @@ class JointLossTest(unittest.TestCase):
             with self.assertRaises(SystemExit, msg=str(options)):
                 trainer_for(*options)
 
+    def test_level_weights_weigh_each_levels_terms_in_the_mean(self):
+        trainer = trainer_for("--levels", "8,1,4,2", "--level-weights", "8=3,2=0.5")
+        self.assertEqual(trainer.level_weights, [1.0, 0.5, 1.0, 3.0], "in the widths' order, the widest level first")
+        terms = self.cross_entropies(trainer)
+        expected = (terms[0] + 0.5 * terms[1] + terms[2] + 3 * terms[3]) / 5.5
+        self.assertGreater(abs(float(expected) - float(torch.stack(terms).mean())), 1e-4, "the levels' terms differ")
+        self.assertAlmostEqual(float(trainer.joint_loss(self.x, self.targets)), float(expected), places=5)
+
+    def test_level_weights_of_one_leave_the_loss_as_it_was(self):
+        plain, named = trainer_for("--levels", "1,8"), trainer_for("--levels", "1,8", "--level-weights", "1=1,8=1")
+        self.assertEqual(float(plain.joint_loss(self.x, self.targets)), float(named.joint_loss(self.x, self.targets)))
+
+    def test_level_weights_are_refused_unless_positive_and_for_a_trained_level_of_a_joint_run(self):
+        for options in (["--levels", "4", "--level-weights", "4=2"], ["--levels", "1,8", "--level-weights", "2=2"],
+                        ["--levels", "1,8", "--level-weights", "8=0"], ["--levels", "1,8", "--level-weights", "8=x"],
+                        ["--levels", "1,8", "--level-weights", "8"], ["--levels", "1,8", "--level-weights", "8=nan"]):
+            with self.assertRaises(SystemExit, msg=str(options)):
+                trainer_for(*options)
+
     def test_a_single_level_baseline_is_unchanged_by_align(self):
         a, b = trainer_for("--levels", "4"), trainer_for("--levels", "4", "--align", "1")
         self.assertEqual(float(a.joint_loss(self.x, self.targets)), float(b.joint_loss(self.x, self.targets)))

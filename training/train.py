@@ -36,11 +36,11 @@ from data import load_cifar  # noqa: E402
 from export import export, load_exported  # noqa: E402
 import matmamba  # noqa: E402
 from matmamba import MatMambaVision  # noqa: E402
-from steps import Trainer  # noqa: E402
+from steps import Trainer, parse_level_weights  # noqa: E402
 
 RECIPE = ("levels", "seed", "d_model", "n_layer", "d_state", "patch", "batch", "lr", "weight_decay", "label_smoothing",
           "warmup_epochs", "augment", "rand_n", "rand_m", "mixup", "cutmix", "cutmix_prob", "erase", "ema_decay",
-          "drop_path", "align", "distill", "mix_samples", "mix_widths", "mix_order", "limit", "init")
+          "drop_path", "level_weights", "align", "distill", "mix_samples", "mix_widths", "mix_order", "limit", "init")
 
 
 def parse(argv):
@@ -71,6 +71,9 @@ def parse(argv):
     o.add_argument("--weight-decay", type=float, default=0.05)
     o.add_argument("--warmup-epochs", type=float, default=5.0, help="linear warm-up, then cosine decay to 0")
     o.add_argument("--ema-decay", type=float, default=0.999, help="EMA of the weights (exported when > 0); 0 = off")
+    o.add_argument("--level-weights", default="", metavar="K=W,...",
+                   help="joint training: the weight of level K's terms in the loss's weighted mean (W > 0; levels not "
+                   "named weigh 1), e.g. 8=2 to favour the narrowest submodel; the Mix'n'Match term weighs 1")
     o.add_argument("--align", type=float, default=0.0,
                    help="joint training: weight of a term pulling each narrower level's features towards the widest "
                    "level's (cosine distance to them, held fixed), so that its queries land near the database's vectors")
@@ -139,6 +142,11 @@ def parse(argv):
         ap.error("--mix-order: for --mix-samples")
     if args.distill and not (0 < args.distill <= 1 and len(args.levels.split(",")) >= 2):
         ap.error("--distill: a weight in (0, 1], for a joint run (two levels or more)")
+    if args.level_weights:
+        try:
+            parse_level_weights(args.level_weights, [int(v) for v in args.levels.split(",")])
+        except ValueError as e:
+            ap.error(f"--level-weights {args.level_weights}: {e}")
     if args.train_within is not None and args.train_within <= 0:
         ap.error("--train-within: a number of seconds above 0")
     if args.train_within is not None and args.warmup_epochs < 2:

@@ -3,17 +3,14 @@ package dev.mmr.encoder;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The shipped CIFAR-10 checkpoints (F16 safetensors) against the trainer's own PyTorch outputs of the same exported
  * weights: eight CIFAR-10 test images, features and logits at levels 1, 2, 4 and 8, in float32
- * ({@code reference/<model>.safetensors}, written by training/train.py at export), and likewise the candidate in
- * {@code models/candidates/cifar10}.
+ * ({@code reference/<model>.safetensors}, written by training/train.py at export).
  */
 class ShippedModelsParityTest {
     private static final double TOLERANCE = 1e-4;
@@ -22,22 +19,10 @@ class ShippedModelsParityTest {
     @ValueSource(strings = {"cifar10", "cifar10-baseline-l1", "cifar10-baseline-l2", "cifar10-baseline-l4",
             "cifar10-baseline-l8"})
     void matchesThePyTorchModelAtEveryLevel(String name) throws Exception {
-        assertMatchesAtEveryLevel(name, TestPaths.projectRoot().resolve("models/" + name),
-                TestPaths.resource("reference/" + name + ".safetensors"));
-    }
-
-    /** The candidate that waits for its baselines keeps the trainer's outputs beside its weights, as exported. */
-    @Test
-    void candidateMatchesThePyTorchModelAtEveryLevel() throws Exception {
-        Path dir = TestPaths.projectRoot().resolve("models/candidates/cifar10");
-        assertMatchesAtEveryLevel("candidates/cifar10", dir, dir.resolve("reference.safetensors"));
-    }
-
-    private static void assertMatchesAtEveryLevel(String name, Path modelDir, Path referenceFile) throws Exception {
-        Map<String, Tensor> reference = SafeTensors.read(referenceFile);
+        Map<String, Tensor> reference = SafeTensors.read(TestPaths.resource("reference/" + name + ".safetensors"));
         Tensor input = reference.get("input");
         int images = (int) input.shape()[0];
-        try (MatMambaModel model = MatMambaModel.load(modelDir)) {
+        try (MatMambaModel model = MatMambaModel.load(TestPaths.projectRoot().resolve("models/" + name))) {
             for (int level : new int[] {1, 2, 4, 8}) {
                 Encoding e = model.encode(input.data(), images, model.level(level));
                 float[] features = reference.get("features.level" + level).data();

@@ -25,6 +25,11 @@ class CommandErrorsTest {
                 tmp.toString(), "--out", tmp.resolve("out").toString(), "--hnsw-candidates", "1");
         assertEquals(CommandErrors.USAGE, missing.exit());
         assertTrue(missing.err().startsWith("mmr eval: --limit must be >= 0, --batch >= 1"), missing.err());
+
+        MmrRun mix = MmrRun.of("eval", "--model", tmp.toString(), "--database", tmp.toString(), "--queries",
+                tmp.toString(), "--out", tmp.resolve("out").toString(), "--mix", "256,x,64");
+        assertEquals(CommandErrors.USAGE, mix.exit());
+        assertTrue(mix.err().startsWith("mmr eval: --mix 256,x,64: one whole-number width per layer"), mix.err());
     }
 
     @Test

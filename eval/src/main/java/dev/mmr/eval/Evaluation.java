@@ -30,10 +30,11 @@ public final class Evaluation {
     public static final int K = 10;
 
     /**
-     * What to measure and where; {@code limit} 0 means every image, {@code batchSize} 0 the encoder device's preferred
-     * batch; every model runs on {@code device} at {@code precision}.
+     * What to measure and where; {@code mixes} are Mix'n'Match width lists queried beside {@link SubmodelSweep}'s own;
+     * {@code limit} 0 means every image, {@code batchSize} 0 the encoder device's preferred batch; every model runs on
+     * {@code device} at {@code precision}.
      */
-    public record Settings(Path modelDir, List<BaselineModel> baselines, ImageCorpus database, ImageCorpus queries,
+    public record Settings(Path modelDir, List<BaselineModel> baselines, List<int[]> mixes, ImageCorpus database, ImageCorpus queries,
                            int limit, EmbeddingCache cache, int batchSize, IndexSettings hnsw, int hnswCandidates,
                            Device device, Precision precision) {
     }
@@ -54,7 +55,7 @@ public final class Evaluation {
         try (MatMambaModel model = load(settings.modelDir())) {
             batchSize = settings.batchSize() > 0 ? settings.batchSize() : model.preferredBatch();
             modelInfo = describe(settings.modelDir(), model);
-            List<Submodel> submodels = SubmodelSweep.of(model);
+            List<Submodel> submodels = SubmodelSweep.of(model, settings.mixes());
             database = encode(model, List.of(model.full()), settings.database(), "database").get(model.full().name());
             Map<String, Embeddings> queries = encode(model, submodels.stream().map(Submodel::widths).toList(), settings.queries(), "queries");
             queriesFull = queries.get(model.full().name());

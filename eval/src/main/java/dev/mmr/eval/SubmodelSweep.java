@@ -7,19 +7,21 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The query encoders drawn from one nested model: its trained levels (D, D/2, D/4, D/8), then
  * Mix'n'Match submodels: a uniform width halfway between each pair of neighbouring trained levels,
  * a pyramid (full width at the first layer narrowing geometrically to D/8 at the last) and the
  * inverted pyramid. Widths are rounded to the nearest the model accepts ({@code 2 w} a multiple of
- * headdim); a Mix'n'Match list equal to one already chosen is dropped.
+ * headdim); a Mix'n'Match list equal to one already chosen is dropped. Then the width lists the caller asks for, each
+ * a row {@code mix-<w1>-<w2>-...}: refused, with the reason, where the model does not accept them or the sweep has them.
  */
 public final class SubmodelSweep {
     private SubmodelSweep() {
     }
 
-    public static List<Submodel> of(MatMambaModel model) {
+    public static List<Submodel> of(MatMambaModel model, List<int[]> requested) {
         List<Submodel> chosen = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         List<Widths> levels = model.trainedLevels();
@@ -59,6 +61,16 @@ public final class SubmodelSweep {
             if (seen.add(Arrays.toString(mixes.get(i)))) {
                 chosen.add(new Submodel(names.get(i), Submodel.Kind.MIXNMATCH, model.widths(mixes.get(i))));
             }
+        }
+        for (int[] widths : requested) {
+            Widths checked = model.widths(widths);
+            String name = "mix-" + Arrays.stream(widths).mapToObj(Integer::toString).collect(Collectors.joining("-"));
+            if (!seen.add(Arrays.toString(widths))) {
+                Submodel same = chosen.stream().filter(c -> Arrays.equals(c.widths().perLayer(), widths)).findFirst().orElseThrow();
+                throw new IllegalArgumentException("the Mix'n'Match widths " + name.substring(4) + " are " + same.name()
+                        + ", already in the sweep");
+            }
+            chosen.add(new Submodel(name, Submodel.Kind.MIXNMATCH, checked));
         }
         return chosen;
     }

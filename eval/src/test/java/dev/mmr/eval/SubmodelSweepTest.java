@@ -28,7 +28,7 @@ class SubmodelSweepTest {
     void levelsThenUniformMidpointsAndPyramidsForGoldenTiny() throws Exception {
         // golden-tiny: D 128, 4 layers, headdim 4, so widths move in steps of 2
         try (MatMambaModel model = MatMambaModel.load(goldenTiny())) {
-            List<Submodel> sweep = SubmodelSweep.of(model);
+            List<Submodel> sweep = SubmodelSweep.of(model, List.of());
             assertEquals(List.of("level1", "level2", "level4", "level8", "mix-uniform-96", "mix-uniform-48", "mix-uniform-24",
                     "mix-pyramid", "mix-inverted-pyramid"), sweep.stream().map(Submodel::name).toList());
             assertArrayEquals(new int[] {64, 64, 64, 64}, sweep.get(1).widths().perLayer());
@@ -38,6 +38,25 @@ class SubmodelSweepTest {
             Set<String> distinct = new HashSet<>();
             sweep.forEach(s -> assertTrue(distinct.add(Arrays.toString(s.widths().perLayer())), s.name() + " repeats a width list"));
             assertEquals(4, sweep.stream().filter(s -> s.kind() == Submodel.Kind.NESTED).count());
+        }
+    }
+
+    @Test
+    void requestedWidthListsFollowTheSweepAndBadOnesAreRefusedWithTheReason() throws Exception {
+        try (MatMambaModel model = MatMambaModel.load(goldenTiny())) {
+            List<Submodel> sweep = SubmodelSweep.of(model, List.of(new int[] {128, 96, 64, 32}, new int[] {16, 16, 32, 32}));
+            assertEquals(List.of("mix-128-96-64-32", "mix-16-16-32-32"), sweep.subList(9, 11).stream().map(Submodel::name).toList());
+            assertArrayEquals(new int[] {128, 96, 64, 32}, sweep.get(9).widths().perLayer());
+            assertEquals(Submodel.Kind.MIXNMATCH, sweep.get(10).kind());
+
+            IllegalArgumentException layers = assertThrows(IllegalArgumentException.class,
+                    () -> SubmodelSweep.of(model, List.<int[]>of(new int[] {128, 64, 32})));
+            assertTrue(layers.getMessage().contains("3 widths for 4 layers"), layers.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> SubmodelSweep.of(model, List.<int[]>of(new int[] {128, 64, 33, 16})));
+            assertThrows(IllegalArgumentException.class, () -> SubmodelSweep.of(model, List.<int[]>of(new int[] {256, 64, 32, 16})));
+            IllegalArgumentException again = assertThrows(IllegalArgumentException.class,
+                    () -> SubmodelSweep.of(model, List.<int[]>of(new int[] {128, 64, 32, 16})));
+            assertTrue(again.getMessage().contains("mix-pyramid"), again.getMessage());
         }
     }
 

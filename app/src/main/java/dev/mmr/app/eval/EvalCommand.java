@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -40,6 +41,11 @@ public final class EvalCommand implements Callable<Integer>, MmrCommand {
     @Option(names = "--baseline", paramLabel = "DIR[@LEVEL]",
             description = "An independently trained model (repeatable); its level comes from @LEVEL or a directory name ending in -l<LEVEL>.")
     List<String> baselines = new ArrayList<>();
+
+    @Option(names = "--mix", paramLabel = "W,W,...",
+            description = "Also query with this Mix'n'Match submodel of the nested model (repeatable): one width per layer, "
+                    + "the first layer's first, e.g. 256,168,112,72,48,32; its row is mix-<widths>.")
+    List<String> mixes = new ArrayList<>();
 
     @Option(names = "--database", required = true, paramLabel = "SRC",
             description = "The database images: an ImageFolder tree, a .tar/.tar.gz/.tar.xz of one, or a labelled .csv/.jsonl manifest.")
@@ -84,13 +90,14 @@ public final class EvalCommand implements Callable<Integer>, MmrCommand {
             throw new ParameterException(spec.commandLine(),
                     "--limit must be >= 0, --batch >= 1 (or 0: the device's) and --hnsw-candidates >= " + Evaluation.K);
         }
+        List<int[]> mixWidths = parseMixes();
         List<BaselineModel> parsed = baselines.stream().map(BaselineModel::parse).toList();
         for (Path dir : Stream.concat(Stream.of(model), parsed.stream().map(BaselineModel::dir)).toList()) {
             if (!Files.isRegularFile(dir.resolve("config.json"))) {
                 throw new IOException("not a model directory (no config.json): " + dir);
             }
         }
-        Evaluation.Settings settings = new Evaluation.Settings(model, parsed, ImageCorpora.open(database, databaseUnder),
+        Evaluation.Settings settings = new Evaluation.Settings(model, parsed, mixWidths, ImageCorpora.open(database, databaseUnder),
                 ImageCorpora.open(queries, queriesUnder), limit, new EmbeddingCache(cache), batch,
                 new IndexSettings(IndexSettings.DEFAULT.maxConnections(), IndexSettings.DEFAULT.beamWidth(), Quantization.parse(quantization)),
                 hnswCandidates, encoder.device(), encoder.precision());
@@ -99,6 +106,18 @@ public final class EvalCommand implements Callable<Integer>, MmrCommand {
         List<Path> files = ReportWriter.write(report, out);
         System.out.println("report: " + out.resolve(ReportWriter.HTML) + " (" + files.size() + " files)");
         return 0;
+    }
+
+    private List<int[]> parseMixes() {
+        List<int[]> parsed = new ArrayList<>();
+        for (String mix : mixes) {
+            try {
+                parsed.add(Arrays.stream(mix.split(",", -1)).mapToInt(w -> Integer.parseInt(w.strip())).toArray());
+            } catch (NumberFormatException e) {
+                throw new ParameterException(spec.commandLine(), "--mix " + mix + ": one whole-number width per layer, separated by commas");
+            }
+        }
+        return parsed;
     }
 
     static String summary(Report report) {

@@ -75,7 +75,7 @@ class EvalEndToEndTest {
         Path golden = root.resolve("models/golden-tiny");
         Path cache = work.resolve("cache");
         Path out = work.resolve("report");
-        assertEquals(0, run(golden, out, cache, "--baseline", golden + "@1", "--baseline", golden + "@2"));
+        assertEquals(0, run(golden, out, cache, "--baseline", golden + "@1", "--baseline", golden + "@2", "--mix", "128,96,64,32"));
 
         JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
         assertEquals(40, report.get("database").get("images").asInt());
@@ -84,13 +84,14 @@ class EvalEndToEndTest {
         Map<String, JsonNode> rows = rowsByName(report);
         List<Submodel> sweep;
         try (MatMambaModel model = MatMambaModel.load(golden)) {
-            sweep = SubmodelSweep.of(model);
+            sweep = SubmodelSweep.of(model, List.<int[]>of(new int[] {128, 96, 64, 32}));
         }
         assertEquals(sweep.size() + 2, rows.size());
         for (String level : List.of("level1", "level2", "level4", "level8")) {
             assertEquals("nested", rows.get(level).get("kind").asText());
         }
         assertTrue(sweep.stream().anyMatch(s -> s.kind() == Submodel.Kind.MIXNMATCH));
+        assertEquals("mixnmatch", rows.get("mix-128-96-64-32").get("kind").asText(), "the --mix row");
         assertTrue(rows.get("level1").get("gflop").asDouble() > rows.get("level8").get("gflop").asDouble());
         for (JsonNode row : rows.values()) {
             for (String metric : List.of("top1_1nn", "map10", "head_top1", "recall10_hnsw")) {
@@ -136,7 +137,8 @@ class EvalEndToEndTest {
         // one entry per (fingerprint, widths, source): the baselines share the nested model's entries
         Map<Path, FileTime> firstRun = cacheFiles(cache);
         assertEquals(1 + sweep.size(), firstRun.size());
-        assertEquals(0, run(golden, work.resolve("again"), cache, "--baseline", golden + "@1", "--baseline", golden + "@2"));
+        assertEquals(0, run(golden, work.resolve("again"), cache, "--baseline", golden + "@1", "--baseline", golden + "@2",
+                "--mix", "128,96,64,32"));
         assertEquals(firstRun, cacheFiles(cache), "a rerun reads the cache and encodes nothing");
         assertEquals(report.get("rows"), new ObjectMapper().readTree(work.resolve("again/report.json").toFile()).get("rows"));
 
@@ -149,7 +151,7 @@ class EvalEndToEndTest {
             }
         }
         Files.writeString(edited.resolve("config.json"), Files.readString(edited.resolve("config.json")) + "\n");
-        assertEquals(0, run(edited, work.resolve("edited-report"), cache, "--hnsw-quantization", "int7"));
+        assertEquals(0, run(edited, work.resolve("edited-report"), cache, "--hnsw-quantization", "int7", "--mix", "128,96,64,32"));
         assertEquals(2 * (1 + sweep.size()), cacheFiles(cache).size());
         JsonNode editedReport = new ObjectMapper().readTree(work.resolve("edited-report/report.json").toFile());
         JsonNode editedLevel1 = rowsByName(editedReport).get("level1");
@@ -160,9 +162,12 @@ class EvalEndToEndTest {
     }
 
     @Test
-    void refusesAnUnlabelledBaselineLevelAndAMissingSource(@TempDir Path work) {
+    void refusesAnUnlabelledBaselineLevelAMissingSourceAndWidthsTheModelHasNot(@TempDir Path work) {
         Path golden = root.resolve("models/golden-tiny");
         assertEquals(1, run(golden, work.resolve("out"), work.resolve("cache"), "--baseline", golden.toString()));
+        assertEquals(1, run(golden, work.resolve("out"), work.resolve("cache"), "--mix", "128,64,32"));
+        assertEquals(1, run(golden, work.resolve("out"), work.resolve("cache"), "--mix", "128,64,32,16"), "the sweep's own pyramid");
+        assertTrue(Files.notExists(work.resolve("cache")), "refused before anything is encoded");
         assertEquals(1, Mmr.commandLine().execute("eval", "--model", golden.toString(), "--database", work.resolve("nowhere").toString(),
                 "--queries", data.resolve("test").toString(), "--out", work.resolve("out").toString()));
         assertTrue(Files.notExists(work.resolve("out")), "a refused run writes nothing");

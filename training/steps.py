@@ -13,22 +13,27 @@ import augment
 from data import epoch_order, standardise, to_unit
 
 
-def parse_level_weights(spec, levels):
-    """--level-weights' K=W pairs as {level: weight} for the trained levels (those not named weigh 1)."""
+def parse_level_weights(spec, levels, mix=False):
+    """--level-weights' K=W pairs as {level: weight} for the trained levels, and with Mix'n'Match samples (mix) the
+    pair mix=W as {"mix": weight} for their term; what is not named weighs 1."""
     if len(levels) < 2:
         raise ValueError("for a joint run (two levels or more)")
     weights = dict.fromkeys(levels, 1.0)
+    if mix:
+        weights["mix"] = 1.0
     for pair in filter(None, spec.split(",")):
-        level, sep, weight = pair.partition("=")
-        if not sep or not level.strip().isdigit() or int(level) not in weights:
-            raise ValueError(f"'{pair}' is not K=W for a trained level K of {levels}")
+        name, sep, weight = pair.partition("=")
+        name = int(name) if name.strip().isdigit() else name.strip()
+        if not sep or name not in weights:
+            raise ValueError(f"'{pair}' is not K=W for a trained level K of {levels}"
+                             + (" or mix=W" if mix else " (mix=W is for --mix-samples)"))
         try:
             w = float(weight)
         except ValueError:
             raise ValueError(f"'{pair}': the weight is not a number") from None
         if not (w > 0 and math.isfinite(w)):
             raise ValueError(f"'{pair}': the weight must be a number above 0")
-        weights[int(level)] = w
+        weights[name] = w
     return weights
 
 
@@ -55,8 +60,10 @@ class Trainer:
         self.model, self.args, self.device, self.log = model, args, device, log
         self.levels = [int(v) for v in args.levels.split(",")]
         self.widths = [model.level_widths(k) for k in sorted(self.levels)]  # the widest first
-        weights = parse_level_weights(args.level_weights, sorted(self.levels)) if args.level_weights else {}
+        weights = parse_level_weights(args.level_weights, sorted(self.levels), mix=args.mix_samples > 0) \
+            if args.level_weights else {}
         self.level_weights = [weights.get(k, 1.0) for k in sorted(self.levels)]  # each width's, in self.widths' order
+        self.mix_weight = weights.get("mix", 1.0)
         # the widths a Mix'n'Match sample's layers are drawn from: the trained levels', or (--mix-widths heads) every
         # width from the narrowest level's to the widest's whose 2w channels are whole heads
         drawn = [w[0] for w in self.widths]
@@ -126,7 +133,8 @@ class Trainer:
                 return total / sum(self.level_weights)
             n = mix.shape[0]
             features, logits = self.model(x[:n], sample_widths=mix, depth_keep=None if depth is None else depth[-1, :, :n])
-            return (total + term(features, logits, narrow_targets[:n], widest[:n])) / (sum(self.level_weights) + 1)
+            return (total + self.mix_weight * term(features, logits, narrow_targets[:n], widest[:n])) / (
+                sum(self.level_weights) + self.mix_weight)
 
     def draw_mix(self, generator):
         """--mix-samples width lists: each layer's width drawn uniformly from --mix-widths' (None when off); with

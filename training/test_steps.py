@@ -167,6 +167,26 @@ class MixNMatchSamplesTest(unittest.TestCase):
         self.assertGreater(float((mix_l[:2] - wide_l[:2]).abs().max()), 1e-4)
         self.assertGreater(float((mix_l[:2] - narrow_l[:2]).abs().max()), 1e-4)
 
+    def test_level_weights_mix_weighs_the_mixed_images_term(self):
+        torch.manual_seed(1)
+        x, targets = torch.randn(4, 3, 32, 32), torch.softmax(torch.randn(4, 10), -1)
+        mix = torch.tensor([[32, 4], [4, 32], [32, 32]])
+        trainer = trainer_for("--levels", "1,8", "--mix-samples", "3", "--level-weights", "8=2,mix=3")
+        self.assertEqual((trainer.level_weights, trainer.mix_weight), ([1.0, 2.0], 3.0))
+        m = trainer.model
+
+        def ce(logits, t):
+            return -(t * F.log_softmax(logits, -1)).sum(-1).mean()
+        wide, narrow = ce(m(x, trainer.widths[0])[1], targets), ce(m(x, trainer.widths[1])[1], targets)
+        mixed = ce(m(x[:3], sample_widths=mix)[1], targets[:3])
+        self.assertGreater(abs(float(mixed - (wide + 2 * narrow) / 3)), 1e-4, "the mixed term differs from the levels' mean")
+        expected = (wide + 2 * narrow + 3 * mixed) / 6
+        self.assertAlmostEqual(float(trainer.joint_loss(x, targets, mix)), float(expected), places=5)
+        for options in (["--levels", "1,8", "--level-weights", "mix=2"],
+                        ["--levels", "1,8", "--mix-samples", "3", "--level-weights", "mix=0"]):
+            with self.assertRaises(SystemExit, msg=str(options)):
+                trainer_for(*options)
+
     def test_only_joint_runs_mix(self):
         for options in (["--levels", "4", "--mix-samples", "8"], ["--mix-samples", "2000"]):
             with self.assertRaises(SystemExit):

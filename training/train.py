@@ -73,7 +73,8 @@ def parse(argv):
     o.add_argument("--ema-decay", type=float, default=0.999, help="EMA of the weights (exported when > 0); 0 = off")
     o.add_argument("--level-weights", default="", metavar="K=W,...",
                    help="joint training: the weight of level K's terms in the loss's weighted mean (W > 0; levels not "
-                   "named weigh 1), e.g. 8=2 to favour the narrowest submodel; the Mix'n'Match term weighs 1")
+                   "named weigh 1), e.g. 8=2 to favour the narrowest submodel; with --mix-samples, mix=W weighs the "
+                   "Mix'n'Match samples' term (1 unless named)")
     o.add_argument("--align", type=float, default=0.0,
                    help="joint training: weight of a term pulling each narrower level's features towards the widest "
                    "level's (cosine distance to them, held fixed), so that its queries land near the database's vectors")
@@ -144,7 +145,7 @@ def parse(argv):
         ap.error("--distill: a weight in (0, 1], for a joint run (two levels or more)")
     if args.level_weights:
         try:
-            parse_level_weights(args.level_weights, [int(v) for v in args.levels.split(",")])
+            parse_level_weights(args.level_weights, [int(v) for v in args.levels.split(",")], mix=args.mix_samples > 0)
         except ValueError as e:
             ap.error(f"--level-weights {args.level_weights}: {e}")
     if args.train_within is not None and args.train_within <= 0:

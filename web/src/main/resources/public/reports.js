@@ -1,5 +1,6 @@
-// The reports page: each eval report's tables (one per kind of query encoder, each saying what its rows are)
-// as /api/reports serves them, and the report's own HTML page with the plots.
+// The reports page: each eval report's tables (one per kind of query encoder, each saying what its rows are; a
+// Mix'n'Match row also against the trained level that costs the most without costing more) as /api/reports serves
+// them, and the report's own HTML page with the plots.
 "use strict";
 
 const COLUMNS = ["name", "kind", "widths", "gflop", "top1_1nn", "map10", "head_top1"];
@@ -10,6 +11,10 @@ function cell(row, column) {
   if (Array.isArray(v)) return v.join("-");
   if (typeof v === "number") return column === "gflop" ? v.toFixed(4) : (column.startsWith("top1") || column.startsWith("map") || column.startsWith("head")) ? (100 * v).toFixed(2) + "%" : String(v);
   return String(v);
+}
+
+function versus(v) {
+  return v == null ? "none" : `${v.level}: ${v.top1NnPoints >= 0 ? "+" : ""}${v.top1NnPoints.toFixed(2)}`;
 }
 
 async function show() {
@@ -34,12 +39,14 @@ async function show() {
       explanation.textContent = t.explanation;
       const table = document.createElement("table");
       const head = table.createTHead().insertRow();
-      COLUMNS.forEach((c) => { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); });
+      const headings = t.cheaperLevel ? [...COLUMNS, "1-NN top-1 against the cheaper level"] : COLUMNS;
+      headings.forEach((c) => { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); });
       const body = table.createTBody();
-      for (const row of t.rows) {
+      t.rows.forEach((row, i) => {
         const tr = body.insertRow();
         COLUMNS.forEach((c) => { const td = tr.insertCell(); td.textContent = cell(row, c); if (c === "name" || c === "kind" || c === "widths") td.className = "text"; });
-      }
+        if (t.cheaperLevel) tr.insertCell().textContent = versus(t.cheaperLevel[i]);
+      });
       section.append(heading, explanation, table);
     }
     if (report.htmlUrl) {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -35,8 +36,15 @@ public record Report(
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** One table of the report: the rows of one kind and one sentence saying what they are. */
-    public record Table(String kind, String explanation, List<ReportRow> rows) {
+    /**
+     * One table of the report: the rows of one kind, one sentence saying what they are and, for Mix'n'Match rows, each
+     * one's {@link #cheaperLevel} (null for the other kinds; an entry is null where every trained level costs more).
+     */
+    public record Table(String kind, String explanation, List<ReportRow> rows, List<Versus> cheaperLevel) {
+    }
+
+    /** A row against a trained level: that level's name and the row's 1-NN top-1 minus the level's, in points. */
+    public record Versus(String level, double top1NnPoints) {
     }
 
     public static Report read(Path file) throws IOException {
@@ -55,7 +63,19 @@ public record Report(
     @JsonIgnore
     public List<Table> tables() {
         return Arrays.stream(Submodel.Kind.values()).filter(k -> !rows(k).isEmpty())
-                .map(k -> new Table(k.label(), explanation(k), rows(k))).toList();
+                .map(k -> new Table(k.label(), explanation(k), rows(k),
+                        k == Submodel.Kind.MIXNMATCH ? rows(k).stream().map(this::cheaperLevel).toList() : null))
+                .toList();
+    }
+
+    /**
+     * The trained level a Mix'n'Match submodel should at least match: the one that costs the most without costing more
+     * (GFLOP), with the row's 1-NN top-1 against it; null when every trained level costs more.
+     */
+    public Versus cheaperLevel(ReportRow row) {
+        return rows(Submodel.Kind.NESTED).stream().filter(level -> level.gflop() <= row.gflop())
+                .max(Comparator.comparingDouble(ReportRow::gflop))
+                .map(level -> new Versus(level.name(), 100 * (row.top1Nn() - level.top1Nn()))).orElse(null);
     }
 
     /** What the rows of one kind are, in one sentence a newcomer can read before the figures. */
@@ -68,7 +88,8 @@ public record Report(
                     + " the full model (" + full + ") and level 8 the smallest (" + smallest + "); the database is encoded once, by the full model.";
             case MIXNMATCH -> "Each row queries with the nested model at a different width per layer (the widths column, layer by layer,"
                     + " between " + smallest + " and the full " + full + "), a submodel between two trained levels in cost;"
-                    + " the database is the same full-width one.";
+                    + " the database is the same full-width one. Its last column is its 1-NN top-1 against the trained level"
+                    + " that costs the most without costing more, in points: below 0, that cheaper level retrieves better.";
             case BASELINE -> "Each baseline is a separate model trained at one width only (baseline-lk: width D/k; baseline-l1 is full"
                     + " width), and each is queried against the database built by " + baselineDatabase() + ", a different model"
                     + " for every other baseline: independently trained models do not share a metric space, so their low 1-NN"

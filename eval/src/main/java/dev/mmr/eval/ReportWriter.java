@@ -100,6 +100,11 @@ public final class ReportWriter {
         return String.format(Locale.ROOT, "%.2f", 100 * v);
     }
 
+    /** "level4: -1.26": the level and the points against it, or "none" where every level costs more. */
+    static String versus(Report.Versus versus) {
+        return versus == null ? "none" : escape(versus.level()) + ": " + String.format(Locale.ROOT, "%+.2f", versus.top1NnPoints());
+    }
+
     private static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
@@ -127,13 +132,16 @@ public final class ReportWriter {
             out.append("<h2>").append(table.kind()).append(" (<a href=\"").append(table.kind()).append(".csv\">CSV</a>)</h2>\n<p>")
                     .append(escape(table.explanation())).append("</p>\n<table>\n<tr>")
                     .append("<th>name</th><th>widths</th><th>params</th><th>GFLOP</th><th>1-NN top-1 %</th><th>mAP@10 %</th>"
-                            + "<th>head top-1 %</th><th>HNSW recall@10 %</th><th>images/s</th></tr>\n");
-            for (ReportRow r : table.rows()) {
+                            + "<th>head top-1 %</th><th>HNSW recall@10 %</th><th>images/s</th>")
+                    .append(table.cheaperLevel() == null ? "" : "<th>1-NN top-1 against the cheaper level</th>").append("</tr>\n");
+            for (int i = 0; i < table.rows().size(); i++) {
+                ReportRow r = table.rows().get(i);
                 out.append("<tr><td>").append(escape(r.name())).append("</td><td>").append(widths(r.widths()))
                         .append("</td><td>").append(r.params()).append("</td><td>").append(number(r.gflop(), 4))
                         .append("</td><td>").append(percent(r.top1Nn())).append("</td><td>").append(percent(r.map10()))
                         .append("</td><td>").append(r.headTop1() == null ? "n/a" : percent(r.headTop1()))
                         .append("</td><td>").append(percent(r.recall10Hnsw())).append("</td><td>").append(number(r.imagesPerSecond(), 1))
+                        .append(table.cheaperLevel() == null ? "" : "</td><td>" + versus(table.cheaperLevel().get(i)))
                         .append("</td></tr>\n");
             }
             out.append("</table>\n");

@@ -2,11 +2,15 @@ package dev.mmr.eval;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +47,25 @@ class ReportFormatTest {
         assertTrue(baseline.contains("queried against the database built by baseline-l1, a different model"), baseline);
         assertTrue(baseline.contains("independently trained models do not share a metric space"), baseline);
         assertTrue(report.explanation(Submodel.Kind.MIXNMATCH).contains("a different width per layer"));
+    }
+
+    @Test
+    void eachMixNMatchRowIsSetAgainstTheTrainedLevelThatCostsTheMostWithoutCostingMore() throws Exception {
+        Report report = Report.read(shippedReport());
+        Map<String, ReportRow> rows = report.rows().stream().collect(Collectors.toMap(ReportRow::name, Function.identity()));
+        Report.Table mix = report.tables().get(1);
+        Map<String, String> expected = Map.of("mix-uniform-192", "level2", "mix-uniform-96", "level4", "mix-uniform-48", "level8",
+                "mix-pyramid", "level4", "mix-inverted-pyramid", "level4");
+        assertEquals(expected.size(), mix.rows().size());
+        for (int i = 0; i < mix.rows().size(); i++) {
+            ReportRow row = mix.rows().get(i);
+            Report.Versus versus = mix.cheaperLevel().get(i);
+            assertEquals(expected.get(row.name()), versus.level(), row.name());
+            assertTrue(rows.get(versus.level()).gflop() <= row.gflop(), row.name() + " costs no less than " + versus.level());
+            assertEquals(100 * (row.top1Nn() - rows.get(versus.level()).top1Nn()), versus.top1NnPoints(), 1e-9, row.name());
+        }
+        assertNull(report.tables().get(0).cheaperLevel(), "only Mix'n'Match rows are set against a level");
+        assertNull(report.tables().get(2).cheaperLevel());
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.mmr.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,6 +34,20 @@ class ReportWriterTest {
                 new ReportRow("baseline-l2", "baseline", new int[] {4, 4}, 600, 0.3, 0.2, 0.1, 0.8, 0.99, 181));
         return new Report("Adaptive retrieval <test> & co", "2025-01-01T00:00:00Z", Map.of("dir", "models/x"), List.of(),
                 Map.of("images", 50), Map.of("images", 10), Map.of("k", 10), rows);
+    }
+
+    @Test
+    void indexHtmlSetsEachMixNMatchRowAgainstTheCheaperLevel() throws Exception {
+        ReportWriter.write(sampleReport(), dir);
+        String html = Files.readString(dir.resolve(ReportWriter.HTML));
+        assertTrue(html.contains("<th>1-NN top-1 against the cheaper level</th>"), html);
+        assertTrue(html.contains("<td>level2: +1.00</td>"), "mix-pyramid (0.4 GFLOP, 89%) against level2 (0.3, 88%)");
+        assertEquals(1, html.split("against the cheaper level</th>", -1).length - 1, "the Mix'n'Match table alone has the column");
+        Report cheapest = new Report("t", "c", Map.of(), List.of(), Map.of(), Map.of(), Map.of(), List.of(
+                new ReportRow("level1", "nested", new int[] {8, 8}, 1000, 0.5, 0.9, 0.8, 0.91, 0.97, 100),
+                new ReportRow("mix-tiny", "mixnmatch", new int[] {2, 2}, 100, 0.1, 0.5, 0.4, null, 0.9, 500)));
+        assertNull(cheapest.cheaperLevel(cheapest.rows().get(1)), "every trained level costs more");
+        assertEquals("none", ReportWriter.versus(cheapest.tables().get(1).cheaperLevel().get(0)));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.mmr.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -48,7 +49,11 @@ class SearchPageBrowserTest {
         Files.createDirectories(reports.resolve("cifar10"));
         Files.writeString(reports.resolve("cifar10/report.json"), """
                 {"rows": [{"name": "level1", "kind": "nested", "widths": [128, 128, 128, 128], "gflop": 0.2,
-                  "top1_1nn": 0.75, "map10": 0.6, "head_top1": 0.8}]}""");
+                  "top1_1nn": 0.75, "map10": 0.6, "head_top1": 0.8},
+                 {"name": "level2", "kind": "nested", "widths": [64, 64, 64, 64], "gflop": 0.1,
+                  "top1_1nn": 0.65, "map10": 0.5, "head_top1": 0.7},
+                 {"name": "mix-uniform-96", "kind": "mixnmatch", "widths": [96, 96, 96, 96], "gflop": 0.15,
+                  "top1_1nn": 0.7, "map10": 0.55, "head_top1": 0.75}]}""");
         Files.writeString(reports.resolve("cifar10/index.html"), "<html><body><h1>CIFAR-10 report</h1></body></html>");
         running = TestCorpus.start(ServiceLimits.defaults(), reports);
         ChromeOptions options = new ChromeOptions();
@@ -139,6 +144,11 @@ class SearchPageBrowserTest {
         assertTrue(table.contains("level1") && table.contains("75.00%"), table);
         String explanation = browser.findElement(By.cssSelector("#reports p.explanation")).getText();
         assertTrue(explanation.contains("level 1 is the full model"), explanation);
+        List<WebElement> tables = browser.findElements(By.cssSelector("#reports table"));
+        assertEquals(2, tables.size(), "nested and Mix'n'Match");
+        String mix = tables.get(1).getText();
+        assertTrue(mix.contains("1-NN top-1 against the cheaper level") && mix.contains("level2: +5.00"), mix);
+        assertFalse(tables.get(0).getText().contains("against the cheaper level"), "trained levels are not set against one");
         assertEquals("/reports/cifar10/index.html", browser.findElement(By.cssSelector("#reports iframe")).getDomAttribute("src"));
     }
 }

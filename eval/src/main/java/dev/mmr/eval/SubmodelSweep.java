@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * The query encoders drawn from one nested model: its trained levels (D, D/2, D/4, D/8), then
@@ -64,13 +63,12 @@ public final class SubmodelSweep {
         }
         for (int[] widths : requested) {
             Widths checked = model.widths(widths);
-            String name = "mix-" + Arrays.stream(widths).mapToObj(Integer::toString).collect(Collectors.joining("-"));
+            String joined = ReportWriter.widths(widths);
             if (!seen.add(Arrays.toString(widths))) {
                 Submodel same = chosen.stream().filter(c -> Arrays.equals(c.widths().perLayer(), widths)).findFirst().orElseThrow();
-                throw new IllegalArgumentException("the Mix'n'Match widths " + name.substring(4) + " are " + same.name()
-                        + ", already in the sweep");
+                throw new IllegalArgumentException("the Mix'n'Match widths " + joined + " are " + same.name() + ", already in the sweep");
             }
-            chosen.add(new Submodel(name, Submodel.Kind.MIXNMATCH, checked));
+            chosen.add(new Submodel("mix-" + joined, Submodel.Kind.MIXNMATCH, checked));
         }
         return chosen;
     }
